@@ -1,0 +1,154 @@
+"""Command line: parse options, call the pipeline, print. No logic lives here.
+
+Exit codes: 0 success, 1 invalid input (or a build that could not be written),
+2 usage error (click's own).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+EXIT_INVALID = 1
+
+
+def _progress(verbose: bool):  # type: ignore[no-untyped-def]
+    """Progress goes to stderr, only where a person watches (or when asked)."""
+    if verbose or (sys.stderr.isatty() and not os.environ.get("CI")):
+        return lambda message: click.echo(f"  {message}", err=True)
+    return None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="deck2anki")
+def main() -> None:
+    """Compile YAML interview-prep decks into Anki packages (.apkg) and CSVs.
+
+    \b
+    Typical use:
+      deck2anki validate            check every deck in decks/, with file:line:col problems
+      deck2anki stamp               record changed cards in decks/stamps.json (commit it)
+      deck2anki build               write dist/<company>.apkg and dist/<company>.csv
+
+    Exit codes: 0 ok, 1 invalid input, 2 usage error.
+    """
+
+
+@main.command()
+@click.option("--decks", "decks_dir", type=click.Path(exists=True, file_okay=False,
+              path_type=Path), default=Path("decks"), show_default=True,
+              help="Folder holding the deck files (*.yaml) and stamps.json.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("dist"), show_default=True, help="Folder to write packages into.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")
+@click.option("-v", "--verbose", is_flag=True, help="Print each step as it happens.")
+def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool) -> None:
+    """Validate every deck, then write one .apkg and one .csv per company.
+
+    Nothing is written if any deck is invalid. Each note carries the time its content
+    last changed (from decks/stamps.json), so importing a new release into Anki updates
+    edited cards in place and keeps learners' own edits and review history.
+    Set SOURCE_DATE_EPOCH for byte-identical rebuilds.
+    """
+    from .pipeline import build as run_build
+    from .problems import InvalidInput
+
+    try:
+        result = run_build(decks_dir, out_dir, progress=_progress(verbose))
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            click.echo(problem.format(), err=True)
+        click.echo(f"build failed: {len(exc.problems)} problem(s); nothing was written",
+                   err=True)
+        sys.exit(EXIT_INVALID)
+    except OSError as exc:
+        click.echo(f"build failed: cannot write {exc.filename or out_dir}: {exc.strerror}",
+                   err=True)
+        sys.exit(EXIT_INVALID)
+    for problem in result.warnings:
+        click.echo(problem.format(), err=True)
+    if quiet:
+        return
+    for deck in result.written:
+        kinds = ", ".join(f"{n} {kind}" for kind, n in deck.kinds.items())
+        files = ", ".join(str(p) for p in deck.files)
+        click.echo(f"{deck.deck.company}: {deck.notes} notes ({kinds}), {deck.cards} cards "
+                   f"-> {files}")
+    total = sum(d.notes for d in result.written)
+    click.echo(f"built {len(result.written)} companies, {total} notes")
+    if result.stale:
+        click.echo(f"warning: {len(result.stale)} note(s) or note type(s) changed since "
+                   "stamps.json was written; they ship stamped with the build time. Run "
+                   "`deck2anki stamp` and commit decks/stamps.json.", err=True)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing when there is no problem.")
+def validate(paths: tuple[Path, ...], quiet: bool) -> None:
+    """Check deck files (default: decks/) and print each problem as path:line:col.
+
+    Checks the schema, duplicate ids, unknown sources, cloze deletions, round numbers,
+    and whether decks/stamps.json is up to date (a warning). Exits 1 on any error.
+    """
+    from .pipeline import validate as run_validate
+    from .problems import Level
+    from .stamps import STAMPS_FILE
+
+    targets = list(paths) or [Path("decks")]
+    stamps_dir = targets[0] if targets[0].is_dir() else targets[0].parent
+    result = run_validate(targets, stamps_dir / STAMPS_FILE)
+    for problem in result.problems:
+        click.echo(problem.format())
+    errors = len(result.errors)
+    warnings = len(result.problems) - errors
+    if errors:
+        click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+        sys.exit(EXIT_INVALID)
+    if not quiet:
+        cards = sum(len(r.notes) for r in result.decks)
+        status = f"{warnings} warning(s)" if warnings else "no problems"
+        click.echo(f"{len(result.decks)} deck(s), {cards} cards: {status}", err=True)
+    assert all(p.level is Level.WARNING for p in result.problems)
+
+
+@main.command()
+@click.option("--decks", "decks_dir", type=click.Path(exists=True, file_okay=False,
+              path_type=Path), default=Path("decks"), show_default=True,
+              help="Folder holding the deck files and stamps.json.")
+@click.option("--check", is_flag=True,
+              help="Change nothing; exit 1 if stamps.json is out of date (for CI).")
+def stamp(decks_dir: Path, check: bool) -> None:
+    """Record in stamps.json when each card's content last changed.
+
+    Run it after editing cards and commit decks/stamps.json with them: the stamp is
+    what makes Anki apply your change on a learner's next import (and only your change).
+    """
+    from .pipeline import current_hashes
+    from .pipeline import stamp as run_stamp
+    from .pipeline import validate as run_validate
+    from .problems import InvalidInput
+    from .stamps import STAMPS_FILE, Stamps
+
+    try:
+        if check:
+            checked = run_validate([decks_dir])
+            if checked.errors:
+                raise InvalidInput(checked.errors)
+            stale = Stamps.read(decks_dir / STAMPS_FILE).stale(current_hashes(checked.decks))
+            for key in stale:
+                click.echo(f"{decks_dir / STAMPS_FILE}: {key} is new or changed; "
+                           "run `deck2anki stamp` and commit the file")
+            sys.exit(EXIT_INVALID if stale else 0)
+        changed, path = run_stamp(decks_dir)
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            click.echo(problem.format(), err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo(f"{path}: {len(changed)} new or changed stamp(s)" if changed
+               else f"{path}: up to date")

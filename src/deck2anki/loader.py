@@ -1,0 +1,163 @@
+"""Load one deck file: bytes -> YAML node tree (with positions) -> plain data.
+
+One parse gives both the data and the marks: PyYAML composes the node tree, we check
+it (duplicate keys, size) and construct the data from the same tree. Every failure
+becomes a :class:`~deck2anki.problems.Problem` with a position, never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .problems import InvalidInput, Position, Problem
+
+# A deck of a few hundred cards is ~100 KB; these caps only stop files crafted to hurt.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_NODES = 200_000  # counted with aliases expanded, so "billion laughs" stops here
+MAX_DEPTH = 32
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """A parsed deck file: its data and the node tree the data was built from."""
+
+    path: Path
+    data: Any
+    root: yaml.Node
+
+    def node_at(self, path: Sequence[str | int]) -> tuple[yaml.Node, yaml.Node | None]:
+        """The deepest node on ``path`` that exists, and the key node naming it (if any)."""
+        node: yaml.Node = self.root
+        key_node: yaml.Node | None = None
+        for step in path:
+            child = _child(node, step)
+            if child is None:
+                break
+            key_node, node = child
+        return node, key_node
+
+    def position(self, path: Sequence[str | int], *, key: bool = False) -> Position:
+        node, key_node = self.node_at(path)
+        if key and key_node is not None:
+            return Position.from_mark(key_node.start_mark)
+        return Position.from_mark(node.start_mark)
+
+
+def _child(node: yaml.Node, step: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(step):
+                return key_node, value_node
+    elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
+        if 0 <= step < len(node.value):
+            return None, node.value[step]
+    return None
+
+
+def _fail(path: Path, position: Position, message: str, code: str) -> InvalidInput:
+    return InvalidInput([Problem(path, position, message, code)])
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise _fail(path, Position(1, 1), "file starts with a UTF-8 byte-order mark; "
+                    "save it as UTF-8 without BOM", "encoding")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise _fail(path, Position(line, column), f"byte 0x{raw[exc.start]:02x} is not valid "
+                    "UTF-8; save the file as UTF-8", "encoding") from exc
+
+
+def _walk(path: Path, node: yaml.Node) -> Iterator[Problem]:
+    """Check the tree once, counting nodes as construction would see them."""
+    budget = MAX_NODES
+    stack: list[tuple[yaml.Node, int]] = [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        budget -= 1
+        if budget < 0:
+            yield Problem(path, Position.from_mark(current.start_mark),
+                          f"file expands to more than {MAX_NODES} YAML nodes (aliases are "
+                          "counted each time they are used); write the cards out plainly",
+                          "too-large")
+            return
+        if depth > MAX_DEPTH:
+            yield Problem(path, Position.from_mark(current.start_mark),
+                          f"nesting deeper than {MAX_DEPTH} levels; a deck needs only a few",
+                          "too-deep")
+            return
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[str, yaml.Node] = {}
+            for key_node, value_node in current.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    first = seen.setdefault(key_node.value, key_node)
+                    if first is not key_node:
+                        yield Problem(path, Position.from_mark(key_node.start_mark),
+                                      f"duplicate key {key_node.value!r} (first at line "
+                                      f"{first.start_mark.line + 1}); YAML keeps only the "
+                                      "last one, so merge or rename them", "duplicate-key")
+                stack.append((value_node, depth + 1))
+                stack.append((key_node, depth + 1))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend((item, depth + 1) for item in current.value)
+
+
+def load_text(path: Path, text: str) -> LoadedFile:
+    """Parse deck text; raise :class:`InvalidInput` with positions on any problem."""
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise _fail(path, Position(1, 1), "file is empty; a deck needs company, slug, "
+                        "sources and cards (see README, 'Deck format')", "empty")
+        problems = list(_walk(path, root))
+        if problems:
+            raise InvalidInput(problems)
+        if not isinstance(root, yaml.MappingNode):
+            raise _fail(path, Position.from_mark(root.start_mark), "the document must be a "
+                        "mapping with company, slug, sources and cards; found a "
+                        f"{_node_kind(root)}", "not-a-mapping")
+        data = loader.construct_document(root)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise _fail(path, Position.from_mark(mark), _yaml_message(exc), "yaml-syntax") from exc
+    except yaml.YAMLError as exc:
+        raise _fail(path, Position(1, 1), f"YAML error: {exc}", "yaml-syntax") from exc
+    finally:
+        loader.dispose()
+    return LoadedFile(path, data, root)
+
+
+def load_file(path: Path) -> LoadedFile:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _fail(path, Position(1, 1), f"file is {size} bytes, over the "
+                        f"{MAX_FILE_BYTES}-byte limit; split the deck", "too-large")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _fail(path, Position(1, 1), f"cannot read file: {exc.strerror}", "io") from exc
+    return load_text(path, _decode(path, raw))
+
+
+def _node_kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.SequenceNode):
+        return "list"
+    return "single value"
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+    problem = exc.problem or "invalid YAML"
+    if "'\\t'" in problem:
+        return "tab character where YAML expects indentation; indent with spaces"
+    context = f" {exc.context}" if exc.context else ""
+    return f"YAML syntax error:{context} {problem}; check quoting and indentation here"

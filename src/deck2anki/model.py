@@ -1,0 +1,136 @@
+"""Turn schema-valid deck data into frozen domain objects, with the semantic checks
+the schema cannot express (unique ids, known sources, real cloze deletions, rounds)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .loader import LoadedFile
+from .problems import Position, Problem
+
+CLOZE_RE = re.compile(r"\{\{c(\d+)::(.+?)(?:::(.+?))?\}\}", re.DOTALL)
+DECK_ROOT = "AI PM Interview Prep"
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    title: str
+    file: str | None = None
+
+
+@dataclass(frozen=True)
+class Card:
+    """One card of any kind; fields a kind does not use stay empty."""
+
+    id: str
+    kind: str
+    source: Source
+    tags: tuple[str, ...] = ()
+    context: str | None = None
+    retired: bool = False
+    front: str | None = None
+    back: str | None = None
+    cloze: str | None = None
+    number: int | None = None
+    name: str | None = None
+    length: str | None = None
+    interviewers: str | None = None
+    assesses: str | None = None
+    steps: tuple[str, ...] = ()
+    quote: str | None = None
+    bad: str | None = None
+    good: str | None = None
+    position: Position = field(default=Position(1, 1), compare=False)
+
+    @property
+    def is_cloze(self) -> bool:
+        return self.cloze is not None
+
+    def cloze_ordinals(self) -> list[int]:
+        return sorted({int(m.group(1)) for m in CLOZE_RE.finditer(self.cloze or "")})
+
+
+@dataclass(frozen=True)
+class Deck:
+    path: Path
+    company: str
+    slug: str
+    sources: tuple[Source, ...]
+    cards: tuple[Card, ...]
+    slug_position: Position = field(default=Position(1, 1), compare=False)
+
+    @property
+    def deck_name(self) -> str:
+        return f"{DECK_ROOT}::{self.company}"
+
+
+def build_deck(loaded: LoadedFile) -> tuple[Deck | None, list[Problem]]:
+    """Build a deck from schema-valid data; return the problems the schema cannot see."""
+    data: dict[str, Any] = loaded.data
+    sources = {key: Source(key, value["title"], value.get("file"))
+               for key, value in data["sources"].items()}
+    problems: list[Problem] = []
+    cards: list[Card] = []
+    first_seen: dict[str, int] = {}
+    round_owner: dict[int, str] = {}
+    for index, raw in enumerate(data["cards"]):
+        where = ("cards", index)
+        card_id = raw["id"]
+        if card_id in first_seen:
+            line = loaded.position(("cards", first_seen[card_id], "id")).line
+            problems.append(Problem(loaded.path, loaded.position((*where, "id")),
+                                    f"duplicate card id {card_id!r} (first used at line {line}); "
+                                    "every card needs its own id: pick a new one for this card",
+                                    "duplicate-id"))
+            continue
+        first_seen[card_id] = index
+        source = sources.get(raw["source"])
+        if source is None:
+            problems.append(Problem(loaded.path, loaded.position((*where, "source")),
+                                    f"source {raw['source']!r} is not in this deck's sources; "
+                                    f"use one of: {', '.join(sorted(sources))}",
+                                    "unknown-source"))
+            continue
+        cloze = raw.get("cloze")
+        if cloze is not None and not CLOZE_RE.search(cloze):
+            problems.append(Problem(loaded.path, loaded.position((*where, "cloze")),
+                                    "cloze has no complete deletion; write {{c1::hidden text}}",
+                                    "cloze-without-deletion"))
+        cards.append(Card(
+            id=card_id, kind=raw["kind"], source=source, tags=tuple(raw.get("tags", ())),
+            context=raw.get("context"), retired=raw.get("retired", False),
+            front=raw.get("front"), back=raw.get("back"), cloze=cloze,
+            number=raw.get("number"), name=raw.get("name"), length=raw.get("length"),
+            interviewers=raw.get("interviewers"), assesses=raw.get("assesses"),
+            steps=tuple(raw.get("steps", ())), quote=raw.get("quote"),
+            bad=raw.get("bad"), good=raw.get("good"), position=loaded.position(where),
+        ))
+        if raw["kind"] == "round" and not raw.get("retired", False):
+            owner = round_owner.setdefault(raw["number"], card_id)
+            if owner != card_id:
+                problems.append(Problem(
+                    loaded.path, loaded.position((*where, "number")),
+                    f"round {raw['number']} is already card {owner!r}; each round number "
+                    "appears once per company (retire the old card if this one replaces it)",
+                    "duplicate-round"))
+    deck = Deck(loaded.path, data["company"], data["slug"], tuple(sources.values()),
+                tuple(cards), slug_position=loaded.position(("slug",)))
+    return (None if problems else deck), problems
+
+
+def check_slugs(decks: Iterable[Deck]) -> list[Problem]:
+    """Slugs name output files and note identities, so two decks may not share one."""
+    seen: dict[str, Deck] = {}
+    problems = []
+    for deck in decks:
+        other = seen.setdefault(deck.slug, deck)
+        if other is not deck:
+            problems.append(Problem(deck.path, deck.slug_position,
+                                    f"slug {deck.slug!r} is already used by {other.path}; "
+                                    "give each company its own slug", "duplicate-slug"))
+    return problems

@@ -1,0 +1,223 @@
+"""The build, step by step: find -> load -> validate -> model -> render -> stamp -> write.
+
+Every step's problems are collected before anything is written, so an invalid deck
+never leaves a file in the output folder. The CLI only parses options and prints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import schema
+from .loader import load_file
+from .model import Deck, build_deck, check_slugs
+from .problems import InvalidInput, Level, Position, Problem
+from .render import NOTETYPES, NoteType, RenderedNote, csv_rows, render_deck
+from .stamps import STAMPS_FILE, Stamps, build_time, keys_and_hashes
+from .writers import apkg_bytes, csv_bytes, write_bytes
+
+DECK_SUFFIXES = (".yaml", ".yml")
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Deck files named by ``paths``: files as given, folders searched for *.yaml/*.yml."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.suffix in DECK_SUFFIXES
+                                and p.is_file()))
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def load_decks(files: Sequence[Path]) -> tuple[list[Deck], list[Problem]]:
+    """Every deck that is valid, and every problem of the others."""
+    decks: list[Deck] = []
+    problems: list[Problem] = []
+    for path in files:
+        try:
+            loaded = load_file(path)
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+            continue
+        schema_problems = schema.validate(loaded)
+        if schema_problems:
+            problems.extend(schema_problems)
+            continue
+        deck, deck_problems = build_deck(loaded)
+        problems.extend(deck_problems)
+        if deck is not None:
+            decks.append(deck)
+    problems.extend(check_slugs(decks))
+    return decks, sorted(problems)
+
+
+@dataclass(frozen=True)
+class RenderedDeck:
+    deck: Deck
+    notes: tuple[RenderedNote, ...]
+
+    @property
+    def notetypes(self) -> tuple[NoteType, ...]:
+        used = {note.notetype.key for note in self.notes}
+        return tuple(nt for nt in NOTETYPES if nt.key in used)
+
+
+def note_key(deck: Deck, card_id: str) -> str:
+    return f"{deck.slug}/{card_id}"
+
+
+def notetype_key(notetype: NoteType) -> str:
+    return f"notetype/{notetype.key}"
+
+
+def current_hashes(rendered: Sequence[RenderedDeck]) -> dict[str, str]:
+    """The content hash of every note and note type the decks would ship."""
+    items: list[tuple[str, Mapping[str, object]]] = [
+        (notetype_key(nt), nt.identity()) for nt in NOTETYPES]
+    for r in rendered:
+        items.extend((note_key(r.deck, n.card.id), n.identity()) for n in r.notes)
+    return keys_and_hashes(items)
+
+
+def stale_problems(rendered: Sequence[RenderedDeck], stale: Iterable[str],
+                   stamps_path: Path) -> list[Problem]:
+    by_key = {note_key(r.deck, n.card.id): (r.deck, n.card) for r in rendered for n in r.notes}
+    problems = []
+    for key in stale:
+        if key not in by_key:
+            continue  # note types: reported once in the summary, they have no deck line
+        deck, card = by_key[key]
+        problems.append(Problem(deck.path, card.position,
+                                f"card {card.id!r} is new or changed since {stamps_path} was "
+                                "written; run `deck2anki stamp` and commit the file",
+                                "stale-stamp", Level.WARNING))
+    return problems
+
+
+@dataclass
+class Validation:
+    decks: list[RenderedDeck]
+    problems: list[Problem]
+    stale: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level is Level.ERROR]
+
+
+def validate(paths: Sequence[Path], stamps_path: Path | None = None) -> Validation:
+    files = discover(paths)
+    decks, problems = load_decks(files)
+    rendered = [RenderedDeck(d, tuple(render_deck(d))) for d in decks]
+    stale: list[str] = []
+    if stamps_path is not None and stamps_path.is_file() and not problems:
+        stale = Stamps.read(stamps_path).stale(current_hashes(rendered))
+        problems = sorted(problems + stale_problems(rendered, stale, stamps_path))
+    return Validation(rendered, problems, stale)
+
+
+def _deck_id(deck_name: str) -> int:
+    # Anki matches decks by name and assigns its own id; a stable id keeps bytes stable.
+    digest = hashlib.sha256(f"deck2anki deck {deck_name}".encode()).digest()
+    return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
+
+
+@dataclass(frozen=True)
+class WrittenDeck:
+    deck: Deck
+    kinds: Mapping[str, int]
+    notes: int
+    cards: int
+    files: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    written: tuple[WrittenDeck, ...]
+    stale: tuple[str, ...]
+    warnings: tuple[Problem, ...]
+
+
+Progress = Callable[[str], None]
+
+
+def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
+          progress: Progress | None = None) -> BuildResult:
+    """Validate every deck, then write ``<slug>.apkg`` and ``<slug>.csv`` for each.
+
+    Raises :class:`InvalidInput` before writing anything if any deck has an error.
+    """
+    stamps_path = decks_dir / STAMPS_FILE
+    checked = validate([decks_dir], stamps_path)
+    if checked.errors:
+        raise InvalidInput(checked.errors)
+    if not checked.decks:
+        raise InvalidInput([Problem(decks_dir, Position(1, 1), "no deck files (*.yaml) found; "
+                                    "pass --decks with the folder that holds them",
+                                    "no-decks")])
+    stamps = Stamps.read(stamps_path)
+    sde = build_time()
+    fallback = sde if sde is not None else (now if now is not None else int(time.time()))
+    hashes = current_hashes(checked.decks)
+    mods = {key: stamps.mod_for(key, digest, fallback) for key, digest in hashes.items()}
+    outputs: list[tuple[WrittenDeck, dict[Path, bytes]]] = []
+    for rendered in checked.decks:
+        if progress:
+            progress(f"rendering {rendered.deck.slug} ({len(rendered.notes)} notes)")
+        outputs.append(_render_files(rendered, mods, out_dir, sde))
+    # Everything is in memory before the first file is replaced: a failure while
+    # rendering leaves the output folder exactly as it was.
+    for summary, files in outputs:
+        for path, data in files.items():
+            if progress:
+                progress(f"writing {path}")
+            write_bytes(path, data)
+    written = [summary for summary, _ in outputs]
+    warnings = [p for p in checked.problems if p.level is Level.WARNING]
+    return BuildResult(tuple(written), tuple(checked.stale), tuple(warnings))
+
+
+def _render_files(rendered: RenderedDeck, mods: Mapping[str, int], out_dir: Path,
+                  sde: int | None) -> tuple[WrittenDeck, dict[Path, bytes]]:
+    deck = rendered.deck
+    note_mods = {n.guid: mods[note_key(deck, n.card.id)] for n in rendered.notes}
+    notetype_mods = {nt.id: mods[notetype_key(nt)] for nt in rendered.notetypes}
+    # Without SOURCE_DATE_EPOCH the newest stamp dates the package, so it stays reproducible.
+    timestamp = sde if sde is not None else max([*note_mods.values(), *notetype_mods.values()])
+    titles = "; ".join(s.title for s in deck.sources)
+    description = (f"{deck.company} AI PM interview prep, built by deck2anki from: {titles}. "
+                   "Cards tagged status::retired are withdrawn: you may delete them.")
+    package = apkg_bytes(_deck_id(deck.deck_name), deck.deck_name, description,
+                         rendered.notes, rendered.notetypes, note_mods, notetype_mods, timestamp)
+    rows = csv_rows(deck, rendered.notes)
+    apkg_path = out_dir / f"{deck.slug}.apkg"
+    csv_path = out_dir / f"{deck.slug}.csv"
+    cards = sum(max(1, len(n.card.cloze_ordinals())) if n.card.is_cloze else 1
+                for n in rendered.notes)
+    kinds = Counter(n.card.kind for n in rendered.notes)
+    summary = WrittenDeck(deck, dict(sorted(kinds.items())), len(rendered.notes), cards,
+                          (apkg_path, csv_path))
+    return summary, {apkg_path: package, csv_path: csv_bytes(rows)}
+
+
+def stamp(decks_dir: Path, *, now: int | None = None) -> tuple[list[str], Path]:
+    """Record the current content of every note; return the keys that got a new stamp."""
+    stamps_path = decks_dir / STAMPS_FILE
+    checked = validate([decks_dir])
+    if checked.errors:
+        raise InvalidInput(checked.errors)
+    stamps = Stamps.read(stamps_path)
+    hashes = current_hashes(checked.decks)
+    changed = stamps.stale(hashes)
+    updated = stamps.updated(hashes, now if now is not None else int(time.time()))
+    if updated.dumps() != (stamps_path.read_text(encoding="utf-8")
+                           if stamps_path.is_file() else None):
+        write_bytes(stamps_path, updated.dumps().encode("utf-8"))
+    return changed, stamps_path

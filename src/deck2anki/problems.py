@@ -1,0 +1,57 @@
+"""Problems are values: every check yields them, the CLI prints them.
+
+Positions are 1-based (converted from PyYAML's 0-based marks in exactly one place,
+``Position.from_mark``) so they match what editors and ``path:line:col`` readers expect.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+
+class _Mark(Protocol):
+    line: int
+    column: int
+
+
+class Level(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    line: int
+    column: int
+
+    @classmethod
+    def from_mark(cls, mark: _Mark | None) -> Position:
+        if mark is None:
+            return cls(1, 1)
+        return cls(mark.line + 1, mark.column + 1)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with one place in one file."""
+
+    path: Path
+    position: Position
+    message: str
+    code: str
+    level: Level = field(default=Level.ERROR, compare=False)
+
+    def format(self) -> str:
+        pos = self.position
+        return f"{self.path}:{pos.line}:{pos.column}: {self.level.value}: {self.message} [{self.code}]"
+
+
+class InvalidInput(Exception):
+    """Raised when input cannot be used; carries every problem found, sorted."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(p.format() for p in self.problems))

@@ -1,0 +1,268 @@
+"""Render cards into Anki note content: the note types, each card's fields and tags,
+and the CSV rows for the built-in Basic note type.
+
+Note types are a compatibility contract with every learner's collection: Anki silently
+skips all updates to notes of a type whose field or template names changed. So there is
+one general field set, frozen here, and kind-specific layout lives in the rendered HTML.
+Never rename, add or remove a field or template of a released note type.
+
+Card text is untrusted: every piece of it is HTML-escaped before it meets markup.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import genanki
+
+from .model import CLOZE_RE, Card, Deck
+
+BASIC_NOTETYPE_ID = 1434908760
+CLOZE_NOTETYPE_ID = 1841641272
+
+BASIC_FIELDS = ("Front", "Back", "Context", "Source", "Label", "CardId")
+CLOZE_FIELDS = ("Text", "Back", "Context", "Source", "Label", "CardId")
+
+_ANSWER_FOOTER = """
+{{#Back}}<div class="d2a-back">{{Back}}</div>{{/Back}}
+{{#Context}}<div class="d2a-context">{{Context}}</div>{{/Context}}
+<div class="d2a-source">Source: {{Source}} <span class="d2a-id">{{CardId}}</span></div>"""
+
+CSS = """\
+.card {
+  font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  font-size: 20px;
+  line-height: 1.45;
+  color: #1f2328;
+  background-color: #ffffff;
+  text-align: left;
+  max-width: 40em;
+  margin: 0 auto;
+  padding: 0 0.6em;
+  overflow-wrap: break-word;
+  word-wrap: break-word;
+}
+.d2a-label { font-size: 0.7em; letter-spacing: 0.04em; text-transform: uppercase; color: #656d76; }
+.d2a-front { font-weight: 600; margin: 0.4em 0; }
+.d2a-back, .d2a-answer { margin: 0.4em 0; }
+.d2a-heading { font-weight: 600; }
+.d2a-facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.2em 0.8em; margin: 0.4em 0; }
+.d2a-facts dt { color: #656d76; }
+.d2a-facts dd { margin: 0; }
+.d2a-steps { margin: 0.4em 0; padding-left: 1.4em; }
+.d2a-pair { margin: 0.6em 0; }
+.d2a-bad, .d2a-good { border-left: 4px solid; padding: 0.2em 0.6em; margin: 0.3em 0; }
+.d2a-bad { border-color: #cf222e; background: #ffebe9; }
+.d2a-good { border-color: #1a7f37; background: #dafbe1; }
+.d2a-tag { font-weight: 700; font-size: 0.75em; margin-right: 0.4em; }
+.d2a-quote { margin: 0.6em 0; padding-left: 0.8em; border-left: 3px solid #d0d7de; font-style: italic; }
+.d2a-context { margin-top: 0.8em; font-size: 0.85em; color: #424a53; }
+.d2a-source { margin-top: 1em; font-size: 0.7em; color: #656d76; }
+.d2a-id { font-family: ui-monospace, Menlo, Consolas, monospace; margin-left: 0.4em; }
+.cloze { font-weight: 700; color: #0969da; }
+@media (max-width: 480px) { .card { font-size: 18px; padding: 0 0.3em; } }
+.nightMode.card, .card.nightMode, .night_mode .card { color: #e6edf3; background-color: #1e1e1e; }
+.nightMode .d2a-label, .nightMode .d2a-source, .nightMode .d2a-facts dt,
+.night_mode .d2a-label, .night_mode .d2a-source, .night_mode .d2a-facts dt { color: #9198a1; }
+.nightMode .d2a-context, .night_mode .d2a-context { color: #c9d1d9; }
+.nightMode .d2a-bad, .night_mode .d2a-bad { background: #3c1618; border-color: #f85149; }
+.nightMode .d2a-good, .night_mode .d2a-good { background: #12261e; border-color: #3fb950; }
+.nightMode .d2a-quote, .night_mode .d2a-quote { border-color: #3d444d; }
+.nightMode .cloze, .night_mode .cloze { color: #58a6ff; }
+"""
+
+
+@dataclass(frozen=True)
+class NoteType:
+    """A note type as released; its ``key`` names it in the stamps file."""
+
+    key: str
+    model: genanki.Model
+
+    @property
+    def id(self) -> int:
+        return int(self.model.model_id)
+
+    def identity(self) -> dict[str, object]:
+        """Everything Anki compares when it decides whether a note type changed."""
+        return {"name": self.model.name, "type": self.model.model_type,
+                "fields": [f["name"] for f in self.model.fields],
+                "templates": [{k: t[k] for k in ("name", "qfmt", "afmt")}
+                              for t in self.model.templates],
+                "css": self.model.css}
+
+
+def _model(model_id: int, name: str, fields: tuple[str, ...], template: dict[str, str],
+           model_type: int) -> genanki.Model:
+    return genanki.Model(model_id, name, fields=[{"name": f} for f in fields],
+                         templates=[template], css=CSS, model_type=model_type)
+
+
+BASIC = NoteType("basic", _model(
+    BASIC_NOTETYPE_ID, "deck2anki Q/A", BASIC_FIELDS,
+    {"name": "Card",
+     "qfmt": '<div class="d2a-label">{{Label}}</div>\n<div class="d2a-front">{{Front}}</div>',
+     "afmt": "{{FrontSide}}\n<hr id=answer>" + _ANSWER_FOOTER},
+    genanki.Model.FRONT_BACK))
+
+CLOZE = NoteType("cloze", _model(
+    CLOZE_NOTETYPE_ID, "deck2anki Cloze", CLOZE_FIELDS,
+    {"name": "Cloze",
+     "qfmt": '<div class="d2a-label">{{Label}}</div>\n<div class="d2a-front">{{cloze:Text}}</div>',
+     "afmt": '<div class="d2a-label">{{Label}}</div>\n<div class="d2a-front">{{cloze:Text}}</div>'
+             "\n<hr id=answer>" + _ANSWER_FOOTER},
+    genanki.Model.CLOZE))
+
+NOTETYPES = (BASIC, CLOZE)
+
+
+@dataclass(frozen=True)
+class RenderedNote:
+    """One Anki note, ready to write: what Anki stores, nothing else."""
+
+    card: Card
+    guid: str
+    notetype: NoteType
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+
+    def identity(self) -> dict[str, object]:
+        """The note content Anki replaces on update; its hash decides the note's stamp."""
+        return {"notetype": self.notetype.id, "fields": list(self.fields),
+                "tags": list(self.tags)}
+
+
+def escape(text: str) -> str:
+    """Plain text to HTML that shows exactly what was written (line breaks kept)."""
+    return html.escape(text.strip(), quote=True).replace("\n", "<br>")
+
+
+def note_guid(slug: str, card_id: str) -> str:
+    # Identity is (company, id) and nothing else: text and position may change freely.
+    return str(genanki.guid_for("deck2anki", slug, card_id))
+
+
+def csv_guid(slug: str, card_id: str, ordinal: int = 0) -> str:
+    # Distinct from the .apkg GUIDs: the same GUID under another note type is a conflict.
+    return str(genanki.guid_for("deck2anki-csv", slug, card_id, ordinal))
+
+
+def _div(cls: str, inner: str) -> str:
+    return f'<div class="{cls}">{inner}</div>'
+
+
+def _label(deck: Deck, card: Card) -> str:
+    label = f"{deck.company} · {card.kind}"
+    return escape(label + (" · retired" if card.retired else ""))
+
+
+def _round_front(deck: Deck, card: Card) -> str:
+    if card.front:
+        return escape(card.front)
+    how_long = ", and how long is it" if card.length else ""
+    return escape(f"{deck.company} AI PM interview, round {card.number}: what is it{how_long}?")
+
+
+def _round_back(card: Card) -> str:
+    rows = [("Length", card.length), ("Interviewers", card.interviewers),
+            ("Assesses", card.assesses)]
+    facts = "".join(f"<dt>{label}</dt><dd>{escape(value)}</dd>" for label, value in rows if value)
+    name = escape(f"Round {card.number}: {card.name}")
+    return _div("d2a-heading", name) + f'<dl class="d2a-facts">{facts}</dl>'
+
+
+def _script_back(card: Card) -> str:
+    parts = [_div("d2a-answer", escape(card.back or ""))]
+    if card.steps:
+        items = "".join(f"<li>{escape(step)}</li>" for step in card.steps)
+        parts.append(f'<ol class="d2a-steps">{items}</ol>')
+    if card.bad and card.good:
+        parts.append(_div("d2a-pair",
+                          _div("d2a-bad", '<span class="d2a-tag">BAD</span>' + escape(card.bad))
+                          + _div("d2a-good",
+                                 '<span class="d2a-tag">GOOD</span>' + escape(card.good))))
+    if card.quote:
+        parts.append(f'<blockquote class="d2a-quote">{escape(card.quote)}</blockquote>')
+    return "".join(parts)
+
+
+def _front_back(deck: Deck, card: Card) -> tuple[str, str]:
+    """The question and answer HTML of a non-cloze card, laid out by kind."""
+    if card.kind == "round":
+        return _round_front(deck, card), _round_back(card)
+    if card.kind == "signal":
+        heading = _div("d2a-heading", escape(f"Signal: {card.name}")) if card.name else ""
+        return escape(card.front or ""), heading + _div("d2a-answer", escape(card.back or ""))
+    if card.kind == "script":
+        return escape(card.front or ""), _script_back(card)
+    return escape(card.front or ""), _div("d2a-answer", escape(card.back or ""))
+
+
+def tags_for(deck: Deck, card: Card) -> tuple[str, ...]:
+    auto = {f"company::{deck.slug}", f"kind::{card.kind}"}
+    if card.retired:
+        auto.add("status::retired")
+    return tuple(sorted(auto | set(card.tags)))
+
+
+def render_note(deck: Deck, card: Card) -> RenderedNote:
+    context = escape(card.context) if card.context else ""
+    source = escape(card.source.title)
+    card_ref = escape(f"{deck.slug}/{card.id}")
+    if card.is_cloze:
+        text = escape(card.cloze or "")
+        extra = escape(card.back) if card.back else ""
+        fields = (text, extra, context, source, _label(deck, card), card_ref)
+        notetype = CLOZE
+    else:
+        front, back = _front_back(deck, card)
+        fields = (front, back, context, source, _label(deck, card), card_ref)
+        notetype = BASIC
+    return RenderedNote(card, note_guid(deck.slug, card.id), notetype, fields,
+                        tags_for(deck, card))
+
+
+def render_deck(deck: Deck) -> list[RenderedNote]:
+    return [render_note(deck, card) for card in deck.cards]
+
+
+# --- CSV: the same notes, flattened onto Anki's built-in Basic note type -------------
+
+CSV_COLUMNS = ("GUID", "Front", "Back", "Deck", "Tags")
+
+
+def _cloze_side(text: str, ordinal: int, *, answer: bool) -> str:
+    def replace(match: re.Match[str]) -> str:
+        number, hidden, hint = int(match.group(1)), match.group(2), match.group(3)
+        if number != ordinal:
+            return str(hidden)
+        if answer:
+            return f'<span class="cloze">{hidden}</span>'
+        return f'<span class="cloze">[{hint or "..."}]</span>'
+
+    return CLOZE_RE.sub(replace, text)
+
+
+def csv_rows(deck: Deck, notes: Iterable[RenderedNote]) -> list[tuple[str, ...]]:
+    """One row per Anki card: a cloze note with N deletions becomes N Basic rows."""
+    rows = []
+    for note in notes:
+        first, back, context, source, label, card_ref = note.fields
+        footer = (_div("d2a-context", context) if context else "") + _div(
+            "d2a-source", f"Source: {source} <span class=\"d2a-id\">{card_ref}</span>")
+        tags = " ".join(note.tags)
+        label_html = _div("d2a-label", label)
+        if note.notetype is CLOZE:
+            for ordinal in note.card.cloze_ordinals():
+                front = label_html + _div("d2a-front", _cloze_side(first, ordinal, answer=False))
+                answer = _div("d2a-front", _cloze_side(first, ordinal, answer=True))
+                extra = _div("d2a-back", back) if back else ""
+                rows.append((csv_guid(deck.slug, note.card.id, ordinal), front,
+                             answer + extra + footer, deck.deck_name, tags))
+        else:
+            rows.append((csv_guid(deck.slug, note.card.id), label_html + _div("d2a-front", first),
+                         _div("d2a-back", back) + footer, deck.deck_name, tags))
+    return rows

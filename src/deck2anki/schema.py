@@ -1,0 +1,124 @@
+"""Validate loaded deck data against ``schema/deck.schema.json``.
+
+The JSON Schema is the single source of truth for the format. This module only finds
+the schema (in a source checkout or an installed wheel), runs it, and turns each error
+into a one-line, positioned :class:`~deck2anki.problems.Problem` with a fix hint.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, relevance
+
+from .loader import LoadedFile
+from .problems import Problem
+
+SCHEMA_NAME = "deck.schema.json"
+
+
+def schema_path() -> Path:
+    """Where the schema lives: packaged inside the wheel, or ``schema/`` in a checkout."""
+    packaged = resources.files("deck2anki").joinpath("schema", SCHEMA_NAME)
+    if packaged.is_file():
+        return Path(str(packaged))
+    checkout = Path(__file__).resolve().parents[2] / "schema" / SCHEMA_NAME
+    if checkout.is_file():
+        return checkout
+    raise FileNotFoundError(f"{SCHEMA_NAME} is neither packaged nor in a source checkout")
+
+
+@functools.cache
+def load_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(schema_path().read_text(encoding="utf-8"))
+    return schema
+
+
+@functools.cache
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = load_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def validate(loaded: LoadedFile) -> list[Problem]:
+    """Every schema problem of one file, one per place, the most relevant first."""
+    problems: dict[tuple[Any, ...], Problem] = {}
+    for error in sorted(_validator().iter_errors(loaded.data), key=relevance):
+        for problem in _problems_for(loaded, error):
+            # One message per place: several branches often fail on the same spot.
+            problems.setdefault((problem.position, problem.message), problem)
+    return sorted(problems.values())
+
+
+def _problems_for(loaded: LoadedFile, error: ValidationError) -> Iterator[Problem]:
+    path = list(error.absolute_path)
+    where = _describe(path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        for extra in sorted(set(error.instance) - set(allowed), key=str):
+            yield Problem(loaded.path, loaded.position([*path, extra], key=True),
+                          f"unknown property {extra!r} in {where}; allowed here: "
+                          f"{', '.join(allowed)}", "schema")
+        return
+    if error.validator == "required":
+        yield Problem(loaded.path, loaded.position(path, key=True),
+                      f"{where} is missing {error.message.split(' is a ')[0]}; add it",
+                      "schema")
+        return
+    yield Problem(loaded.path, loaded.position(path, key=False), f"{where}: {_hint(error)}",
+                  "schema")
+
+
+def _describe(path: list[str | int]) -> str:
+    if not path:
+        return "the deck"
+    if len(path) >= 2 and path[0] == "cards" and isinstance(path[1], int):
+        rest = "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in path[2:])
+        return f"card #{path[1] + 1}{rest}"
+    return "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in path).lstrip(".")
+
+
+def _hint(error: ValidationError) -> str:
+    """A message that says how to fix the value, not only what the validator saw."""
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    match error.validator:
+        case "pattern" if schema.get("pattern") == "\\S":
+            return "text is blank; write something or remove the property"
+        case "pattern" if "c[1-9]" in str(schema.get("pattern")):
+            return "cloze text has no deletion; mark the hidden part as {{c1::...}}"
+        case "pattern" if "::" in str(schema.get("pattern")):
+            return (f"{error.instance!r} is not a valid tag; use letters, digits, '_' and "
+                    "'-', with '::' for hierarchy, no spaces")
+        case "pattern" if "a-z0-9" in str(schema.get("pattern")):
+            return (f"{error.instance!r} is not a valid identifier; use lowercase letters "
+                    "and digits joined by single hyphens, e.g. 'round-4-system-design'")
+        case "enum":
+            options = ", ".join(map(str, schema.get("enum", [])))
+            return f"{error.instance!r} is not one of: {options}"
+        case "type":
+            return f"expected {schema.get('type')}, found {_type_name(error.instance)}"
+        case "oneOf" if "cloze" in error.instance or "front" in error.instance:
+            return ("a fact card has either front and back, or cloze (with an optional "
+                    "back), not both and not neither")
+        case "dependentRequired":
+            return "a BAD-vs-GOOD pair needs both 'bad' and 'good'"
+        case "minLength" | "minItems" | "minProperties":
+            return "must not be empty"
+        case "maxLength":
+            return f"text is longer than {schema.get('maxLength')} characters; split the card"
+        case "uniqueItems":
+            return "lists the same item twice; remove the repeat"
+    return error.message
+
+
+def _type_name(value: object) -> str:
+    names = {dict: "a mapping", list: "a list", str: "text", bool: "true/false",
+             int: "a number", float: "a number", type(None): "nothing (null)"}
+    return names.get(type(value), type(value).__name__)

@@ -1,0 +1,114 @@
+"""When did each note's content last change? The stamps file remembers.
+
+Real Anki updates a learner's note on import only when the package's note ``mod`` is
+strictly newer than theirs, and a learner's own edit stamps their note with the time of
+that edit. So each note must carry the time its content last changed: not the build
+time (every release would overwrite learners' edits) and not a constant (fixes would
+never arrive). The same holds for note types.
+
+``decks/stamps.json`` is committed with the decks and maps every note and note type to
+the hash of its rendered content and the time that content was stamped. A build reads
+it and never writes it, so a build of a clean checkout leaves the checkout clean.
+``deck2anki stamp`` records new and changed content; content that changed without a new
+stamp is still shipped, stamped with the build time (``SOURCE_DATE_EPOCH`` or now) but
+never earlier than one second after its previous stamp, so the change always reaches
+learners, and the build warns that the file is stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .problems import InvalidInput, Position, Problem
+
+STAMPS_FILE = "stamps.json"
+FORMAT = 1
+
+
+def content_hash(identity: Mapping[str, object]) -> str:
+    canonical = json.dumps(identity, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    hash: str
+    mod: int
+
+
+@dataclass
+class Stamps:
+    """Stamps keyed by ``notetype/<key>`` or ``<slug>/<card id>``."""
+
+    entries: dict[str, Entry] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, path: Path) -> Stamps:
+        if not path.is_file():
+            return cls()
+        try:
+            raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            if raw.get("format") != FORMAT:
+                raise ValueError(f"unknown format {raw.get('format')!r}")
+            return cls({key: Entry(str(value["hash"]), int(value["mod"]))
+                        for key, value in raw["stamps"].items()})
+        except json.JSONDecodeError as exc:
+            raise _broken(path, Position(exc.lineno, exc.colno), exc.msg) from exc
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            raise _broken(path, Position(1, 1), str(exc)) from exc
+
+    def dumps(self) -> str:
+        body = {
+            "format": FORMAT,
+            "about": "When each note's content last changed. Written by `deck2anki stamp`; "
+                     "commit it with the decks. Never edit by hand.",
+            "stamps": {key: {"hash": e.hash, "mod": e.mod}
+                       for key, e in sorted(self.entries.items())},
+        }
+        return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+
+    def mod_for(self, key: str, digest: str, fallback: int) -> int:
+        """The stamp a shipped item gets: its recorded one, or a fresh one newer than it."""
+        entry = self.entries.get(key)
+        if entry is None:
+            return fallback
+        if entry.hash == digest:
+            return entry.mod
+        return max(fallback, entry.mod + 1)
+
+    def stale(self, current: Mapping[str, str]) -> list[str]:
+        """Keys whose content is new or changed since their stamp."""
+        return sorted(k for k, digest in current.items()
+                      if k not in self.entries or self.entries[k].hash != digest)
+
+    def updated(self, current: Mapping[str, str], now: int) -> Stamps:
+        """Stamps for exactly ``current``: unchanged keep theirs, new/changed get ``now``."""
+        entries = {key: Entry(digest, self.mod_for(key, digest, now))
+                   for key, digest in current.items()}
+        return Stamps(entries)
+
+
+def _broken(path: Path, position: Position, why: str) -> InvalidInput:
+    return InvalidInput([Problem(path, position, f"stamps file is damaged ({why}); restore it "
+                                 "from git (`git checkout -- <file>`), do not edit it by hand",
+                                 "stamps")])
+
+
+def build_time(env: Mapping[str, str] | None = None) -> int | None:
+    """``SOURCE_DATE_EPOCH`` if set (the reproducible-builds convention), else None."""
+    value = (env if env is not None else os.environ).get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ValueError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {value!r}")
+    return int(value)
+
+
+def keys_and_hashes(items: Iterable[tuple[str, Mapping[str, object]]]) -> dict[str, str]:
+    return {key: content_hash(identity) for key, identity in items}

@@ -1,0 +1,120 @@
+"""Write packages and CSVs: deterministic bytes, atomic replacement, no leftovers.
+
+genanki builds the collection; we write it into our own temporary SQLite file (genanki's
+``write_to_file`` leaks one into the system temp folder and stamps every note with one
+time), stamp each note and note type with its own ``mod``, and zip it with fixed entry
+dates so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import itertools
+import json
+import os
+import sqlite3
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+import genanki
+
+from .render import CSV_COLUMNS, NoteType, RenderedNote
+
+_ZIP_EPOCH = 315532800  # 1980-01-01: zip cannot store earlier dates
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; move it into place only on success."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _collection_bytes(deck: genanki.Deck, notes: Sequence[RenderedNote],
+                      note_mods: Mapping[str, int], notetype_mods: Mapping[int, int],
+                      timestamp: int) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="deck2anki-") as tmp:
+        db_path = Path(tmp) / "collection.anki2"
+        conn = sqlite3.connect(db_path)
+        try:
+            cursor = conn.cursor()
+            genanki.Package(deck).write_to_db(cursor, timestamp,
+                                              itertools.count(timestamp * 1000))
+            for note in notes:
+                mod = note_mods[note.guid]
+                cursor.execute("UPDATE notes SET mod = ? WHERE guid = ?", (mod, note.guid))
+                cursor.execute("UPDATE cards SET mod = ? WHERE nid = "
+                               "(SELECT id FROM notes WHERE guid = ?)", (mod, note.guid))
+            (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
+            models = json.loads(models_json)
+            for model_id, model in models.items():
+                model["mod"] = notetype_mods[int(model_id)]
+            cursor.execute("UPDATE col SET models = ?", (json.dumps(models, sort_keys=True),))
+            conn.commit()
+            # Rewrite the file compactly so its bytes depend only on its content.
+            conn.execute("VACUUM")
+        finally:
+            conn.close()
+        return db_path.read_bytes()
+
+
+def apkg_bytes(deck_id: int, deck_name: str, description: str,
+               notes: Sequence[RenderedNote], notetypes: Sequence[NoteType],
+               note_mods: Mapping[str, int], notetype_mods: Mapping[int, int],
+               timestamp: int) -> bytes:
+    """The bytes of one ``.apkg``: collection database plus an empty media map."""
+    deck = genanki.Deck(deck_id, deck_name, description)
+    for notetype in notetypes:
+        deck.add_model(notetype.model)
+    for note in notes:
+        deck.add_note(genanki.Note(model=note.notetype.model, fields=list(note.fields),
+                                   tags=list(note.tags), guid=note.guid))
+    collection = _collection_bytes(deck, notes, note_mods, notetype_mods, timestamp)
+    date_time = time.gmtime(max(timestamp, _ZIP_EPOCH))[:6]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in (("collection.anki2", collection), ("media", b"{}")):
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # the same header bytes whichever OS builds it
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data, compresslevel=6)
+    return buffer.getvalue()
+
+
+CSV_HEADER = (
+    "#separator:Comma",
+    "#html:true",
+    "#notetype:Basic",
+    f"#columns:{','.join(CSV_COLUMNS)}",
+    f"#guid column:{CSV_COLUMNS.index('GUID') + 1}",
+    f"#deck column:{CSV_COLUMNS.index('Deck') + 1}",
+    f"#tags column:{CSV_COLUMNS.index('Tags') + 1}",
+)
+
+
+def csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
+    out = io.StringIO()
+    out.write("\n".join(CSV_HEADER) + "\n")
+    # Every cell quoted: Anki reads an unquoted first cell starting with '#' as a header.
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def write_bytes(target: Path, data: bytes) -> None:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)

@@ -1,0 +1,75 @@
+"""Shared fixtures. ``anki`` (the real Anki engine) is the oracle for what learners see."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DECKS = ROOT / "decks"
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A SOURCE_DATE_EPOCH from the caller's shell would change stamps under the tests.
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    monkeypatch.delenv("CI", raising=False)
+
+
+@pytest.fixture
+def decks_copy(tmp_path: Path) -> Path:
+    """A private copy of the repository's decks (with stamps.json) to edit freely."""
+    target = tmp_path / "decks"
+    shutil.copytree(DECKS, target)
+    return target
+
+
+@pytest.fixture
+def write_deck(tmp_path: Path) -> Callable[[str, str], Path]:
+    """Write a deck file into tmp_path/decks and return its path."""
+
+    def write(name: str, text: str) -> Path:
+        folder = tmp_path / "decks"
+        folder.mkdir(exist_ok=True)
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+MINIMAL = """\
+company: Acme
+slug: acme
+sources:
+  article:
+    title: Acme article
+cards:
+  - id: first
+    kind: fact
+    source: article
+    front: At Acme, what is first?
+    back: The first answer.
+"""
+
+
+@pytest.fixture
+def anki_collection(tmp_path: Path) -> Iterator[Callable[[], object]]:
+    """A factory of fresh, empty Anki collections (closed at teardown)."""
+    from anki.collection import Collection
+
+    opened: list[Collection] = []
+
+    def make() -> Collection:
+        folder = tmp_path / f"profile{len(opened)}"
+        folder.mkdir()
+        col = Collection(str(folder / "collection.anki2"))
+        opened.append(col)
+        return col
+
+    yield make
+    for col in opened:
+        col.close()

@@ -1,0 +1,71 @@
+"""Loading: every malformed file is one positioned problem, never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deck2anki.loader import load_file, load_text
+from deck2anki.problems import InvalidInput, Position
+
+
+def problem_of(path: Path) -> tuple[str, int, int, str]:
+    with pytest.raises(InvalidInput) as info:
+        load_file(path)
+    first = info.value.problems[0]
+    return first.code, first.position.line, first.position.column, first.message
+
+
+@pytest.mark.parametrize(
+    ("raw", "code", "line", "column"),
+    [
+        (b"", "empty", 1, 1),
+        (b"# only a comment\n", "empty", 1, 1),
+        (b"- a\n- b\n", "not-a-mapping", 1, 1),
+        (b"company: A\ncompany: B\n", "duplicate-key", 2, 1),
+        (b"cards:\n  - id: a\n    id: b\n", "duplicate-key", 3, 5),
+        (b"company: A\n\tslug: a\n", "yaml-syntax", 2, 1),
+        (b"company: [unclosed\n", "yaml-syntax", 2, 1),
+        (b"\xef\xbb\xbfcompany: A\n", "encoding", 1, 1),
+        (b"company: A\nslug: \xff\n", "encoding", 2, 7),
+        (b"company: !!python/object:os.system x\n", "yaml-syntax", 1, 10),
+    ],
+    ids=["empty", "comment-only", "list", "dup-top", "dup-card", "tab", "unclosed", "bom",
+         "not-utf8", "python-tag"],
+)
+def test_malformed_files_get_one_positioned_problem(tmp_path: Path, raw: bytes, code: str,
+                                                    line: int, column: int) -> None:
+    path = tmp_path / "deck.yaml"
+    path.write_bytes(raw)
+    got = problem_of(path)
+    assert got[:3] == (code, line, column), got
+
+
+def test_billion_laughs_fails_fast() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+    with pytest.raises(InvalidInput) as info:
+        load_text(Path("bomb.yaml"), "\n".join(lines) + "\n")
+    assert info.value.problems[0].code == "too-large"
+
+
+def test_recursive_alias_is_refused() -> None:
+    with pytest.raises(InvalidInput) as info:
+        load_text(Path("loop.yaml"), "a: &x [*x]\n")
+    assert info.value.problems[0].code in {"too-deep", "too-large", "yaml-syntax"}
+
+
+def test_positions_are_one_based_and_point_at_keys() -> None:
+    loaded = load_text(Path("d.yaml"), "company: A\ncards:\n  - id: x\n    kind: fact\n")
+    assert loaded.position(("cards", 0, "kind")) == Position(4, 11)
+    assert loaded.position(("cards", 0, "kind"), key=True) == Position(4, 5)
+    # A path that does not exist resolves to its deepest existing parent.
+    assert loaded.position(("cards", 0, "missing")) == Position(3, 5)
+
+
+def test_oversized_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("deck2anki.loader.MAX_FILE_BYTES", 10)
+    path = tmp_path / "big.yaml"
+    path.write_text("company: a very long name\n", encoding="utf-8")
+    assert problem_of(path)[0] == "too-large"
