@@ -57,6 +57,7 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool) -> None:
     """
     from .pipeline import build as run_build
     from .problems import InvalidInput
+    from .stamps import BadEpoch
 
     try:
         result = run_build(decks_dir, out_dir, progress=_progress(verbose))
@@ -66,6 +67,8 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool) -> None:
         click.echo(f"build failed: {len(exc.problems)} problem(s); nothing was written",
                    err=True)
         sys.exit(EXIT_INVALID)
+    except BadEpoch as exc:  # the caller's environment, not the decks
+        raise click.UsageError(str(exc)) from exc
     except OSError as exc:
         click.echo(f"build failed: cannot write {exc.filename or out_dir}: {exc.strerror}",
                    err=True)

@@ -94,6 +94,10 @@ class Stamps:
         return Stamps(entries)
 
 
+class BadEpoch(ValueError):
+    """SOURCE_DATE_EPOCH is set but is not a whole number of seconds."""
+
+
 def _broken(path: Path, position: Position, why: str) -> InvalidInput:
     return InvalidInput([Problem(path, position, f"stamps file is damaged ({why}); restore it "
                                  "from git (`git checkout -- <file>`), do not edit it by hand",
@@ -106,7 +110,7 @@ def build_time(env: Mapping[str, str] | None = None) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise ValueError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {value!r}")
+        raise BadEpoch(f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {value!r}")
     return int(value)
 
 

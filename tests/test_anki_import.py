@@ -1,0 +1,219 @@
+"""Build the repository's real decks and import them into real Anki, as a learner would."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from anki_oracle import (
+    TEMPLATE_ERROR_MARK,
+    import_apkg,
+    import_csv,
+    note_id_by_guid,
+    rendered,
+    scheduling,
+)
+
+from deck2anki.model import CLOZE_RE
+from deck2anki.render import note_guid
+
+from conftest import DECKS
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    import os
+
+    full_env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "CI")}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "deck2anki", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, check=False)
+
+
+def deck_files(folder: Path) -> dict[str, dict]:
+    """slug -> parsed YAML of every deck in ``folder``."""
+    decks = {}
+    for path in sorted(folder.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        decks[data["slug"]] = data
+    return decks
+
+
+def expected_cards(card: dict) -> int:
+    if "cloze" in card:
+        return len({m.group(1) for m in CLOZE_RE.finditer(card["cloze"])})
+    return 1
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    # The same SOURCE_DATE_EPOCH for every company: the worst case for id collisions.
+    result = run_cli("build", "--decks", str(DECKS), "--out", str(out), cwd=out,
+                     env={"SOURCE_DATE_EPOCH": "1767225600"})
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def _text(html: str) -> str:
+    html = re.sub(r"<style>.*?</style>", "", html, flags=re.DOTALL)
+    return re.sub(r"<[^>]+>", "", html).strip()
+
+
+@pytest.mark.parametrize("slug", sorted(deck_files(DECKS)))
+def test_package_imports_as_written(built: Path, slug: str, anki_collection) -> None:
+    data = deck_files(DECKS)[slug]
+    col = anki_collection()
+    log = import_apkg(col, built / f"{slug}.apkg")
+
+    cards = data["cards"]
+    assert (log.new, log.updated, log.conflicting) == (len(cards), 0, 0)
+    assert col.note_count() == len(cards)
+    assert col.card_count() == sum(expected_cards(c) for c in cards)
+    deck_name = f"AI PM Interview Prep::{data['company']}"
+    assert deck_name in {d.name for d in col.decks.all_names_and_ids()}
+    # No note that can never be studied.
+    assert col.db.scalar("select count() from notes where id not in (select nid from cards)") == 0
+
+    for card in cards:
+        note = col.get_note(note_id_by_guid(col, note_guid(slug, card["id"])))
+        assert f"company::{slug}" in note.tags
+        assert f"kind::{card['kind']}" in note.tags
+        assert set(card.get("tags", [])) <= set(note.tags)
+        for anki_card in note.cards():
+            assert col.decks.name(anki_card.did) == deck_name
+
+    titles = {s["title"] for s in data["sources"].values()}
+    for _cid, question, answer in rendered(col):
+        assert TEMPLATE_ERROR_MARK not in question + answer
+        assert _text(question), "blank front"
+        assert any(title in answer for title in titles), "the back must cite its source"
+        assert "<script" not in (question + answer).lower()
+
+
+def test_second_import_adds_nothing(built: Path, anki_collection) -> None:
+    col = anki_collection()
+    for apkg in sorted(built.glob("*.apkg")):
+        import_apkg(col, apkg)
+    notes, cards = col.note_count(), col.card_count()
+    expected = sum(len(d["cards"]) for d in deck_files(DECKS).values())
+    assert notes == expected  # every company side by side, nothing collided
+    for apkg in sorted(built.glob("*.apkg")):
+        log = import_apkg(col, apkg)
+        assert (log.new, log.updated, log.conflicting) == (0, 0, 0)
+        assert log.duplicate == log.found
+    assert (col.note_count(), col.card_count()) == (notes, cards)
+
+
+def test_csv_imports_without_mapping_and_beside_the_package(built: Path, anki_collection) -> None:
+    col = anki_collection()
+    total_rows = 0
+    for slug, data in deck_files(DECKS).items():
+        rows = sum(expected_cards(c) for c in data["cards"])
+        total_rows += rows
+        log = import_csv(col, built / f"{slug}.csv")
+        assert (log.new, log.conflicting) == (rows, 0)
+        again = import_csv(col, built / f"{slug}.csv")
+        assert again.new == 0
+    assert col.note_count() == total_rows
+    basic = col.models.by_name("Basic")
+    assert {col.get_note(n).mid for n in col.find_notes("")} == {basic["id"]}
+    for data in deck_files(DECKS).values():
+        deck = f"AI PM Interview Prep::{data['company']}"
+        assert col.find_notes(f'"deck:{deck}" tag:company::{data["slug"]}')
+    for _cid, question, answer in rendered(col):
+        assert _text(question) and TEMPLATE_ERROR_MARK not in question + answer
+
+    # The package into the same profile: both stay whole, nothing conflicts.
+    for apkg in sorted(built.glob("*.apkg")):
+        log = import_apkg(col, apkg)
+        assert (log.updated, log.conflicting, log.duplicate) == (0, 0, 0)
+    expected_notes = total_rows + sum(len(d["cards"]) for d in deck_files(DECKS).values())
+    assert col.note_count() == expected_notes
+
+
+# --- Releases over a learner's collection ---------------------------------------------
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
+                          text=True).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A maintainer's clone: the real decks and .gitignore, committed."""
+    root = tmp_path / "repo"
+    shutil.copytree(DECKS, root / "decks")
+    shutil.copy(Path(__file__).resolve().parents[1] / ".gitignore", root / ".gitignore")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "v1")
+    return root
+
+
+def _pick_cards(deck: dict) -> tuple[dict, dict]:
+    qa = [c for c in deck["cards"] if "front" in c and "back" in c and c["kind"] != "round"]
+    assert len(qa) >= 2
+    return qa[0], qa[1]
+
+
+@pytest.mark.parametrize("maintainer_stamps", [True, False], ids=["stamped", "stamp-forgotten"])
+def test_release_updates_edited_card_and_keeps_learner_history(
+        repo: Path, anki_collection, maintainer_stamps: bool) -> None:
+    from anki.collection import Collection
+
+    slug = "pinterest"
+    deck_path = repo / "decks" / f"{slug}.yaml"
+    assert run_cli("build", cwd=repo).returncode == 0
+    assert git(repo, "status", "--porcelain") == ""  # a build leaves the checkout clean
+    v1 = repo / "dist" / f"{slug}.apkg"
+
+    col: Collection = anki_collection()
+    assert import_apkg(col, v1).new > 0
+    did = col.decks.id_for_name(f"AI PM Interview Prep::{deck_files(repo / 'decks')[slug]['company']}")
+    col.decks.select(did)
+    for ease in (3, 4, 1, 3, 3):  # the learner studies a few cards
+        card = col.sched.getCard()
+        assert card is not None
+        col.sched.answerCard(card, ease)
+    reviews = col.db.scalar("select count() from revlog")
+    assert reviews == 5
+
+    data = yaml.safe_load(deck_path.read_text(encoding="utf-8"))
+    card_a, card_b = _pick_cards(data)
+    learner_note = col.get_note(note_id_by_guid(col, note_guid(slug, card_b["id"])))
+    learner_note["Back"] = "My own mnemonic"
+    col.update_note(learner_note)
+    before = scheduling(col)
+    notes_before = col.note_count()
+
+    # The maintainer fixes card A in YAML and commits; v2 is built from the repo alone.
+    card_a["back"] = card_a["back"] + " (corrected)"
+    deck_path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True),
+                         encoding="utf-8")
+    if maintainer_stamps:
+        stamped = run_cli("stamp", cwd=repo)
+        assert stamped.returncode == 0 and "1 new or changed" in stamped.stdout, stamped.stdout
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qam", "fix A")
+    built_v2 = run_cli("build", cwd=repo)
+    assert built_v2.returncode == 0, built_v2.stderr
+    assert ("stale" in built_v2.stderr or "changed since" in built_v2.stderr) != maintainer_stamps
+
+    log = import_apkg(col, repo / "dist" / f"{slug}.apkg")
+    assert (log.new, log.updated, log.conflicting) == (0, 1, 0)
+    assert col.note_count() == notes_before
+    note_a = col.get_note(note_id_by_guid(col, note_guid(slug, card_a["id"])))
+    assert "(corrected)" in note_a["Back"]
+    note_b = col.get_note(note_id_by_guid(col, note_guid(slug, card_b["id"])))
+    assert note_b["Back"] == "My own mnemonic"
+    assert scheduling(col) == before
+    assert col.db.scalar("select count() from revlog") == reviews
+
+    # And the release after that, with no content change, touches nothing.
+    again = import_apkg(col, repo / "dist" / f"{slug}.apkg")
+    assert (again.new, again.updated) == (0, 0)

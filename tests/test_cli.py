@@ -1,0 +1,106 @@
+"""The command line as a contributor and a maintainer use it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import MINIMAL
+
+from deck2anki import __version__
+from deck2anki.cli import main
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_version_and_help(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.output
+    result = runner.invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("build", "validate", "stamp", "Exit codes"):
+        assert command in result.output
+    build_help = runner.invoke(main, ["build", "--help"]).output
+    assert "--decks" in build_help and "SOURCE_DATE_EPOCH" in build_help
+
+
+def test_usage_errors_exit_2(runner: CliRunner, tmp_path: Path) -> None:
+    assert runner.invoke(main, ["frobnicate"]).exit_code == 2
+    assert runner.invoke(main, ["build", "--decks", str(tmp_path / "missing")]).exit_code == 2
+    assert runner.invoke(main, ["build", "--bogus"]).exit_code == 2
+
+
+def test_validate_clean_deck(runner: CliRunner, write_deck) -> None:
+    path = write_deck("acme.yaml", MINIMAL)
+    result = runner.invoke(main, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 deck(s), 1 cards: no problems" in result.output
+
+
+def test_validate_reports_path_line_col_and_exits_1(runner: CliRunner, write_deck) -> None:
+    bad = MINIMAL.replace("    kind: fact\n", "    kind: trivia\n")
+    path = write_deck("acme.yaml", bad)
+    result = runner.invoke(main, ["validate", str(path.parent)])
+    assert result.exit_code == 1
+    line = result.output.splitlines()[0]
+    assert re.fullmatch(rf"{re.escape(str(path))}:8:11: error: .*'trivia' is not one of.*", line)
+    assert "Traceback" not in result.output
+
+
+def test_build_writes_packages_and_a_summary(runner: CliRunner, write_deck, tmp_path: Path) -> None:
+    deck = write_deck("acme.yaml", MINIMAL)
+    out = tmp_path / "dist"
+    result = runner.invoke(main, ["build", "--decks", str(deck.parent), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Acme: 1 notes (1 fact), 1 cards" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["acme.apkg", "acme.csv"]
+    quiet = runner.invoke(main, ["build", "-q", "--decks", str(deck.parent), "--out", str(out)])
+    assert quiet.exit_code == 0 and "Acme:" not in quiet.output
+
+
+def test_invalid_deck_writes_nothing(runner: CliRunner, write_deck, tmp_path: Path) -> None:
+    write_deck("acme.yaml", MINIMAL)
+    broken = write_deck("zeta.yaml", MINIMAL.replace("acme", "zeta").replace("id: first",
+                                                                            "id: Bad Id"))
+    out = tmp_path / "dist"
+    result = runner.invoke(main, ["build", "--decks", str(broken.parent), "--out", str(out)])
+    assert result.exit_code == 1
+    assert f"{broken}:7:9: error:" in result.output
+    assert "nothing was written" in result.output
+    assert not out.exists()
+
+
+def test_bad_source_date_epoch_is_a_usage_error(runner: CliRunner, write_deck,
+                                                tmp_path: Path) -> None:
+    deck = write_deck("acme.yaml", MINIMAL)
+    result = runner.invoke(main, ["build", "--decks", str(deck.parent), "--out",
+                                  str(tmp_path / "d")], env={"SOURCE_DATE_EPOCH": "soon"})
+    assert result.exit_code == 2 and "SOURCE_DATE_EPOCH" in result.output
+
+
+def test_stamp_then_check(runner: CliRunner, write_deck) -> None:
+    deck = write_deck("acme.yaml", MINIMAL)
+    folder = str(deck.parent)
+    assert runner.invoke(main, ["stamp", "--decks", folder, "--check"]).exit_code == 1
+    first = runner.invoke(main, ["stamp", "--decks", folder])
+    assert first.exit_code == 0 and "3 new or changed" in first.output  # 1 note, 2 note types
+    assert runner.invoke(main, ["stamp", "--decks", folder, "--check"]).exit_code == 0
+    assert "up to date" in runner.invoke(main, ["stamp", "--decks", folder]).output
+    deck.write_text(MINIMAL.replace("The first answer.", "A better answer."), encoding="utf-8")
+    check = runner.invoke(main, ["stamp", "--decks", folder, "--check"])
+    assert check.exit_code == 1 and "acme/first" in check.output
+    validate = runner.invoke(main, ["validate", folder])
+    assert validate.exit_code == 0 and "warning:" in validate.output  # stale is a warning
+
+
+def test_repository_stamps_are_current(runner: CliRunner) -> None:
+    """Shipping stale stamps would re-stamp those cards on every release."""
+    from conftest import DECKS
+
+    result = runner.invoke(main, ["stamp", "--decks", str(DECKS), "--check"])
+    assert result.exit_code == 0, result.output

@@ -1,0 +1,71 @@
+"""Semantic checks the schema cannot express."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import MINIMAL
+
+from deck2anki.loader import load_text
+from deck2anki.model import build_deck, check_slugs
+
+SECOND_CARD = """\
+  - id: {id}
+    kind: {kind}
+    source: {source}
+{body}"""
+
+
+def deck_with(*cards: str, text: str = MINIMAL) -> str:
+    return text + "".join(cards)
+
+
+def codes(text: str) -> list[tuple[str, int, int]]:
+    _deck, problems = build_deck(load_text(Path("d.yaml"), text))
+    return [(p.code, p.position.line, p.position.column) for p in problems]
+
+
+def card(id: str = "second", kind: str = "fact", source: str = "article",
+         body: str = "    front: At Acme, what?\n    back: That.\n") -> str:
+    return SECOND_CARD.format(id=id, kind=kind, source=source, body=body)
+
+
+def test_valid_deck_has_no_problems() -> None:
+    deck, problems = build_deck(load_text(Path("d.yaml"), deck_with(card())))
+    assert problems == [] and deck is not None
+    assert [c.id for c in deck.cards] == ["first", "second"]
+    assert deck.deck_name == "AI PM Interview Prep::Acme"
+
+
+def test_duplicate_id_points_at_the_second_one() -> None:
+    assert codes(deck_with(card(id="first"))) == [("duplicate-id", 12, 9)]
+
+
+def test_unknown_source() -> None:
+    assert codes(deck_with(card(source="book"))) == [("unknown-source", 14, 13)]
+
+
+def test_cloze_needs_a_complete_deletion() -> None:
+    body = '    cloze: "At Acme, {{c1::half"\n'
+    assert codes(deck_with(card(body=body))) == [("cloze-without-deletion", 15, 12)]
+
+
+def test_repeated_round_number() -> None:
+    body = "    number: 1\n    name: Screen\n    assesses: Basics.\n"
+    assert codes(deck_with(card("r1", "round", body=body), card("r2", "round", body=body))) == [
+        ("duplicate-round", 21, 13)]
+
+
+def test_retired_round_frees_its_number() -> None:
+    body = "    number: 1\n    name: Screen\n    assesses: Basics.\n"
+    assert codes(deck_with(card("r1", "round", body=body + "    retired: true\n"),
+                           card("r2", "round", body=body))) == []
+
+
+def test_two_decks_may_not_share_a_slug() -> None:
+    first, _ = build_deck(load_text(Path("a.yaml"), MINIMAL))
+    second, _ = build_deck(load_text(Path("b.yaml"), MINIMAL))
+    assert first and second
+    problems = check_slugs([first, second])
+    assert [(p.path, p.code, p.position.line) for p in problems] == [
+        (Path("b.yaml"), "duplicate-slug", 2)]

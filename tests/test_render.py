@@ -1,0 +1,105 @@
+"""Rendering: escaped text, stable identity, and the frozen note-type contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deck2anki.model import Card, Deck, Source
+from deck2anki.render import (
+    BASIC,
+    BASIC_NOTETYPE_ID,
+    CLOZE,
+    CLOZE_NOTETYPE_ID,
+    csv_rows,
+    note_guid,
+    render_note,
+)
+
+SOURCE = Source("article", "An <Article> & more")
+DECK = Deck(Path("d.yaml"), "Acme & Co", "acme", (SOURCE,), ())
+
+
+def note_for(**fields: object):
+    card = Card(id=str(fields.pop("id", "c1")), kind=str(fields.pop("kind", "fact")),
+                source=SOURCE, **fields)  # type: ignore[arg-type]
+    return render_note(DECK, card)
+
+
+def test_note_types_are_a_frozen_contract() -> None:
+    """Renaming a field or template makes Anki skip every update: never change these."""
+    assert BASIC.id == BASIC_NOTETYPE_ID == 1434908760
+    assert CLOZE.id == CLOZE_NOTETYPE_ID == 1841641272
+    assert [f["name"] for f in BASIC.model.fields] == [
+        "Front", "Back", "Context", "Source", "Label", "CardId"]
+    assert [f["name"] for f in CLOZE.model.fields] == [
+        "Text", "Back", "Context", "Source", "Label", "CardId"]
+    assert [t["name"] for t in BASIC.model.templates] == ["Card"]
+    assert [t["name"] for t in CLOZE.model.templates] == ["Cloze"]
+    assert BASIC.model.name == "deck2anki Q/A" and CLOZE.model.name == "deck2anki Cloze"
+
+
+def test_text_is_escaped_and_shows_as_written() -> None:
+    note = note_for(front="Is 1 < 2 & 3 > 2?", back='<script>alert("x")</script>',
+                    context="Line one\nline two")
+    front, back, context, source, label, card_ref = note.fields
+    assert front == "Is 1 &lt; 2 &amp; 3 &gt; 2?"
+    assert "<script" not in back and "&lt;script&gt;" in back
+    assert context == "Line one<br>line two"
+    assert source == "An &lt;Article&gt; &amp; more"
+    assert label == "Acme &amp; Co · fact"
+    assert card_ref == "acme/c1"
+
+
+def test_identity_is_company_and_id_only() -> None:
+    a = note_for(front="Q?", back="A.")
+    b = note_for(front="Another question?", back="Another answer.")
+    assert a.guid == b.guid == note_guid("acme", "c1")
+    assert note_guid("acme", "c1") != note_guid("other", "c1")
+    assert note_for(id="c2", front="Q?", back="A.").guid != a.guid
+
+
+def test_tags_carry_company_kind_and_retirement() -> None:
+    note = note_for(front="Q?", back="A.", tags=("topic::pay",), retired=True)
+    assert note.tags == ("company::acme", "kind::fact", "status::retired", "topic::pay")
+    assert "retired" in note.fields[4]
+
+
+def test_cloze_uses_the_cloze_type_and_keeps_deletions() -> None:
+    note = note_for(cloze="Pay is {{c1::$150k}} & bonus {{c2::15 %::percent}}.")
+    assert note.notetype is CLOZE
+    assert note.fields[0] == "Pay is {{c1::$150k}} &amp; bonus {{c2::15 %::percent}}."
+
+
+@pytest.mark.parametrize("kind", ["round", "signal", "script"])
+def test_kinds_render_their_own_layout(kind: str) -> None:
+    extra: dict[str, object] = {
+        "round": {"number": 2, "name": "Deep dive", "length": "45 minutes",
+                  "interviewers": "the hiring manager", "assesses": "Ownership."},
+        "signal": {"name": "Execution risk", "front": "Signal 1?", "back": "Risk."},
+        "script": {"front": "Structure?", "back": "Metric first.", "steps": ("a", "b"),
+                   "bad": "I <did> it.", "good": "We did X.", "quote": "We launched..."},
+    }[kind]
+    note = note_for(kind=kind, **extra)
+    front, back = note.fields[0], note.fields[1]
+    assert front
+    if kind == "round":
+        assert "round 2" in front and "how long" in front
+        assert "Deep dive" in back and "45 minutes" in back and "the hiring manager" in back
+    elif kind == "signal":
+        assert "Signal: Execution risk" in back
+    else:
+        assert '<ol class="d2a-steps"><li>a</li><li>b</li></ol>' in back
+        assert "I &lt;did&gt; it." in back and "d2a-good" in back and "We launched" in back
+
+
+def test_csv_turns_each_cloze_deletion_into_a_row() -> None:
+    notes = [note_for(cloze="A {{c1::one}} and {{c2::two::hint}}."),
+             note_for(id="c2", front="Q?", back="A.")]
+    rows = csv_rows(DECK, notes)
+    assert len(rows) == 3
+    assert len({r[0] for r in rows}) == 3 and not {r[0] for r in rows} & {n.guid for n in notes}
+    assert "[...]" in rows[0][1] and "two" in rows[0][1]
+    assert "[hint]" in rows[1][1] and "one" in rows[1][1]
+    assert all(r[3] == "AI PM Interview Prep::Acme & Co" for r in rows)

@@ -1,0 +1,58 @@
+"""Stamps: unchanged content keeps its time, changed content always moves forward."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from deck2anki.problems import InvalidInput
+from deck2anki.stamps import Entry, Stamps, build_time, content_hash
+
+
+def test_hash_is_canonical() -> None:
+    assert content_hash({"a": 1, "b": [2]}) == content_hash({"b": [2], "a": 1})
+    assert content_hash({"a": 1}) != content_hash({"a": 2})
+
+
+def test_mod_for() -> None:
+    stamps = Stamps({"k": Entry("h1", 1000)})
+    assert stamps.mod_for("k", "h1", fallback=5000) == 1000  # unchanged keeps its stamp
+    assert stamps.mod_for("k", "h2", fallback=5000) == 5000  # changed: the build time
+    # A build time older than the last stamp still moves the note forward.
+    assert stamps.mod_for("k", "h2", fallback=10) == 1001
+    assert stamps.mod_for("new", "h", fallback=5000) == 5000
+
+
+def test_updated_stamps_only_what_changed_and_drops_what_is_gone() -> None:
+    stamps = Stamps({"same": Entry("a", 100), "changed": Entry("b", 100), "gone": Entry("c", 1)})
+    updated = stamps.updated({"same": "a", "changed": "B", "new": "n"}, now=500)
+    assert updated.entries == {"same": Entry("a", 100), "changed": Entry("B", 500),
+                               "new": Entry("n", 500)}
+    assert stamps.stale({"same": "a", "changed": "B", "new": "n"}) == ["changed", "new"]
+
+
+def test_round_trip_is_stable(tmp_path: Path) -> None:
+    stamps = Stamps({"b": Entry("x", 2), "a": Entry("y", 1)})
+    path = tmp_path / "stamps.json"
+    path.write_text(stamps.dumps(), encoding="utf-8")
+    assert Stamps.read(path) == stamps
+    assert Stamps.read(path).dumps() == stamps.dumps()
+    assert stamps.dumps().index('"a"') < stamps.dumps().index('"b"')  # sorted: small diffs
+
+
+@pytest.mark.parametrize("text", ["{", '{"format": 99, "stamps": {}}', '{"format": 1}',
+                                  '{"format": 1, "stamps": {"k": {"hash": "h"}}}'])
+def test_damaged_file_is_one_clear_problem(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "stamps.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidInput) as info:
+        Stamps.read(path)
+    assert info.value.problems[0].code == "stamps"
+
+
+def test_source_date_epoch() -> None:
+    assert build_time({"SOURCE_DATE_EPOCH": "1700000000"}) == 1700000000
+    assert build_time({}) is None
+    with pytest.raises(ValueError, match="whole number"):
+        build_time({"SOURCE_DATE_EPOCH": "yesterday"})

@@ -1,0 +1,66 @@
+"""Writers: same input, same bytes; atomic replacement; nothing left behind."""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import MINIMAL
+
+from deck2anki.pipeline import build
+from deck2anki.writers import atomic_path, csv_bytes
+
+
+def test_builds_are_byte_identical(write_deck, tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    deck = write_deck("acme.yaml", MINIMAL)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    build(deck.parent, tmp_path / "one")
+    build(deck.parent, tmp_path / "two", now=1800000000)  # wall clock must not matter
+    for name in ("acme.apkg", "acme.csv"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+    with zipfile.ZipFile(tmp_path / "one" / "acme.apkg") as archive:
+        assert archive.namelist() == ["collection.anki2", "media"]
+        assert {info.date_time for info in archive.infolist()} == {(2023, 11, 14, 22, 13, 20)}
+
+
+def test_without_epoch_the_stamps_date_the_package(write_deck, tmp_path: Path) -> None:
+    deck = write_deck("acme.yaml", MINIMAL)
+    from deck2anki.pipeline import stamp
+
+    stamp(deck.parent, now=1750000000)
+    build(deck.parent, tmp_path / "one", now=1800000000)
+    build(deck.parent, tmp_path / "two", now=1900000000)
+    assert (tmp_path / "one" / "acme.apkg").read_bytes() == \
+        (tmp_path / "two" / "acme.apkg").read_bytes()
+
+
+def test_no_temp_files_left_anywhere(write_deck, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    system_tmp = tmp_path / "systmp"
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    deck = write_deck("acme.yaml", MINIMAL)
+    out = tmp_path / "dist"
+    build(deck.parent, out)
+    assert sorted(p.name for p in out.iterdir()) == ["acme.apkg", "acme.csv"]
+    assert list(system_tmp.iterdir()) == []
+
+
+def test_atomic_path_keeps_the_old_file_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "deck.apkg"
+    target.write_bytes(b"old release")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise RuntimeError("interrupted")
+    assert target.read_bytes() == b"old release"
+    assert [p.name for p in tmp_path.iterdir()] == ["deck.apkg"]
+
+
+def test_csv_quotes_every_cell_after_anki_headers() -> None:
+    text = csv_bytes([("#not-a-header", 'say "hi"', "a,b", "Deck::Sub", "t1 t2")]).decode()
+    lines = text.splitlines()
+    assert lines[:3] == ["#separator:Comma", "#html:true", "#notetype:Basic"]
+    assert lines[-1] == '"#not-a-header","say ""hi""","a,b","Deck::Sub","t1 t2"'
