@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -10,6 +11,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from deck2anki.model import CLOZE_RE
+from deck2anki.render import note_guid
+
 from anki_oracle import (
     TEMPLATE_ERROR_MARK,
     import_apkg,
@@ -18,16 +23,11 @@ from anki_oracle import (
     rendered,
     scheduling,
 )
-
-from deck2anki.model import CLOZE_RE
-from deck2anki.render import note_guid
-
 from conftest import DECKS
 
 
-def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    import os
-
+def run_cli(*args: str, cwd: Path,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "CI")}
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "deck2anki", *args], cwd=cwd, env=full_env,
@@ -175,7 +175,8 @@ def test_release_updates_edited_card_and_keeps_learner_history(
 
     col: Collection = anki_collection()
     assert import_apkg(col, v1).new > 0
-    did = col.decks.id_for_name(f"AI PM Interview Prep::{deck_files(repo / 'decks')[slug]['company']}")
+    company = deck_files(repo / "decks")[slug]["company"]
+    did = col.decks.id_for_name(f"AI PM Interview Prep::{company}")
     col.decks.select(did)
     for ease in (3, 4, 1, 3, 3):  # the learner studies a few cards
         card = col.sched.getCard()

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import MINIMAL
 
 from deck2anki import __version__
 from deck2anki.cli import main
+
+from conftest import MINIMAL
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import MINIMAL
-
 from deck2anki.loader import load_text
 from deck2anki.model import build_deck, check_slugs
+
+from conftest import MINIMAL
 
 SECOND_CARD = """\
   - id: {id}

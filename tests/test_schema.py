@@ -9,10 +9,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import MINIMAL, ROOT
 
 from deck2anki import schema
 from deck2anki.loader import load_text
+
+from conftest import MINIMAL, ROOT
 
 
 def problems(text: str) -> list[tuple[int, int, str]]:

@@ -7,10 +7,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import MINIMAL
 
 from deck2anki.pipeline import build
 from deck2anki.writers import atomic_path, csv_bytes
+
+from conftest import MINIMAL
 
 
 def test_builds_are_byte_identical(write_deck, tmp_path: Path,

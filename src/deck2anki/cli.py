@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -17,7 +18,7 @@ from . import __version__
 EXIT_INVALID = 1
 
 
-def _progress(verbose: bool):  # type: ignore[no-untyped-def]
+def _progress(verbose: bool) -> Callable[[str], None] | None:
     """Progress goes to stderr, only where a person watches (or when asked)."""
     if verbose or (sys.stderr.isatty() and not os.environ.get("CI")):
         return lambda message: click.echo(f"  {message}", err=True)

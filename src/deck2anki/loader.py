@@ -53,9 +53,9 @@ def _child(node: yaml.Node, step: str | int) -> tuple[yaml.Node | None, yaml.Nod
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(step):
                 return key_node, value_node
-    elif isinstance(node, yaml.SequenceNode) and isinstance(step, int):
-        if 0 <= step < len(node.value):
-            return None, node.value[step]
+    elif (isinstance(node, yaml.SequenceNode) and isinstance(step, int)
+          and 0 <= step < len(node.value)):
+        return None, node.value[step]
     return None
 
 

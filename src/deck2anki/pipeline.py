@@ -174,7 +174,7 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
         outputs.append(_render_files(rendered, mods, out_dir, sde))
     # Everything is in memory before the first file is replaced: a failure while
     # rendering leaves the output folder exactly as it was.
-    for summary, files in outputs:
+    for _summary, files in outputs:
         for path, data in files.items():
             if progress:
                 progress(f"writing {path}")

@@ -46,7 +46,8 @@ class Problem:
 
     def format(self) -> str:
         pos = self.position
-        return f"{self.path}:{pos.line}:{pos.column}: {self.level.value}: {self.message} [{self.code}]"
+        where = f"{self.path}:{pos.line}:{pos.column}"
+        return f"{where}: {self.level.value}: {self.message} [{self.code}]"
 
 
 class InvalidInput(Exception):

@@ -49,7 +49,9 @@ CSS = """\
 .d2a-front { font-weight: 600; margin: 0.4em 0; }
 .d2a-back, .d2a-answer { margin: 0.4em 0; }
 .d2a-heading { font-weight: 600; }
-.d2a-facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.2em 0.8em; margin: 0.4em 0; }
+.d2a-facts {
+  display: grid; grid-template-columns: max-content 1fr; gap: 0.2em 0.8em; margin: 0.4em 0;
+}
 .d2a-facts dt { color: #656d76; }
 .d2a-facts dd { margin: 0; }
 .d2a-steps { margin: 0.4em 0; padding-left: 1.4em; }
@@ -58,7 +60,9 @@ CSS = """\
 .d2a-bad { border-color: #cf222e; background: #ffebe9; }
 .d2a-good { border-color: #1a7f37; background: #dafbe1; }
 .d2a-tag { font-weight: 700; font-size: 0.75em; margin-right: 0.4em; }
-.d2a-quote { margin: 0.6em 0; padding-left: 0.8em; border-left: 3px solid #d0d7de; font-style: italic; }
+.d2a-quote {
+  margin: 0.6em 0; padding-left: 0.8em; border-left: 3px solid #d0d7de; font-style: italic;
+}
 .d2a-context { margin-top: 0.8em; font-size: 0.85em; color: #424a53; }
 .d2a-source { margin-top: 1em; font-size: 0.7em; color: #656d76; }
 .d2a-id { font-family: ui-monospace, Menlo, Consolas, monospace; margin-left: 0.4em; }
