@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from deck2anki.model import CLOZE_RE
-from deck2anki.render import note_guid
+from deck2anki.pipeline import build, stamp
+from deck2anki.render import BASIC, note_guid
 
 from anki_oracle import (
     TEMPLATE_ERROR_MARK,
@@ -23,7 +24,7 @@ from anki_oracle import (
     rendered,
     scheduling,
 )
-from conftest import DECKS
+from conftest import DECKS, MINIMAL
 
 
 def run_cli(*args: str, cwd: Path,
@@ -218,3 +219,32 @@ def test_release_updates_edited_card_and_keeps_learner_history(
     # And the release after that, with no content change, touches nothing.
     again = import_apkg(col, repo / "dist" / f"{slug}.apkg")
     assert (again.new, again.updated) == (0, 0)
+
+
+def test_changed_template_reaches_learners_only_with_a_newer_stamp(
+        write_deck, tmp_path: Path, anki_collection, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Note types follow the same 'if newer' rule as notes: a restyle must be re-stamped."""
+    deck = write_deck("acme.yaml", MINIMAL)
+    stamp(deck.parent, now=1_700_000_000)
+    build(deck.parent, tmp_path / "v1")
+    col = anki_collection()
+    import_apkg(col, tmp_path / "v1" / "acme.apkg")
+
+    def question() -> str:  # rendered by the engine, with the note type's CSS inlined
+        return col.get_card(col.find_cards("")[0]).question()
+
+    assert "color: teal" not in question()
+    monkeypatch.setattr(BASIC.model, "css", BASIC.model.css + "\n.d2a-front { color: teal; }")
+    # Built without a new stamp, the restyle ships with the build time: it applies too.
+    build(deck.parent, tmp_path / "v2")
+    log = import_apkg(col, tmp_path / "v2" / "acme.apkg")
+    assert (log.new, log.updated, log.conflicting) == (0, 0, 0)  # notes untouched
+    assert "color: teal" in question()
+
+    monkeypatch.setattr(BASIC.model, "css", BASIC.model.css + "\n.d2a-back { color: navy; }")
+    changed, _ = stamp(deck.parent, now=1_700_000_100)
+    assert changed == ["notetype/basic"]
+    build(deck.parent, tmp_path / "v3")
+    import_apkg(col, tmp_path / "v3" / "acme.apkg")
+    # Stamped earlier than v2's build time: Anki keeps what it has ("if newer").
+    assert "color: navy" not in question()

@@ -105,3 +105,27 @@ def test_repository_stamps_are_current(runner: CliRunner) -> None:
 
     result = runner.invoke(main, ["stamp", "--decks", str(DECKS), "--check"])
     assert result.exit_code == 0, result.output
+
+
+def test_switching_a_released_card_to_cloze_is_an_error(runner: CliRunner, write_deck) -> None:
+    deck = write_deck("acme.yaml", MINIMAL)
+    folder = str(deck.parent)
+    assert runner.invoke(main, ["stamp", "--decks", folder]).exit_code == 0
+    deck.write_text(MINIMAL.replace("    front: At Acme, what is first?\n    back: The first "
+                                    "answer.\n", "    cloze: At Acme, {{c1::first}} is first.\n"),
+                    encoding="utf-8")
+    result = runner.invoke(main, ["validate", folder])
+    assert result.exit_code == 1
+    assert f"{deck}:7:5: error: card 'first' was released as a question/answer card" in \
+        result.output
+    assert runner.invoke(main, ["stamp", "--decks", folder]).exit_code == 1
+
+
+def test_damaged_stamps_file_is_one_line_not_a_traceback(runner: CliRunner, write_deck) -> None:
+    deck = write_deck("acme.yaml", MINIMAL)
+    (deck.parent / "stamps.json").write_text("{ not json", encoding="utf-8")
+    for args in (["validate", str(deck.parent)], ["stamp", "--decks", str(deck.parent)],
+                 ["build", "--decks", str(deck.parent), "--out", str(deck.parent / "out")]):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 1, args
+        assert "stamps file is damaged" in result.output and "Traceback" not in result.output

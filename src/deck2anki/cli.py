@@ -137,14 +137,16 @@ def stamp(decks_dir: Path, check: bool) -> None:
     from .pipeline import stamp as run_stamp
     from .pipeline import validate as run_validate
     from .problems import InvalidInput
-    from .stamps import STAMPS_FILE, Stamps
+    from .stamps import STAMPS_FILE
 
     try:
         if check:
-            checked = run_validate([decks_dir])
+            stamps_path = decks_dir / STAMPS_FILE
+            checked = run_validate([decks_dir], stamps_path)
             if checked.errors:
                 raise InvalidInput(checked.errors)
-            stale = Stamps.read(decks_dir / STAMPS_FILE).stale(current_hashes(checked.decks))
+            stale = (checked.stale if stamps_path.is_file()
+                     else sorted(current_hashes(checked.decks)))
             for key in stale:
                 click.echo(f"{decks_dir / STAMPS_FILE}: {key} is new or changed; "
                            "run `deck2anki stamp` and commit the file")

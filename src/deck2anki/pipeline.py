@@ -86,10 +86,24 @@ def current_hashes(rendered: Sequence[RenderedDeck]) -> dict[str, str]:
     return keys_and_hashes(items)
 
 
-def stale_problems(rendered: Sequence[RenderedDeck], stale: Iterable[str],
-                   stamps_path: Path) -> list[Problem]:
+def note_notetypes(rendered: Sequence[RenderedDeck]) -> dict[str, str]:
+    return {note_key(r.deck, n.card.id): n.notetype.key for r in rendered for n in r.notes}
+
+
+def stamp_problems(rendered: Sequence[RenderedDeck], stamps: Stamps,
+                   stamps_path: Path) -> tuple[list[Problem], list[str]]:
+    """Errors for notes that changed type, warnings for stale stamps; and the stale keys."""
     by_key = {note_key(r.deck, n.card.id): (r.deck, n.card) for r in rendered for n in r.notes}
     problems = []
+    for key in stamps.notetype_changes(note_notetypes(rendered)):
+        deck, card = by_key[key]
+        was = "a cloze" if stamps.entries[key].notetype == "cloze" else "a question/answer"
+        problems.append(Problem(deck.path, card.position,
+                                f"card {card.id!r} was released as {was} card and changed "
+                                "kind; Anki cannot change a note's type on import and would skip "
+                                "every update: give it a new id and retire the old card",
+                                "notetype-change"))
+    stale = stamps.stale(current_hashes(rendered))
     for key in stale:
         if key not in by_key:
             continue  # note types: reported once in the summary, they have no deck line
@@ -98,7 +112,8 @@ def stale_problems(rendered: Sequence[RenderedDeck], stale: Iterable[str],
                                 f"card {card.id!r} is new or changed since {stamps_path} was "
                                 "written; run `deck2anki stamp` and commit the file",
                                 "stale-stamp", Level.WARNING))
-    return problems
+    return problems, stale
+
 
 
 @dataclass
@@ -118,8 +133,12 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None) -> Validati
     rendered = [RenderedDeck(d, tuple(render_deck(d))) for d in decks]
     stale: list[str] = []
     if stamps_path is not None and stamps_path.is_file() and not problems:
-        stale = Stamps.read(stamps_path).stale(current_hashes(rendered))
-        problems = sorted(problems + stale_problems(rendered, stale, stamps_path))
+        try:
+            stamps = Stamps.read(stamps_path)
+        except InvalidInput as exc:
+            return Validation(rendered, exc.problems, stale)
+        found, stale = stamp_problems(rendered, stamps, stamps_path)
+        problems = sorted(problems + found)
     return Validation(rendered, problems, stale)
 
 
@@ -210,13 +229,14 @@ def _render_files(rendered: RenderedDeck, mods: Mapping[str, int], out_dir: Path
 def stamp(decks_dir: Path, *, now: int | None = None) -> tuple[list[str], Path]:
     """Record the current content of every note; return the keys that got a new stamp."""
     stamps_path = decks_dir / STAMPS_FILE
-    checked = validate([decks_dir])
+    checked = validate([decks_dir], stamps_path)
     if checked.errors:
         raise InvalidInput(checked.errors)
     stamps = Stamps.read(stamps_path)
     hashes = current_hashes(checked.decks)
     changed = stamps.stale(hashes)
-    updated = stamps.updated(hashes, now if now is not None else int(time.time()))
+    updated = stamps.updated(hashes, now if now is not None else int(time.time()),
+                             note_notetypes(checked.decks))
     if updated.dumps() != (stamps_path.read_text(encoding="utf-8")
                            if stamps_path.is_file() else None):
         write_bytes(stamps_path, updated.dumps().encode("utf-8"))

@@ -40,6 +40,7 @@ def content_hash(identity: Mapping[str, object]) -> str:
 class Entry:
     hash: str
     mod: int
+    notetype: str | None = None  # notes only: Anki cannot move a note to another type
 
 
 @dataclass
@@ -56,7 +57,7 @@ class Stamps:
             raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
             if raw.get("format") != FORMAT:
                 raise ValueError(f"unknown format {raw.get('format')!r}")
-            return cls({key: Entry(str(value["hash"]), int(value["mod"]))
+            return cls({key: Entry(str(value["hash"]), int(value["mod"]), value.get("notetype"))
                         for key, value in raw["stamps"].items()})
         except json.JSONDecodeError as exc:
             raise _broken(path, Position(exc.lineno, exc.colno), exc.msg) from exc
@@ -68,8 +69,7 @@ class Stamps:
             "format": FORMAT,
             "about": "When each note's content last changed. Written by `deck2anki stamp`; "
                      "commit it with the decks. Never edit by hand.",
-            "stamps": {key: {"hash": e.hash, "mod": e.mod}
-                       for key, e in sorted(self.entries.items())},
+            "stamps": {key: _entry_json(e) for key, e in sorted(self.entries.items())},
         }
         return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 
@@ -87,11 +87,26 @@ class Stamps:
         return sorted(k for k, digest in current.items()
                       if k not in self.entries or self.entries[k].hash != digest)
 
-    def updated(self, current: Mapping[str, str], now: int) -> Stamps:
+    def updated(self, current: Mapping[str, str], now: int,
+                notetypes: Mapping[str, str] | None = None) -> Stamps:
         """Stamps for exactly ``current``: unchanged keep theirs, new/changed get ``now``."""
-        entries = {key: Entry(digest, self.mod_for(key, digest, now))
+        types = notetypes or {}
+        entries = {key: Entry(digest, self.mod_for(key, digest, now), types.get(key))
                    for key, digest in current.items()}
         return Stamps(entries)
+
+    def notetype_changes(self, notetypes: Mapping[str, str]) -> list[str]:
+        """Keys of notes whose released note type differs from the one they render to now."""
+        return sorted(key for key, notetype in notetypes.items()
+                      if (entry := self.entries.get(key)) is not None
+                      and entry.notetype is not None and entry.notetype != notetype)
+
+
+def _entry_json(entry: Entry) -> dict[str, object]:
+    body: dict[str, object] = {"hash": entry.hash, "mod": entry.mod}
+    if entry.notetype is not None:
+        body["notetype"] = entry.notetype
+    return body
 
 
 class BadEpoch(ValueError):
