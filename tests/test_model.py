@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from deck2anki.loader import load_text
 from deck2anki.model import build_deck, check_slugs
 
@@ -69,3 +71,24 @@ def test_two_decks_may_not_share_a_slug() -> None:
     problems = check_slugs([first, second])
     assert [(p.path, p.code, p.position.line) for p in problems] == [
         (Path("b.yaml"), "duplicate-slug", 2)]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("    front: '[x](javascript:alert(1))'\n    back: b\n", ("unsafe-link", 15, 12)),
+        ("    front: 'See {{Back}}'\n    back: b\n", ("template-syntax", 15, 12)),
+        ("    front: q\n    back: '[sound:evil.mp3]'\n", ("anki-tag", 16, 11)),
+        ('    cloze: "{{c1::a}} and {{Front}}"\n', ("template-syntax", 15, 12)),
+        ("    front: q\n    back: '<b>bold</b>'\n", ("raw-html", 16, 11)),
+    ],
+    ids=["js-link", "template", "sound", "template-in-cloze", "raw-html"],
+)
+def test_text_the_gates_would_change_is_reported_at_its_field(body: str, expected) -> None:
+    assert codes(deck_with(card(body=body))) == [expected]
+
+
+def test_raw_html_is_only_a_warning() -> None:
+    body = "    front: q\n    back: '<b>bold</b>'\n"
+    deck, problems = build_deck(load_text(Path("d.yaml"), deck_with(card(body=body))))
+    assert deck is not None and [p.level.value for p in problems] == ["warning"]

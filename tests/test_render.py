@@ -46,7 +46,7 @@ def test_text_is_escaped_and_shows_as_written() -> None:
     front, back, context, source, label, card_ref = note.fields
     assert front == "Is 1 &lt; 2 &amp; 3 &gt; 2?"
     assert "<script" not in back and "&lt;script&gt;" in back
-    assert context == "Line one<br>line two"
+    assert context == "Line one<br>\nline two"
     assert source == "An &lt;Article&gt; &amp; more"
     assert label == "Acme &amp; Co · fact"
     assert card_ref == "acme/c1"
@@ -103,3 +103,26 @@ def test_csv_turns_each_cloze_deletion_into_a_row() -> None:
     assert "[...]" in rows[0][1] and "two" in rows[0][1]
     assert "[hint]" in rows[1][1] and "one" in rows[1][1]
     assert all(r[3] == "AI PM Interview Prep::Acme & Co" for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("*em* **strong** `code`", "<em>em</em> <strong>strong</strong> <code>code</code>"),
+        ("- one\n- two", "<ul>\n<li>one</li>\n<li>two</li>\n</ul>"),
+        ("[docs](https://example.com)", '<a href="https://example.com">docs</a>'),
+        ("[x](javascript:alert(1))", "<a>x</a>"),
+        ("<b>bold</b>", "&lt;b&gt;bold&lt;/b&gt;"),
+        ("{{Front}} [sound:a.mp3]", "&#123;&#123;Front&#125;&#125; &#91;sound:a.mp3&#93;"),
+    ],
+    ids=["emphasis", "list", "link", "js-link", "raw-html", "anki-syntax"],
+)
+def test_rich_text_is_a_safe_markdown_subset(text: str, expected: str) -> None:
+    assert render_note(DECK, Card(id="c", kind="fact", source=SOURCE, front=text,
+                                  back="b")).fields[0] == expected
+
+
+def test_cloze_keeps_only_its_own_markers() -> None:
+    note = note_for(cloze="A {{c1::*b*::hint}} {{Back}} [latex]x[/latex]")
+    assert note.fields[0] == ("A {{c1::<em>b</em>::hint}} &#123;&#123;Back&#125;&#125; "
+                              "&#91;latex&#93;x&#91;/latex&#93;")

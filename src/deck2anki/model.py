@@ -3,16 +3,21 @@ the schema cannot express (unique ids, known sources, real cloze deletions, roun
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .loader import LoadedFile
-from .problems import Position, Problem
+from .markup import CLOZE_RE
+from .markup import problems as markup_problems
+from .problems import Level, Position, Problem
 
-CLOZE_RE = re.compile(r"\{\{c(\d+)::(.+?)(?:::(.+?))?\}\}", re.DOTALL)
+# Rich-text fields: checked by the markup gates, rendered as Markdown.
+TEXT_FIELDS = ("front", "back", "cloze", "context", "name", "length", "interviewers",
+               "assesses", "quote", "bad", "good")
+# Problems the markup gates would disarm silently: errors, except HTML shown as text.
+_MARKUP_WARNINGS = frozenset({"raw-html"})
 DECK_ROOT = "AI PM Interview Prep"
 
 
@@ -96,6 +101,7 @@ def build_deck(loaded: LoadedFile) -> tuple[Deck | None, list[Problem]]:
                                     f"use one of: {', '.join(sorted(sources))}",
                                     "unknown-source"))
             continue
+        problems.extend(_text_problems(loaded, index, raw))
         cloze = raw.get("cloze")
         if cloze is not None and not CLOZE_RE.search(cloze):
             problems.append(Problem(loaded.path, loaded.position((*where, "cloze")),
@@ -120,7 +126,19 @@ def build_deck(loaded: LoadedFile) -> tuple[Deck | None, list[Problem]]:
                     "duplicate-round"))
     deck = Deck(loaded.path, data["company"], data["slug"], tuple(sources.values()),
                 tuple(cards), slug_position=loaded.position(("slug",)))
-    return (None if problems else deck), problems
+    failed = any(p.level is Level.ERROR for p in problems)
+    return (None if failed else deck), problems
+
+
+def _text_problems(loaded: LoadedFile, index: int, raw: dict[str, Any]) -> Iterator[Problem]:
+    fields: list[tuple[tuple[str | int, ...], str]] = [
+        ((name,), raw[name]) for name in TEXT_FIELDS if isinstance(raw.get(name), str)]
+    fields += [(("steps", i), step) for i, step in enumerate(raw.get("steps", ()))]
+    for path, text in fields:
+        for code, message in markup_problems(text, is_cloze=path == ("cloze",)):
+            level = Level.WARNING if code in _MARKUP_WARNINGS else Level.ERROR
+            yield Problem(loaded.path, loaded.position(("cards", index, *path)), message, code,
+                          level)
 
 
 def check_slugs(decks: Iterable[Deck]) -> list[Problem]:

@@ -6,19 +6,21 @@ skips all updates to notes of a type whose field or template names changed. So t
 one general field set, frozen here, and kind-specific layout lives in the rendered HTML.
 Never rename, add or remove a field or template of a released note type.
 
-Card text is untrusted: every piece of it is HTML-escaped before it meets markup.
+Card text is untrusted: every piece of it goes through :mod:`deck2anki.markup` (Markdown
+subset, allowlist sanitizer, Anki syntax neutralised) before it meets our markup.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import genanki
 
-from .model import CLOZE_RE, Card, Deck
+from . import markup
+from .markup import CLOZE_RE
+from .model import Card, Deck
 
 BASIC_NOTETYPE_ID = 1434908760
 CLOZE_NOTETYPE_ID = 1841641272
@@ -139,11 +141,6 @@ class RenderedNote:
                 "tags": list(self.tags)}
 
 
-def escape(text: str) -> str:
-    """Plain text to HTML that shows exactly what was written (line breaks kept)."""
-    return html.escape(text.strip(), quote=True).replace("\n", "<br>")
-
-
 def note_guid(slug: str, card_id: str) -> str:
     # Identity is (company, id) and nothing else: text and position may change freely.
     return str(genanki.guid_for("deck2anki", slug, card_id))
@@ -160,36 +157,39 @@ def _div(cls: str, inner: str) -> str:
 
 def _label(deck: Deck, card: Card) -> str:
     label = f"{deck.company} · {card.kind}"
-    return escape(label + (" · retired" if card.retired else ""))
+    return markup.plain(label + (" · retired" if card.retired else ""))
 
 
 def _round_front(deck: Deck, card: Card) -> str:
     if card.front:
-        return escape(card.front)
+        return markup.rich(card.front)
     how_long = ", and how long is it" if card.length else ""
-    return escape(f"{deck.company} AI PM interview, round {card.number}: what is it{how_long}?")
+    return markup.plain(f"{deck.company} AI PM interview, round {card.number}: "
+                        f"what is it{how_long}?")
 
 
 def _round_back(card: Card) -> str:
     rows = [("Length", card.length), ("Interviewers", card.interviewers),
             ("Assesses", card.assesses)]
-    facts = "".join(f"<dt>{label}</dt><dd>{escape(value)}</dd>" for label, value in rows if value)
-    name = escape(f"Round {card.number}: {card.name}")
+    facts = "".join(f"<dt>{label}</dt><dd>{markup.rich(value)}</dd>"
+                    for label, value in rows if value)
+    name = f"Round {card.number}: {markup.rich(card.name or '')}"
     return _div("d2a-heading", name) + f'<dl class="d2a-facts">{facts}</dl>'
 
 
 def _script_back(card: Card) -> str:
-    parts = [_div("d2a-answer", escape(card.back or ""))]
+    parts = [_div("d2a-answer", markup.rich(card.back or ""))]
     if card.steps:
-        items = "".join(f"<li>{escape(step)}</li>" for step in card.steps)
+        items = "".join(f"<li>{markup.rich(step)}</li>" for step in card.steps)
         parts.append(f'<ol class="d2a-steps">{items}</ol>')
     if card.bad and card.good:
         parts.append(_div("d2a-pair",
-                          _div("d2a-bad", '<span class="d2a-tag">BAD</span>' + escape(card.bad))
-                          + _div("d2a-good",
-                                 '<span class="d2a-tag">GOOD</span>' + escape(card.good))))
+                          _div("d2a-bad", '<span class="d2a-tag">BAD</span>'
+                               + markup.rich(card.bad))
+                          + _div("d2a-good", '<span class="d2a-tag">GOOD</span>'
+                                 + markup.rich(card.good))))
     if card.quote:
-        parts.append(f'<blockquote class="d2a-quote">{escape(card.quote)}</blockquote>')
+        parts.append(f'<blockquote class="d2a-quote">{markup.rich(card.quote)}</blockquote>')
     return "".join(parts)
 
 
@@ -198,11 +198,12 @@ def _front_back(deck: Deck, card: Card) -> tuple[str, str]:
     if card.kind == "round":
         return _round_front(deck, card), _round_back(card)
     if card.kind == "signal":
-        heading = _div("d2a-heading", escape(f"Signal: {card.name}")) if card.name else ""
-        return escape(card.front or ""), heading + _div("d2a-answer", escape(card.back or ""))
+        heading = _div("d2a-heading", "Signal: " + markup.rich(card.name)) if card.name else ""
+        return markup.rich(card.front or ""), heading + _div("d2a-answer",
+                                                              markup.rich(card.back or ""))
     if card.kind == "script":
-        return escape(card.front or ""), _script_back(card)
-    return escape(card.front or ""), _div("d2a-answer", escape(card.back or ""))
+        return markup.rich(card.front or ""), _script_back(card)
+    return markup.rich(card.front or ""), _div("d2a-answer", markup.rich(card.back or ""))
 
 
 def tags_for(deck: Deck, card: Card) -> tuple[str, ...]:
@@ -213,12 +214,12 @@ def tags_for(deck: Deck, card: Card) -> tuple[str, ...]:
 
 
 def render_note(deck: Deck, card: Card) -> RenderedNote:
-    context = escape(card.context) if card.context else ""
-    source = escape(card.source.title)
-    card_ref = escape(f"{deck.slug}/{card.id}")
+    context = markup.rich(card.context) if card.context else ""
+    source = markup.plain(card.source.title)
+    card_ref = markup.plain(f"{deck.slug}/{card.id}")
     if card.is_cloze:
-        text = escape(card.cloze or "")
-        extra = escape(card.back) if card.back else ""
+        text = markup.cloze(card.cloze or "")
+        extra = markup.rich(card.back) if card.back else ""
         fields = (text, extra, context, source, _label(deck, card), card_ref)
         notetype = CLOZE
     else:

@@ -1,0 +1,125 @@
+"""Card text to safe HTML: a small Markdown subset, an allowlist sanitizer, and no
+Anki syntax smuggled in.
+
+Card text arrives by pull request and Anki renders card HTML in a web view that runs
+JavaScript, so text goes through three gates:
+
+1. **markdown-it-py** renders a subset (emphasis, inline code, lists, links, line
+   breaks) with raw HTML *disabled*: a ``<script>`` typed in a card shows as text.
+2. **nh3** (the Ammonia sanitizer) keeps only the tags and attributes that subset
+   produces and only http, https and mailto links: defence in depth should a
+   Markdown rule ever emit more than we expect.
+3. Anki's own syntax is neutralised: ``{`` ``}`` and ``[`` become character
+   references, so ``{{Field}}``, ``[sound:...]`` or ``[latex]`` in card text reach
+   the learner as text. Only deliberate cloze markers in a cloze sentence survive.
+
+:func:`problems` reports, for ``validate``, anything these gates would change, so a
+contributor sees it at its line instead of finding it silently altered.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from collections.abc import Iterator
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+CLOZE_RE = re.compile(r"\{\{c(\d+)::(.+?)(?:::(.+?))?\}\}", re.DOTALL)
+
+ALLOWED_TAGS = frozenset({"p", "br", "em", "strong", "code", "ul", "ol", "li", "a"})
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+
+_RAW_HTML = re.compile(r"</?[A-Za-z][^>]*>|<!--")
+_ANKI_TAGS = re.compile(r"\[(?:sound:|latex\]|\$\$?\]|anki:|/?mathjax)", re.IGNORECASE)
+_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
+_NEUTRAL = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93;"})
+
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("zero", {"html": False, "breaks": True, "typographer": False})
+    md.enable(["emphasis", "list", "backticks", "link", "newline", "escape", "entity"])
+    # Let every link through to the sanitizer: one allowlist decides, and problems()
+    # can report what it removes instead of markdown-it silently printing it as text.
+    md.validateLink = lambda url: True
+    return md
+
+
+def _sanitize(fragment: str) -> str:
+    return nh3.clean(fragment, tags=set(ALLOWED_TAGS), attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes=set(LINK_SCHEMES), link_rel=None, strip_comments=True)
+
+
+def _markdown_html(text: str) -> str:
+    rendered = _markdown().render(text.strip()).strip()
+    # A single paragraph is inline content: our templates supply the block around it.
+    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+        rendered = rendered[3:-4]
+    return rendered
+
+
+def neutralize(fragment: str) -> str:
+    """Make Anki read braces and brackets as text, never as template or media syntax."""
+    return fragment.translate(_NEUTRAL)
+
+
+def plain(text: str) -> str:
+    """Plain text (names, labels) as HTML that shows exactly what was written."""
+    return neutralize(html.escape(text.strip(), quote=True))
+
+
+def rich(text: str) -> str:
+    """Card text (Markdown subset) as safe HTML."""
+    return neutralize(_sanitize(_markdown_html(text)))
+
+
+def cloze(text: str) -> str:
+    """A cloze sentence as safe HTML that keeps its {{cN::...}} markers and nothing else."""
+    safe = _sanitize(_markdown_html(text))
+    out: list[str] = []
+    last = 0
+    for match in CLOZE_RE.finditer(safe):
+        out.append(neutralize(safe[last:match.start()]))
+        number, hidden, hint = match.groups()
+        marker = f"{{{{c{number}::{neutralize(hidden)}"
+        out.append(marker + (f"::{neutralize(hint)}" if hint else "") + "}}")
+        last = match.end()
+    out.append(neutralize(safe[last:]))
+    return "".join(out)
+
+
+def _links(tokens: list[Token]) -> Iterator[str]:
+    for token in tokens:
+        if token.type == "link_open":
+            yield str(token.attrGet("href") or "")
+        if token.children:
+            yield from _links(token.children)
+
+
+def problems(text: str, *, is_cloze: bool = False) -> list[tuple[str, str]]:
+    """``(code, message)`` for everything in ``text`` the gates would drop or disarm."""
+    found = []
+    for href in _links(_markdown().parse(text)):
+        scheme = _SCHEME.match(href)
+        if scheme and scheme.group(1).lower() not in LINK_SCHEMES:
+            found.append(("unsafe-link", f"link to {href[:40]!r} would be removed; only "
+                          f"{', '.join(sorted(LINK_SCHEMES))} links are allowed"))
+    if _RAW_HTML.search(text):
+        found.append(("raw-html", "HTML tags are shown as text, not applied; use Markdown "
+                      "(*em*, **strong**, `code`, lists, [text](https://...)) instead"))
+    outside = CLOZE_RE.sub("", text) if is_cloze else text
+    # A cloze with no complete deletion at all gets its own, clearer problem.
+    incomplete_cloze = is_cloze and outside == text
+    if ("{{" in outside or "}}" in outside) and not incomplete_cloze:
+        where = "outside a {{cN::...}} deletion" if is_cloze else "in this field"
+        found.append(("template-syntax", f"'{{{{' or '}}}}' {where} would be shown as text; "
+                      "Anki template syntax is not allowed in card text"))
+    if _ANKI_TAGS.search(text):
+        found.append(("anki-tag", "Anki media/LaTeX tags ([sound:...], [latex], [$]) are "
+                      "shown as text; they are not allowed in card text"))
+    return found
