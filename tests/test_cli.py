@@ -40,7 +40,7 @@ def test_validate_clean_deck(runner: CliRunner, write_deck) -> None:
     path = write_deck("acme.yaml", MINIMAL)
     result = runner.invoke(main, ["validate", str(path)])
     assert result.exit_code == 0, result.output
-    assert "1 deck(s), 1 cards: no problems" in result.output
+    assert "1 deck(s), 1 notes: no problems" in result.output
 
 
 def test_validate_reports_path_line_col_and_exits_1(runner: CliRunner, write_deck) -> None:
@@ -94,7 +94,7 @@ def test_stamp_then_check(runner: CliRunner, write_deck) -> None:
     assert "up to date" in runner.invoke(main, ["stamp", "--decks", folder]).output
     deck.write_text(MINIMAL.replace("The first answer.", "A better answer."), encoding="utf-8")
     check = runner.invoke(main, ["stamp", "--decks", folder, "--check"])
-    assert check.exit_code == 1 and "acme/first" in check.output
+    assert check.exit_code == 1 and "card 'first' is new or changed" in check.output
     validate = runner.invoke(main, ["validate", folder])
     assert validate.exit_code == 0 and "warning:" in validate.output  # stale is a warning
 
@@ -116,7 +116,7 @@ def test_switching_a_released_card_to_cloze_is_an_error(runner: CliRunner, write
                     encoding="utf-8")
     result = runner.invoke(main, ["validate", folder])
     assert result.exit_code == 1
-    assert f"{deck}:7:5: error: card 'first' was released as a question/answer card" in \
+    assert f"{deck}:7:5: error: card 'first' was stamped as a question/answer card" in \
         result.output
     assert runner.invoke(main, ["stamp", "--decks", folder]).exit_code == 1
 
@@ -129,3 +129,45 @@ def test_damaged_stamps_file_is_one_line_not_a_traceback(runner: CliRunner, writ
         result = runner.invoke(main, args)
         assert result.exit_code == 1, args
         assert "stamps file is damaged" in result.output and "Traceback" not in result.output
+
+
+def test_deleting_or_renaming_a_stamped_card_is_an_error(runner: CliRunner, write_deck) -> None:
+    second = ("  - id: second\n    kind: fact\n    source: article\n    front: At Acme, second?\n"
+              "    back: Two.\n")
+    deck = write_deck("acme.yaml", MINIMAL + second)
+    folder = str(deck.parent)
+    assert runner.invoke(main, ["stamp", "--decks", folder]).exit_code == 0
+    deck.write_text(MINIMAL + second.replace("id: second", "id: second-renamed"), "utf-8")
+    result = runner.invoke(main, ["validate", folder])
+    assert result.exit_code == 1
+    assert f"{deck}:6:1: error: card 'second' is in" in result.output
+    assert "retired: true" in result.output and "[removed-card]" in result.output
+    assert runner.invoke(main, ["stamp", "--decks", folder]).exit_code == 1  # no silent drop
+    # A card that was never released may be forgotten explicitly.
+    forgot = runner.invoke(main, ["stamp", "--decks", folder, "--forget", "acme/second"])
+    assert forgot.exit_code == 0, forgot.output
+    assert runner.invoke(main, ["validate", folder]).exit_code == 0
+
+
+def test_a_stamped_slug_without_deck_is_an_error(runner: CliRunner, write_deck) -> None:
+    deck = write_deck("acme.yaml", MINIMAL)
+    folder = str(deck.parent)
+    assert runner.invoke(main, ["stamp", "--decks", folder]).exit_code == 0
+    deck.write_text(MINIMAL.replace("slug: acme", "slug: acme-corp"), "utf-8")
+    result = runner.invoke(main, ["validate", folder])
+    assert result.exit_code == 1 and "no deck has the slug 'acme'" in result.output
+
+
+def test_missing_stamps_file_is_a_warning(runner: CliRunner, write_deck) -> None:
+    deck = write_deck("acme.yaml", MINIMAL)
+    result = runner.invoke(main, ["validate", str(deck.parent)])
+    assert result.exit_code == 0 and "[no-stamps]" in result.output
+
+
+def test_validate_without_decks_folder_is_a_usage_error(runner: CliRunner, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(main, ["validate"]).exit_code == 2
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(main, ["validate", "empty"])
+    assert result.exit_code == 1 and "[no-decks]" in result.output

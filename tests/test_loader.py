@@ -47,7 +47,22 @@ def test_billion_laughs_fails_fast() -> None:
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
     with pytest.raises(InvalidInput) as info:
         load_text(Path("bomb.yaml"), "\n".join(lines) + "\n")
+    assert info.value.problems[0].code == "too-many-aliases"
+
+
+def test_wide_alias_fan_out_hits_the_node_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("deck2anki.loader.MAX_ALIASES", 10**9)
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+    with pytest.raises(InvalidInput) as info:
+        load_text(Path("bomb.yaml"), "\n".join(lines) + "\n")
     assert info.value.problems[0].code == "too-large"
+
+
+def test_deep_flow_nesting_is_a_problem_not_a_recursion_error() -> None:
+    with pytest.raises(InvalidInput) as info:
+        load_text(Path("deep.yaml"), "a: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert info.value.problems[0].code == "too-deep"
 
 
 def test_recursive_alias_is_refused() -> None:

@@ -24,11 +24,12 @@ def test_mod_for() -> None:
     assert stamps.mod_for("new", "h", fallback=5000) == 5000
 
 
-def test_updated_stamps_only_what_changed_and_drops_what_is_gone() -> None:
+def test_updated_stamps_only_what_changed_and_keeps_what_is_gone() -> None:
     stamps = Stamps({"same": Entry("a", 100), "changed": Entry("b", 100), "gone": Entry("c", 1)})
     updated = stamps.updated({"same": "a", "changed": "B", "new": "n"}, now=500)
     assert updated.entries == {"same": Entry("a", 100), "changed": Entry("B", 500),
-                               "new": Entry("n", 500)}
+                               "new": Entry("n", 500), "gone": Entry("c", 1)}
+    assert updated.without(["gone"]).entries.keys() == {"same", "changed", "new"}
     assert stamps.stale({"same": "a", "changed": "B", "new": "n"}) == ["changed", "new"]
 
 

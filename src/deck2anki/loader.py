@@ -20,6 +20,7 @@ from .problems import InvalidInput, Position, Problem
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_NODES = 200_000  # counted with aliases expanded, so "billion laughs" stops here
 MAX_DEPTH = 32
+MAX_ALIASES = 1_000  # a deck has no need for many; each use is counted
 
 
 @dataclass(frozen=True)
@@ -80,10 +81,21 @@ def _decode(path: Path, raw: bytes) -> str:
 def _walk(path: Path, node: yaml.Node) -> Iterator[Problem]:
     """Check the tree once, counting nodes as construction would see them."""
     budget = MAX_NODES
+    aliases = 0
+    seen: set[int] = set()
     stack: list[tuple[yaml.Node, int]] = [(node, 1)]
     while stack:
         current, depth = stack.pop()
         budget -= 1
+        if id(current) in seen and isinstance(current, yaml.CollectionNode):
+            aliases += 1  # the composer shares an anchored node: this is an alias use
+            if aliases > MAX_ALIASES:
+                yield Problem(path, Position.from_mark(current.start_mark),
+                              f"more than {MAX_ALIASES} alias uses; write the cards out "
+                              "plainly instead of with anchors (&) and aliases (*)",
+                              "too-many-aliases")
+                return
+        seen.add(id(current))
         if budget < 0:
             yield Problem(path, Position.from_mark(current.start_mark),
                           f"file expands to more than {MAX_NODES} YAML nodes (aliases are "
@@ -96,10 +108,10 @@ def _walk(path: Path, node: yaml.Node) -> Iterator[Problem]:
                           "too-deep")
             return
         if isinstance(current, yaml.MappingNode):
-            seen: dict[str, yaml.Node] = {}
+            keys: dict[str, yaml.Node] = {}
             for key_node, value_node in current.value:
                 if isinstance(key_node, yaml.ScalarNode):
-                    first = seen.setdefault(key_node.value, key_node)
+                    first = keys.setdefault(key_node.value, key_node)
                     if first is not key_node:
                         yield Problem(path, Position.from_mark(key_node.start_mark),
                                       f"duplicate key {key_node.value!r} (first at line "
@@ -113,8 +125,9 @@ def _walk(path: Path, node: yaml.Node) -> Iterator[Problem]:
 
 def load_text(path: Path, text: str) -> LoadedFile:
     """Parse deck text; raise :class:`InvalidInput` with positions on any problem."""
-    loader = yaml.SafeLoader(text)
+    loader: yaml.SafeLoader | None = None
     try:
+        loader = yaml.SafeLoader(text)  # checks every character up front
         root = loader.get_single_node()
         if root is None:
             raise _fail(path, Position(1, 1), "file is empty; a deck needs company, slug, "
@@ -127,13 +140,23 @@ def load_text(path: Path, text: str) -> LoadedFile:
                         "mapping with company, slug, sources and cards; found a "
                         f"{_node_kind(root)}", "not-a-mapping")
         data = loader.construct_document(root)
+    except yaml.reader.ReaderError as exc:  # a control character the YAML spec forbids
+        before = text[: exc.position]
+        line = before.count("\n") + 1
+        column = exc.position - (before.rfind("\n") + 1) + 1
+        raise _fail(path, Position(line, column), f"character U+{exc.character:04X} is not "
+                    "allowed in YAML; delete it (it is often invisible)", "bad-character") from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise _fail(path, Position.from_mark(mark), _yaml_message(exc), "yaml-syntax") from exc
     except yaml.YAMLError as exc:
         raise _fail(path, Position(1, 1), f"YAML error: {exc}", "yaml-syntax") from exc
+    except RecursionError as exc:  # PyYAML composes nested collections recursively
+        raise _fail(path, Position(1, 1), f"nesting deeper than {MAX_DEPTH} levels; a deck "
+                    "needs only a few", "too-deep") from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return LoadedFile(path, data, root)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from .loader import LoadedFile
 from .markup import CLOZE_RE
 from .markup import problems as markup_problems
+from .media import Image, ImageError, load_image
 from .problems import Level, Position, Problem
 
 # Rich-text fields: checked by the markup gates, rendered as Markdown.
@@ -50,6 +51,7 @@ class Card:
     quote: str | None = None
     bad: str | None = None
     good: str | None = None
+    image: Image | None = None
     position: Position = field(default=Position(1, 1), compare=False)
 
     @property
@@ -68,6 +70,7 @@ class Deck:
     sources: tuple[Source, ...]
     cards: tuple[Card, ...]
     slug_position: Position = field(default=Position(1, 1), compare=False)
+    cards_position: Position = field(default=Position(1, 1), compare=False)
 
     @property
     def deck_name(self) -> str:
@@ -107,6 +110,14 @@ def build_deck(loaded: LoadedFile) -> tuple[Deck | None, list[Problem]]:
             problems.append(Problem(loaded.path, loaded.position((*where, "cloze")),
                                     "cloze has no complete deletion; write {{c1::hidden text}}",
                                     "cloze-without-deletion"))
+        image = None
+        if "image" in raw:
+            try:
+                image = load_image(loaded.path.parent, raw["image"]["file"], raw["image"]["alt"],
+                                   data["slug"])
+            except ImageError as exc:
+                problems.append(Problem(loaded.path, loaded.position((*where, "image", "file")),
+                                        str(exc), "image"))
         cards.append(Card(
             id=card_id, kind=raw["kind"], source=source, tags=tuple(raw.get("tags", ())),
             context=raw.get("context"), retired=raw.get("retired", False),
@@ -114,7 +125,8 @@ def build_deck(loaded: LoadedFile) -> tuple[Deck | None, list[Problem]]:
             number=raw.get("number"), name=raw.get("name"), length=raw.get("length"),
             interviewers=raw.get("interviewers"), assesses=raw.get("assesses"),
             steps=tuple(raw.get("steps", ())), quote=raw.get("quote"),
-            bad=raw.get("bad"), good=raw.get("good"), position=loaded.position(where),
+            bad=raw.get("bad"), good=raw.get("good"), image=image,
+            position=loaded.position(where),
         ))
         if raw["kind"] == "round" and not raw.get("retired", False):
             owner = round_owner.setdefault(raw["number"], card_id)
@@ -125,7 +137,8 @@ def build_deck(loaded: LoadedFile) -> tuple[Deck | None, list[Problem]]:
                     "appears once per company (retire the old card if this one replaces it)",
                     "duplicate-round"))
     deck = Deck(loaded.path, data["company"], data["slug"], tuple(sources.values()),
-                tuple(cards), slug_position=loaded.position(("slug",)))
+                tuple(cards), slug_position=loaded.position(("slug",)),
+                cards_position=loaded.position(("cards",), key=True))
     failed = any(p.level is Level.ERROR for p in problems)
     return (None if failed else deck), problems
 

@@ -14,22 +14,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import schema
+from .guard import RenderedDeck, current_hashes, note_key, note_notetypes, notetype_key
+from .guard import check as guard_check
 from .loader import load_file
 from .model import Deck, build_deck, check_slugs
 from .problems import InvalidInput, Level, Position, Problem
-from .render import NOTETYPES, NoteType, RenderedNote, csv_rows, render_deck
-from .stamps import STAMPS_FILE, Stamps, build_time, keys_and_hashes
+from .render import csv_rows, render_deck
+from .stamps import STAMPS_FILE, Stamps, build_time
 from .writers import apkg_bytes, csv_bytes, write_bytes
 
 DECK_SUFFIXES = (".yaml", ".yml")
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
-    """Deck files named by ``paths``: files as given, folders searched for *.yaml/*.yml."""
+    """Deck files named by ``paths``: files as given, folders' own *.yaml/*.yml files.
+
+    Folders are not searched recursively: decks sit side by side, and other YAML in
+    subfolders (images, fixtures) is not a deck.
+    """
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in DECK_SUFFIXES
+            found.extend(sorted(p for p in path.iterdir() if p.suffix in DECK_SUFFIXES
                                 and p.is_file()))
         else:
             found.append(path)
@@ -58,64 +64,6 @@ def load_decks(files: Sequence[Path]) -> tuple[list[Deck], list[Problem]]:
     return decks, sorted(problems)
 
 
-@dataclass(frozen=True)
-class RenderedDeck:
-    deck: Deck
-    notes: tuple[RenderedNote, ...]
-
-    @property
-    def notetypes(self) -> tuple[NoteType, ...]:
-        used = {note.notetype.key for note in self.notes}
-        return tuple(nt for nt in NOTETYPES if nt.key in used)
-
-
-def note_key(deck: Deck, card_id: str) -> str:
-    return f"{deck.slug}/{card_id}"
-
-
-def notetype_key(notetype: NoteType) -> str:
-    return f"notetype/{notetype.key}"
-
-
-def current_hashes(rendered: Sequence[RenderedDeck]) -> dict[str, str]:
-    """The content hash of every note and note type the decks would ship."""
-    items: list[tuple[str, Mapping[str, object]]] = [
-        (notetype_key(nt), nt.identity()) for nt in NOTETYPES]
-    for r in rendered:
-        items.extend((note_key(r.deck, n.card.id), n.identity()) for n in r.notes)
-    return keys_and_hashes(items)
-
-
-def note_notetypes(rendered: Sequence[RenderedDeck]) -> dict[str, str]:
-    return {note_key(r.deck, n.card.id): n.notetype.key for r in rendered for n in r.notes}
-
-
-def stamp_problems(rendered: Sequence[RenderedDeck], stamps: Stamps,
-                   stamps_path: Path) -> tuple[list[Problem], list[str]]:
-    """Errors for notes that changed type, warnings for stale stamps; and the stale keys."""
-    by_key = {note_key(r.deck, n.card.id): (r.deck, n.card) for r in rendered for n in r.notes}
-    problems = []
-    for key in stamps.notetype_changes(note_notetypes(rendered)):
-        deck, card = by_key[key]
-        was = "a cloze" if stamps.entries[key].notetype == "cloze" else "a question/answer"
-        problems.append(Problem(deck.path, card.position,
-                                f"card {card.id!r} was released as {was} card and changed "
-                                "kind; Anki cannot change a note's type on import and would skip "
-                                "every update: give it a new id and retire the old card",
-                                "notetype-change"))
-    stale = stamps.stale(current_hashes(rendered))
-    for key in stale:
-        if key not in by_key:
-            continue  # note types: reported once in the summary, they have no deck line
-        deck, card = by_key[key]
-        problems.append(Problem(deck.path, card.position,
-                                f"card {card.id!r} is new or changed since {stamps_path} was "
-                                "written; run `deck2anki stamp` and commit the file",
-                                "stale-stamp", Level.WARNING))
-    return problems, stale
-
-
-
 @dataclass
 class Validation:
     decks: list[RenderedDeck]
@@ -127,19 +75,38 @@ class Validation:
         return [p for p in self.problems if p.level is Level.ERROR]
 
 
-def validate(paths: Sequence[Path], stamps_path: Path | None = None) -> Validation:
+def validate(paths: Sequence[Path], stamps_path: Path | None = None,
+             forget: Iterable[str] = ()) -> Validation:
+    """Load and check ``paths``; with ``stamps_path``, also against the release history.
+
+    ``forget`` names stamps to disregard (cards removed before they were ever released).
+    """
     files = discover(paths)
     decks, problems = load_decks(files)
+    if not files:
+        where = ", ".join(str(p) for p in paths)
+        problems.append(Problem(Path(where), Position(1, 1), "no deck files (*.yaml, *.yml) "
+                                "here; pass the folder or files that hold the decks",
+                                "no-decks"))
     rendered = [RenderedDeck(d, tuple(render_deck(d))) for d in decks]
-    stale: list[str] = []
-    if stamps_path is not None and stamps_path.is_file() and not problems:
-        try:
-            stamps = Stamps.read(stamps_path)
-        except InvalidInput as exc:
-            return Validation(rendered, exc.problems, stale)
-        found, stale = stamp_problems(rendered, stamps, stamps_path)
-        problems = sorted(problems + found)
-    return Validation(rendered, problems, stale)
+    if stamps_path is None or any(p.level is Level.ERROR for p in problems):
+        return Validation(rendered, problems)
+    whole_folder = any(p.is_dir() and p.resolve() == stamps_path.parent.resolve()
+                       for p in paths)
+    if not stamps_path.is_file():
+        if whole_folder:
+            problems.append(Problem(stamps_path, Position(1, 1), "no stamps file: every card "
+                                    "ships stamped with the build time, which overwrites "
+                                    "learners' own edits on every release; run "
+                                    "`deck2anki stamp` and commit it", "no-stamps",
+                                    Level.WARNING))
+        return Validation(rendered, sorted(problems), sorted(current_hashes(rendered)))
+    try:
+        stamps = Stamps.read(stamps_path).without(forget)
+    except InvalidInput as exc:
+        return Validation(rendered, sorted(problems + exc.problems))
+    found, stale = guard_check(rendered, stamps, stamps_path, whole_folder=whole_folder)
+    return Validation(rendered, sorted(problems + found), stale)
 
 
 def _deck_id(deck_name: str) -> int:
@@ -226,13 +193,14 @@ def _render_files(rendered: RenderedDeck, mods: Mapping[str, int], out_dir: Path
     return summary, {apkg_path: package, csv_path: csv_bytes(rows)}
 
 
-def stamp(decks_dir: Path, *, now: int | None = None) -> tuple[list[str], Path]:
+def stamp(decks_dir: Path, *, now: int | None = None,
+          forget: Iterable[str] = ()) -> tuple[list[str], Path]:
     """Record the current content of every note; return the keys that got a new stamp."""
     stamps_path = decks_dir / STAMPS_FILE
-    checked = validate([decks_dir], stamps_path)
+    checked = validate([decks_dir], stamps_path, forget)
     if checked.errors:
         raise InvalidInput(checked.errors)
-    stamps = Stamps.read(stamps_path)
+    stamps = Stamps.read(stamps_path).without(forget)
     hashes = current_hashes(checked.decks)
     changed = stamps.stale(hashes)
     updated = stamps.updated(hashes, now if now is not None else int(time.time()),

@@ -12,6 +12,7 @@ subset, allowlist sanitizer, Anki syntax neutralised) before it meets our markup
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import genanki
 
 from . import markup
 from .markup import CLOZE_RE
+from .media import Image
 from .model import Card, Deck
 
 BASIC_NOTETYPE_ID = 1434908760
@@ -69,6 +71,8 @@ CSS = """\
 .d2a-source { margin-top: 1em; font-size: 0.7em; color: #656d76; }
 .d2a-id { font-family: ui-monospace, Menlo, Consolas, monospace; margin-left: 0.4em; }
 .cloze { font-weight: 700; color: #0969da; }
+.d2a-image { margin: 0.6em 0; }
+.d2a-image img { max-width: 100%; height: auto; }
 @media (max-width: 480px) { .card { font-size: 18px; padding: 0 0.3em; } }
 .nightMode.card, .card.nightMode, .night_mode .card { color: #e6edf3; background-color: #1e1e1e; }
 .nightMode .d2a-label, .nightMode .d2a-source, .nightMode .d2a-facts dt,
@@ -148,7 +152,10 @@ def note_guid(slug: str, card_id: str) -> str:
 
 def csv_guid(slug: str, card_id: str, ordinal: int = 0) -> str:
     # Distinct from the .apkg GUIDs: the same GUID under another note type is a conflict.
-    return str(genanki.guid_for("deck2anki-csv", slug, card_id, ordinal))
+    # Letters and digits only (genanki's base91 can start with '=', '+', '-' or '@', which
+    # a spreadsheet would run as a formula).
+    digest = hashlib.sha256(f"deck2anki-csv\x1f{slug}\x1f{card_id}\x1f{ordinal}".encode())
+    return "d2a" + digest.hexdigest()[:20]
 
 
 def _div(cls: str, inner: str) -> str:
@@ -213,6 +220,16 @@ def tags_for(deck: Deck, card: Card) -> tuple[str, ...]:
     return tuple(sorted(auto | set(card.tags)))
 
 
+def image_html(image: Image) -> str:
+    # The name is ours (slug, safe stem, hash), never the contributor's raw path.
+    return f'<div class="d2a-image"><img src="{image.name}" alt="{markup.plain(image.alt)}"></div>'
+
+
+def image_alt_html(image: Image) -> str:
+    """What the CSV shows instead: a CSV cannot carry the image file."""
+    return f'<div class="d2a-image">Image: {markup.plain(image.alt)}</div>'
+
+
 def render_note(deck: Deck, card: Card) -> RenderedNote:
     context = markup.rich(card.context) if card.context else ""
     source = markup.plain(card.source.title)
@@ -220,10 +237,14 @@ def render_note(deck: Deck, card: Card) -> RenderedNote:
     if card.is_cloze:
         text = markup.cloze(card.cloze or "")
         extra = markup.rich(card.back) if card.back else ""
+        if card.image:
+            extra += image_html(card.image)
         fields = (text, extra, context, source, _label(deck, card), card_ref)
         notetype = CLOZE
     else:
         front, back = _front_back(deck, card)
+        if card.image:
+            back += image_html(card.image)
         fields = (front, back, context, source, _label(deck, card), card_ref)
         notetype = BASIC
     return RenderedNote(card, note_guid(deck.slug, card.id), notetype, fields,
@@ -256,6 +277,8 @@ def csv_rows(deck: Deck, notes: Iterable[RenderedNote]) -> list[tuple[str, ...]]
     rows = []
     for note in notes:
         first, back, context, source, label, card_ref = note.fields
+        if note.card.image:
+            back = back.replace(image_html(note.card.image), image_alt_html(note.card.image))
         footer = (_div("d2a-context", context) if context else "") + _div(
             "d2a-source", f"Source: {source} <span class=\"d2a-id\">{card_ref}</span>")
         tags = " ".join(note.tags)

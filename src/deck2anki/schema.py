@@ -93,9 +93,12 @@ def _hint(error: ValidationError) -> str:
             return "text is blank; write something or remove the property"
         case "pattern" if "c[1-9]" in str(schema.get("pattern")):
             return "cloze text has no deletion; mark the hidden part as {{c1::...}}"
+        case "pattern" if "(?!/)" in str(schema.get("pattern")):
+            return (f"{error.instance!r} is not a usable image path; give a path relative to "
+                    "the deck file's folder, without '..' (letters, digits, '.', '_', '-', '/')")
         case "pattern" if "::" in str(schema.get("pattern")):
-            return (f"{error.instance!r} is not a valid tag; use letters, digits, '_' and "
-                    "'-', with '::' for hierarchy, no spaces")
+            return (f"{error.instance!r} is not a valid tag; start with a letter or digit, then "
+                    "letters, digits, '_' and '-', with '::' for hierarchy, no spaces")
         case "pattern" if "a-z0-9" in str(schema.get("pattern")):
             return (f"{error.instance!r} is not a valid identifier; use lowercase letters "
                     "and digits joined by single hyphens, e.g. 'round-4-system-design'")

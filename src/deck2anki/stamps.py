@@ -82,6 +82,10 @@ class Stamps:
             return entry.mod
         return max(fallback, entry.mod + 1)
 
+    def without(self, keys: Iterable[str]) -> Stamps:
+        drop = set(keys)
+        return Stamps({k: e for k, e in self.entries.items() if k not in drop})
+
     def stale(self, current: Mapping[str, str]) -> list[str]:
         """Keys whose content is new or changed since their stamp."""
         return sorted(k for k, digest in current.items()
@@ -89,10 +93,16 @@ class Stamps:
 
     def updated(self, current: Mapping[str, str], now: int,
                 notetypes: Mapping[str, str] | None = None) -> Stamps:
-        """Stamps for exactly ``current``: unchanged keep theirs, new/changed get ``now``."""
+        """``current`` stamped: unchanged keep theirs, new/changed get ``now``.
+
+        Entries not in ``current`` are kept: a stamped card that vanished is still in
+        learners' collections, and the guard keeps reporting it until it is restored
+        or explicitly forgotten.
+        """
         types = notetypes or {}
-        entries = {key: Entry(digest, self.mod_for(key, digest, now), types.get(key))
-                   for key, digest in current.items()}
+        entries = dict(self.entries)
+        entries.update({key: Entry(digest, self.mod_for(key, digest, now), types.get(key))
+                        for key, digest in current.items()})
         return Stamps(entries)
 
     def notetype_changes(self, notetypes: Mapping[str, str]) -> list[str]:

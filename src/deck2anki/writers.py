@@ -75,7 +75,7 @@ def apkg_bytes(deck_id: int, deck_name: str, description: str,
                notes: Sequence[RenderedNote], notetypes: Sequence[NoteType],
                note_mods: Mapping[str, int], notetype_mods: Mapping[int, int],
                timestamp: int) -> bytes:
-    """The bytes of one ``.apkg``: collection database plus an empty media map."""
+    """The bytes of one ``.apkg``: collection database, media map, media files."""
     deck = genanki.Deck(deck_id, deck_name, description)
     for notetype in notetypes:
         deck.add_model(notetype.model)
@@ -83,10 +83,17 @@ def apkg_bytes(deck_id: int, deck_name: str, description: str,
         deck.add_note(genanki.Note(model=note.notetype.model, fields=list(note.fields),
                                    tags=list(note.tags), guid=note.guid))
     collection = _collection_bytes(deck, notes, note_mods, notetype_mods, timestamp)
+    images = sorted({n.card.image.name: n.card.image for n in notes if n.card.image}.values(),
+                    key=lambda image: image.name)
+    # Anki's legacy package layout: "media" maps zip entry names "0", "1"... to file names.
+    media_map = json.dumps({str(i): image.name for i, image in enumerate(images)},
+                           sort_keys=True).encode()
+    entries = [("collection.anki2", collection), ("media", media_map)]
+    entries += [(str(i), image.data) for i, image in enumerate(images)]
     date_time = time.gmtime(max(timestamp, _ZIP_EPOCH))[:6]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in (("collection.anki2", collection), ("media", b"{}")):
+        for name, data in entries:
             info = zipfile.ZipInfo(name, date_time=date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # the same header bytes whichever OS builds it
@@ -106,7 +113,22 @@ CSV_HEADER = (
 )
 
 
+# A cell a spreadsheet would run as a formula. Our cells never start with one by
+# construction (HTML cells start with '<', GUIDs with 'd2a', decks with the root deck's
+# name, tags with a letter or digit); prefixing a quote would show in Anki, so a cell
+# that breaks the rule is a bug to stop, not text to rewrite.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class UnsafeCsvCell(ValueError):
+    """A CSV cell starts like a spreadsheet formula."""
+
+
 def csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
+    for row in rows:
+        for cell in row:
+            if cell.startswith(FORMULA_START):
+                raise UnsafeCsvCell(f"CSV cell would start a spreadsheet formula: {cell[:30]!r}")
     out = io.StringIO()
     out.write("\n".join(CSV_HEADER) + "\n")
     # Every cell quoted: Anki reads an unquoted first cell starting with '#' as a header.
