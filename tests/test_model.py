@@ -92,3 +92,14 @@ def test_raw_html_is_only_a_warning() -> None:
     body = "    front: q\n    back: '<b>bold</b>'\n"
     deck, problems = build_deck(load_text(Path("d.yaml"), deck_with(card(body=body))))
     assert deck is not None and [p.level.value for p in problems] == ["warning"]
+
+
+@pytest.mark.parametrize(
+    ("cloze", "code"),
+    [('"a {{c0::zero}} b {{c1::one}}"', "cloze-number"),
+     ('"a {{c1::outer {{c2::inner}} }} b"', "nested-cloze")],
+    ids=["c0", "nested"],
+)
+def test_cloze_numbering_that_anki_would_mangle(cloze: str, code: str) -> None:
+    found = codes(deck_with(card(body=f"    cloze: {cloze}\n")))
+    assert (code, 15, 12) in found

@@ -178,9 +178,32 @@ def _node_kind(node: yaml.Node) -> str:
     return "single value"
 
 
+# PyYAML's parser vocabulary, translated into what a contributor should do.
+_YAML_HINTS = (
+    ("'\\t'", "tab character where YAML expects indentation; indent with spaces"),
+    ("expected a single document", "a second YAML document ('---'); keep one deck per file "
+     "and remove the '---' line"),
+    ("mapping values are not allowed", "a ': ' inside unquoted text; put the whole text in "
+     "quotes"),
+    ("expected <block end>", "this line's indentation does not match the lines above; "
+     "align it with its siblings (spaces only)"),
+    ("could not find expected ':'", "a key without ':', or an unclosed quote above; check "
+     "this line and the one before"),
+    ("found unexpected end of stream", "a quote or bracket is never closed; close it"),
+    ("constructor for the tag", "YAML tags (!!python/..., !name) are not allowed; remove "
+     "the tag"),
+    ("found undefined alias", "an alias (*name) with no matching anchor (&name); write the "
+     "value out"),
+    ("found character '@'", "'@' and '`' cannot start plain YAML text; put the text in "
+     "quotes"),
+    ("found character '`'", "'@' and '`' cannot start plain YAML text; put the text in "
+     "quotes"),
+)
+
+
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
-    problem = exc.problem or "invalid YAML"
-    if "'\\t'" in problem:
-        return "tab character where YAML expects indentation; indent with spaces"
-    context = f" {exc.context}" if exc.context else ""
-    return f"YAML syntax error:{context} {problem}; check quoting and indentation here"
+    problem = f"{exc.context or ''} {exc.problem or ''}"
+    for needle, hint in _YAML_HINTS:
+        if needle in problem:
+            return hint
+    return f"YAML syntax error: {problem.strip()}; check quoting and indentation here"

@@ -28,7 +28,8 @@ import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-CLOZE_RE = re.compile(r"\{\{c(\d+)::(.+?)(?:::(.+?))?\}\}", re.DOTALL)
+CLOZE_RE = re.compile(r"\{\{c([1-9]\d*)::(.+?)(?:::(.+?))?\}\}", re.DOTALL)
+_CLOZE_ZERO = re.compile(r"\{\{c0+::")
 
 ALLOWED_TAGS = frozenset({"p", "br", "em", "strong", "code", "ul", "ol", "li", "a"})
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
@@ -112,9 +113,15 @@ def problems(text: str, *, is_cloze: bool = False) -> list[tuple[str, str]]:
     if _RAW_HTML.search(text):
         found.append(("raw-html", "HTML tags are shown as text, not applied; use Markdown "
                       "(*em*, **strong**, `code`, lists, [text](https://...)) instead"))
+    if is_cloze and _CLOZE_ZERO.search(text):
+        found.append(("cloze-number", "cloze numbers start at 1: Anki makes no card for c0; "
+                      "renumber from {{c1::...}}"))
+    if is_cloze and any("{{" in m.group(2) for m in CLOZE_RE.finditer(text)):
+        found.append(("nested-cloze", "a cloze deletion inside another is not supported; "
+                      "make them separate deletions or separate cards"))
     outside = CLOZE_RE.sub("", text) if is_cloze else text
     # A cloze with no complete deletion at all gets its own, clearer problem.
-    incomplete_cloze = is_cloze and outside == text
+    incomplete_cloze = is_cloze and (outside == text or _CLOZE_ZERO.search(text) is not None)
     if ("{{" in outside or "}}" in outside) and not incomplete_cloze:
         where = "outside a {{cN::...}} deletion" if is_cloze else "in this field"
         found.append(("template-syntax", f"'{{{{' or '}}}}' {where} would be shown as text; "

@@ -191,9 +191,9 @@ def _script_back(card: Card) -> str:
         parts.append(f'<ol class="d2a-steps">{items}</ol>')
     if card.bad and card.good:
         parts.append(_div("d2a-pair",
-                          _div("d2a-bad", '<span class="d2a-tag">BAD</span>'
+                          _div("d2a-bad", '<span class="d2a-tag">BAD:</span> '
                                + markup.rich(card.bad))
-                          + _div("d2a-good", '<span class="d2a-tag">GOOD</span>'
+                          + _div("d2a-good", '<span class="d2a-tag">GOOD:</span> '
                                  + markup.rich(card.good))))
     if card.quote:
         parts.append(f'<blockquote class="d2a-quote">{markup.rich(card.quote)}</blockquote>')

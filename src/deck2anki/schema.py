@@ -7,6 +7,7 @@ into a one-line, positioned :class:`~deck2anki.problems.Problem` with a fix hint
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 from collections.abc import Iterator
@@ -63,9 +64,10 @@ def _problems_for(loaded: LoadedFile, error: ValidationError) -> Iterator[Proble
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         for extra in sorted(set(error.instance) - set(allowed), key=str):
+            guess = difflib.get_close_matches(str(extra), allowed, n=1)
+            hint = f"did you mean {guess[0]!r}?" if guess else f"allowed: {', '.join(allowed)}"
             yield Problem(loaded.path, loaded.position([*path, extra], key=True),
-                          f"unknown property {extra!r} in {where}; allowed here: "
-                          f"{', '.join(allowed)}", "schema")
+                          f"unknown property {extra!r} in {where}; {hint}", "schema")
         return
     if error.validator == "required":
         yield Problem(loaded.path, loaded.position(path, key=True),
@@ -106,10 +108,15 @@ def _hint(error: ValidationError) -> str:
             options = ", ".join(map(str, schema.get("enum", [])))
             return f"{error.instance!r} is not one of: {options}"
         case "type":
-            return f"expected {schema.get('type')}, found {_type_name(error.instance)}"
-        case "oneOf" if "cloze" in error.instance or "front" in error.instance:
+            expected = _TYPE_WORDS.get(str(schema.get("type")), str(schema.get("type")))
+            found = _type_name(error.instance)
+            quote = (" (put the value in quotes to keep it as text)"
+                     if schema.get("type") == "string" and not isinstance(error.instance,
+                                                                          dict | list) else "")
+            return f"expected {expected}, found {found}{quote}"
+        case "oneOf" if isinstance(error.instance, dict):
             return ("a fact card has either front and back, or cloze (with an optional "
-                    "back), not both and not neither")
+                    "back): not both, not neither")
         case "dependentRequired":
             return "a BAD-vs-GOOD pair needs both 'bad' and 'good'"
         case "minLength" | "minItems" | "minProperties":
@@ -121,7 +128,13 @@ def _hint(error: ValidationError) -> str:
     return error.message
 
 
+_TYPE_WORDS = {"string": "text", "array": "a list", "object": "a mapping (key: value lines)",
+               "integer": "a whole number", "boolean": "true or false", "number": "a number"}
+
+
 def _type_name(value: object) -> str:
     names = {dict: "a mapping", list: "a list", str: "text", bool: "true/false",
-             int: "a number", float: "a number", type(None): "nothing (null)"}
+             int: "a number", float: "a number", type(None): "nothing (an empty value)"}
+    if type(value).__name__ in ("date", "datetime"):
+        return "a date"
     return names.get(type(value), type(value).__name__)

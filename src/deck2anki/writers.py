@@ -25,7 +25,9 @@ import genanki
 
 from .render import CSV_COLUMNS, NoteType, RenderedNote
 
-_ZIP_EPOCH = 315532800  # 1980-01-01: zip cannot store earlier dates
+# Zip entries can only store dates from 1980 to 2107.
+_ZIP_FIRST = 315532800  # 1980-01-01
+_ZIP_LAST = 4354819198  # 2107-12-31 23:59:58
 
 
 @contextlib.contextmanager
@@ -90,7 +92,7 @@ def apkg_bytes(deck_id: int, deck_name: str, description: str,
                            sort_keys=True).encode()
     entries = [("collection.anki2", collection), ("media", media_map)]
     entries += [(str(i), image.data) for i, image in enumerate(images)]
-    date_time = time.gmtime(max(timestamp, _ZIP_EPOCH))[:6]
+    date_time = time.gmtime(min(max(timestamp, _ZIP_FIRST), _ZIP_LAST))[:6]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, data in entries:
