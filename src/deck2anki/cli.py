@@ -94,16 +94,24 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing when there is no problem.")
-def validate(paths: tuple[Path, ...], quiet: bool) -> None:
+@click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 on any).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+              show_default=True,
+              help="text: path:line:col lines; json: one array; github: annotations that "
+                   "show on a pull request's lines.")
+def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str) -> None:
     """Check deck files (default: decks/) and print each problem as path:line:col.
 
     \b
     Checks the schema, duplicate ids, unknown sources, cloze deletions, round numbers,
     unsafe or Anki-special text, images, and the release history in stamps.json:
     a stamped card that was deleted or renamed, or switched between Q/A and cloze, is
-    an error; a card changed since its stamp is a warning. Exits 1 on any error.
+    an error; a card changed since its stamp is a warning. In a git checkout, a card
+    that exists on the main branch (at the merge base) and is gone now is an error too.
+    Exits 1 on any error.
     """
     from .pipeline import validate as run_validate
+    from .report import render
     from .stamps import STAMPS_FILE
 
     if not paths and not Path("decks").is_dir():
@@ -111,10 +119,13 @@ def validate(paths: tuple[Path, ...], quiet: bool) -> None:
                                "the deck files or folders to check")
     targets = list(paths) or [Path("decks")]
     stamps_dir = targets[0] if targets[0].is_dir() else targets[0].parent
-    result = run_validate(targets, stamps_dir / STAMPS_FILE)
-    for problem in result.problems:
-        click.echo(problem.format())
-    errors = len(result.errors)
+    result = run_validate(targets, stamps_dir / STAMPS_FILE, use_git=True)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if result.problems or fmt == "json":
+        for line in render(result.problems, fmt, strict=strict):
+            click.echo(line)
+    errors = len(result.problems) if strict else len(result.errors)
     warnings = len(result.problems) - errors
     if errors:
         click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
@@ -164,3 +175,79 @@ def stamp(decks_dir: Path, check: bool, forget: tuple[str, ...]) -> None:
         sys.exit(EXIT_INVALID)
     click.echo(f"{path}: {len(changed)} new or changed stamp(s)" if changed
                else f"{path}: up to date")
+
+
+@main.command()
+@click.argument("base", required=False)
+@click.option("--decks", "decks_dir", type=click.Path(exists=True, file_okay=False,
+              path_type=Path), default=Path("decks"), show_default=True,
+              help="Folder holding the deck files.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+              default="text", show_default=True,
+              help="text for review, markdown for a release changelog, json for tools.")
+def diff(base: str | None, decks_dir: Path, fmt: str) -> None:
+    """List cards added, changed (with the fields) and removed since BASE.
+
+    BASE is any git revision; by default the merge base of HEAD with the main branch,
+    which is what a pull request changes. The working tree is compared, uncommitted
+    edits included. Exits 1 if a card was removed or renamed (learners keep the old
+    note forever: set `retired: true` instead), 2 if there is no git history to
+    compare with.
+
+    \b
+    Examples:
+      deck2anki diff                      what this branch changes
+      deck2anki diff v1.2.0 --format markdown > CHANGELOG-cards.md
+    """
+    from . import history
+    from .pipeline import discover, load_decks
+
+    try:
+        repo = history.repository(decks_dir)
+        revision = history.resolve(repo, base) if base else history.default_base(repo)
+        before = history.cards_at(repo, revision, decks_dir)
+    except history.NoHistory as exc:
+        raise click.UsageError(f"cannot compare with git history: {exc}") from exc
+    datas: dict[Path, object] = {}
+    _decks, problems = load_decks(discover([decks_dir]), datas)
+    errors = [p for p in problems if p.level.value == "error"]
+    if errors:
+        for problem in errors:
+            click.echo(problem.format(), err=True)
+        sys.exit(EXIT_INVALID)
+    changes = history.compare(before, history.cards_now(datas))
+    click.echo(history.render(changes, fmt, revision), nl=False)
+    if changes.removed:
+        click.echo(f"{len(changes.removed)} card(s) removed or renamed: restore them with "
+                   "`retired: true`", err=True)
+        sys.exit(EXIT_INVALID)
+
+
+@main.command()
+@click.option("--decks", "decks_dir", type=click.Path(exists=True, file_okay=False,
+              path_type=Path), default=Path("decks"), show_default=True,
+              help="Folder holding the deck files.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("preview"), show_default=True, help="Folder to write the pages into.")
+def preview(decks_dir: Path, out_dir: Path) -> None:
+    """Write a static HTML preview: index.html and one page per company.
+
+    Every card's front and back as the package's templates and CSS render them, with
+    filters by kind and tag and a night-mode switch. Open preview/index.html in a browser.
+    """
+    from .guard import RenderedDeck
+    from .pipeline import discover, load_decks
+    from .preview import preview_files
+    from .render import render_deck
+    from .writers import write_bytes
+
+    decks, problems = load_decks(discover([decks_dir]))
+    errors = [p for p in problems if p.level.value == "error"]
+    if errors:
+        for problem in errors:
+            click.echo(problem.format(), err=True)
+        sys.exit(EXIT_INVALID)
+    files = preview_files([RenderedDeck(d, tuple(render_deck(d))) for d in decks], out_dir)
+    for path, data in files.items():
+        write_bytes(path, data)
+    click.echo(f"preview: {out_dir / 'index.html'} ({len(decks)} decks)")

@@ -3,7 +3,7 @@ the schema cannot express (unique ids, known sources, real cloze deletions, roun
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,11 @@ class Card:
     good: str | None = None
     image: Image | None = None
     position: Position = field(default=Position(1, 1), compare=False)
+    # Where each property's value starts, for problems about one field.
+    positions: Mapping[str, Position] = field(default_factory=dict, compare=False)
+
+    def at(self, name: str) -> Position:
+        return self.positions.get(name, self.position)
 
     @property
     def is_cloze(self) -> bool:
@@ -127,6 +132,7 @@ def build_deck(loaded: LoadedFile) -> tuple[Deck | None, list[Problem]]:
             steps=tuple(raw.get("steps", ())), quote=raw.get("quote"),
             bad=raw.get("bad"), good=raw.get("good"), image=image,
             position=loaded.position(where),
+            positions={str(name): loaded.position((*where, name)) for name in raw},
         ))
         if raw["kind"] == "round" and not raw.get("retired", False):
             owner = round_owner.setdefault(raw["number"], card_id)

@@ -12,10 +12,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from . import schema
+from . import history, schema
 from .guard import RenderedDeck, current_hashes, note_key, note_notetypes, notetype_key
 from .guard import check as guard_check
+from .lints import lint
 from .loader import load_file
 from .model import Deck, build_deck, check_slugs
 from .problems import InvalidInput, Level, Position, Problem
@@ -42,8 +44,12 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def load_decks(files: Sequence[Path]) -> tuple[list[Deck], list[Problem]]:
-    """Every deck that is valid, and every problem of the others."""
+def load_decks(files: Sequence[Path],
+               datas: dict[Path, Any] | None = None) -> tuple[list[Deck], list[Problem]]:
+    """Every deck that is valid, and every problem of the others.
+
+    ``datas``, if given, receives the parsed YAML of every file that parsed.
+    """
     decks: list[Deck] = []
     problems: list[Problem] = []
     for path in files:
@@ -52,6 +58,8 @@ def load_decks(files: Sequence[Path]) -> tuple[list[Deck], list[Problem]]:
         except InvalidInput as exc:
             problems.extend(exc.problems)
             continue
+        if datas is not None:
+            datas[path] = loaded.data
         schema_problems = schema.validate(loaded)
         if schema_problems:
             problems.extend(schema_problems)
@@ -61,6 +69,7 @@ def load_decks(files: Sequence[Path]) -> tuple[list[Deck], list[Problem]]:
         if deck is not None:
             decks.append(deck)
     problems.extend(check_slugs(decks))
+    problems.extend(lint(decks))
     return decks, sorted(problems)
 
 
@@ -69,6 +78,7 @@ class Validation:
     decks: list[RenderedDeck]
     problems: list[Problem]
     stale: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what could not be checked, and why
 
     @property
     def errors(self) -> list[Problem]:
@@ -76,13 +86,18 @@ class Validation:
 
 
 def validate(paths: Sequence[Path], stamps_path: Path | None = None,
-             forget: Iterable[str] = ()) -> Validation:
+             forget: Iterable[str] = (), *, git_base: str | None = None,
+             use_git: bool = False) -> Validation:
     """Load and check ``paths``; with ``stamps_path``, also against the release history.
 
     ``forget`` names stamps to disregard (cards removed before they were ever released).
+    With ``use_git``, cards present at ``git_base`` (default: the merge base with the
+    main branch) that are gone now are errors too; if git history is not available the
+    result's ``notes`` say so.
     """
     files = discover(paths)
-    decks, problems = load_decks(files)
+    datas: dict[Path, Any] = {}
+    decks, problems = load_decks(files, datas)
     if not files:
         where = ", ".join(str(p) for p in paths)
         problems.append(Problem(Path(where), Position(1, 1), "no deck files (*.yaml, *.yml) "
@@ -106,7 +121,28 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
     except InvalidInput as exc:
         return Validation(rendered, sorted(problems + exc.problems))
     found, stale = guard_check(rendered, stamps, stamps_path, whole_folder=whole_folder)
-    return Validation(rendered, sorted(problems + found), stale)
+    notes: list[str] = []
+    if use_git and whole_folder:
+        found += _git_removals(stamps_path.parent, datas, git_base, frozenset(stamps.entries),
+                               notes)
+    return Validation(rendered, sorted(problems + found), stale, notes)
+
+
+def _git_removals(decks_dir: Path, datas: dict[Path, Any], base: str | None,
+                  stamped: frozenset[str], notes: list[str]) -> list[Problem]:
+    """Cards at the git base that are gone now (those in stamps.json are reported there)."""
+    try:
+        repo = history.repository(decks_dir)
+        base = history.resolve(repo, base) if base else history.default_base(repo)
+        diff = history.compare(history.cards_at(repo, base, decks_dir),
+                               history.cards_now(datas))
+    except history.NoHistory as exc:
+        notes.append(f"git history guard skipped: {exc}; stamps.json still guards every "
+                     "stamped card")
+        return []
+    paths = {data["slug"]: path for path, data in datas.items()
+             if isinstance(data, dict) and isinstance(data.get("slug"), str)}
+    return history.removal_problems(diff, base, paths, skip=stamped)
 
 
 def _deck_id(deck_name: str) -> int:

@@ -13,6 +13,7 @@ subset, allowlist sanitizer, Anki syntax neutralised) before it meets our markup
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -260,14 +261,18 @@ def render_deck(deck: Deck) -> list[RenderedNote]:
 CSV_COLUMNS = ("GUID", "Front", "Back", "Deck", "Tags")
 
 
-def _cloze_side(text: str, ordinal: int, *, answer: bool) -> str:
+def cloze_side(text: str, ordinal: int, *, answer: bool) -> str:
+    """What Anki's ``{{cloze:Text}}`` shows for card ``ordinal`` (same spans and data)."""
+
     def replace(match: re.Match[str]) -> str:
         number, hidden, hint = int(match.group(1)), match.group(2), match.group(3)
         if number != ordinal:
-            return str(hidden)
+            return f'<span class="cloze-inactive" data-ordinal="{number}">{hidden}</span>'
         if answer:
-            return f'<span class="cloze">{hidden}</span>'
-        return f'<span class="cloze">[{hint or "..."}]</span>'
+            return f'<span class="cloze" data-ordinal="{number}">{hidden}</span>'
+        data = html.escape(hidden, quote=True)
+        return (f'<span class="cloze" data-cloze="{data}" data-ordinal="{number}">'
+                f'[{hint or "..."}]</span>')
 
     return CLOZE_RE.sub(replace, text)
 
@@ -285,8 +290,8 @@ def csv_rows(deck: Deck, notes: Iterable[RenderedNote]) -> list[tuple[str, ...]]
         label_html = _div("d2a-label", label)
         if note.notetype is CLOZE:
             for ordinal in note.card.cloze_ordinals():
-                front = label_html + _div("d2a-front", _cloze_side(first, ordinal, answer=False))
-                answer = _div("d2a-front", _cloze_side(first, ordinal, answer=True))
+                front = label_html + _div("d2a-front", cloze_side(first, ordinal, answer=False))
+                answer = _div("d2a-front", cloze_side(first, ordinal, answer=True))
                 extra = _div("d2a-back", back) if back else ""
                 rows.append((csv_guid(deck.slug, note.card.id, ordinal), front,
                              answer + extra + footer, deck.deck_name, tags))

@@ -67,15 +67,16 @@ def _problems_for(loaded: LoadedFile, error: ValidationError) -> Iterator[Proble
             guess = difflib.get_close_matches(str(extra), allowed, n=1)
             hint = f"did you mean {guess[0]!r}?" if guess else f"allowed: {', '.join(allowed)}"
             yield Problem(loaded.path, loaded.position([*path, extra], key=True),
-                          f"unknown property {extra!r} in {where}; {hint}", "schema")
+                          f"unknown property {extra!r} in {where}; {hint}", "unknown-property")
         return
     if error.validator == "required":
+        missing = error.message.split(" is a ")[0]
+        code = "no-source" if missing == "'source'" else "missing-property"
         yield Problem(loaded.path, loaded.position(path, key=True),
-                      f"{where} is missing {error.message.split(' is a ')[0]}; add it",
-                      "schema")
+                      f"{where} is missing {missing}; add it", code)
         return
-    yield Problem(loaded.path, loaded.position(path, key=False), f"{where}: {_hint(error)}",
-                  "schema")
+    code, hint = _hint(error)
+    yield Problem(loaded.path, loaded.position(path, key=False), f"{where}: {hint}", code)
 
 
 def _describe(path: list[str | int]) -> str:
@@ -87,45 +88,55 @@ def _describe(path: list[str | int]) -> str:
     return "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in path).lstrip(".")
 
 
-def _hint(error: ValidationError) -> str:
-    """A message that says how to fix the value, not only what the validator saw."""
+def _hint(error: ValidationError) -> tuple[str, str]:
+    """A problem code, and a message that says how to fix the value."""
     schema = error.schema if isinstance(error.schema, dict) else {}
+    pattern = str(schema.get("pattern", ""))
     match error.validator:
-        case "pattern" if schema.get("pattern") == "\\S":
-            return "text is blank; write something or remove the property"
-        case "pattern" if "c[1-9]" in str(schema.get("pattern")):
-            return "cloze text has no deletion; mark the hidden part as {{c1::...}}"
-        case "pattern" if "(?!/)" in str(schema.get("pattern")):
-            return (f"{error.instance!r} is not a usable image path; give a path relative to "
-                    "the deck file's folder, without '..' (letters, digits, '.', '_', '-', '/')")
-        case "pattern" if "::" in str(schema.get("pattern")):
-            return (f"{error.instance!r} is not a valid tag; start with a letter or digit, then "
-                    "letters, digits, '_' and '-', with '::' for hierarchy, no spaces")
-        case "pattern" if "a-z0-9" in str(schema.get("pattern")):
-            return (f"{error.instance!r} is not a valid identifier; use lowercase letters "
-                    "and digits joined by single hyphens, e.g. 'round-4-system-design'")
+        case "pattern" if pattern == "\\S":
+            return "empty-text", "text is blank; write something or remove the property"
+        case "pattern" if "c[1-9]" in pattern:
+            return ("cloze-without-deletion",
+                    "cloze text has no deletion; mark the hidden part as {{c1::...}}")
+        case "pattern" if "(?!/)" in pattern:
+            return ("image-path", f"{error.instance!r} is not a usable image path; give a path "
+                    "relative to the deck file's folder, without '..' (letters, digits, '.', "
+                    "'_', '-', '/')")
+        case "pattern" if "::" in pattern:
+            return ("tag-pattern", f"{error.instance!r} is not a valid tag; start with a "
+                    "letter or digit, then letters, digits, '_' and '-', with '::' for "
+                    "hierarchy, no spaces")
+        case "pattern" if "a-z0-9" in pattern:
+            return ("id-pattern", f"{error.instance!r} is not a valid identifier; use "
+                    "lowercase letters and digits joined by single hyphens, e.g. "
+                    "'round-4-system-design'")
         case "enum":
             options = ", ".join(map(str, schema.get("enum", [])))
-            return f"{error.instance!r} is not one of: {options}"
+            code = "unknown-kind" if error.absolute_path and \
+                error.absolute_path[-1] == "kind" else "not-allowed"
+            return code, f"{error.instance!r} is not one of: {options}"
         case "type":
             expected = _TYPE_WORDS.get(str(schema.get("type")), str(schema.get("type")))
             found = _type_name(error.instance)
             quote = (" (put the value in quotes to keep it as text)"
                      if schema.get("type") == "string" and not isinstance(error.instance,
                                                                           dict | list) else "")
-            return f"expected {expected}, found {found}{quote}"
+            return "wrong-type", f"expected {expected}, found {found}{quote}"
         case "oneOf" if isinstance(error.instance, dict):
-            return ("a fact card has either front and back, or cloze (with an optional "
-                    "back): not both, not neither")
+            return ("fact-shape", "a fact card has either front and back, or cloze (with an "
+                    "optional back): not both, not neither")
         case "dependentRequired":
-            return "a BAD-vs-GOOD pair needs both 'bad' and 'good'"
+            return "bad-good-pair", "a BAD-vs-GOOD pair needs both 'bad' and 'good'"
         case "minLength" | "minItems" | "minProperties":
-            return "must not be empty"
+            return "empty", "must not be empty"
         case "maxLength":
-            return f"text is longer than {schema.get('maxLength')} characters; split the card"
+            return ("too-long",
+                    f"text is longer than {schema.get('maxLength')} characters; split the card")
         case "uniqueItems":
-            return "lists the same item twice; remove the repeat"
-    return error.message
+            return "repeated-item", "lists the same item twice; remove the repeat"
+        case "minimum" | "maximum":
+            return "out-of-range", error.message
+    return "schema", error.message
 
 
 _TYPE_WORDS = {"string": "text", "array": "a list", "object": "a mapping (key: value lines)",

@@ -1,0 +1,131 @@
+"""Lints: what the schema allows but a good deck avoids.
+
+Each rule has a code, a level and a fix hint, and is documented here with a passing
+and a failing example. They run on built decks (after the schema and the semantic
+checks), so every card here is well-formed.
+
+``duplicate-front`` (error) / ``near-duplicate-front`` (warning)
+    Two cards of one company asking the same question: learners answer one from
+    memory of the other. Fronts are compared lowercased, without punctuation; 92 %
+    similar counts as near-identical, unless their numbers differ ("round 1" and
+    "round 2" are different questions). Bad: "At Zoom, how long is round 2?" twice.
+``long-answer`` (warning)
+    A back over 300 characters tests more than one fact (minimum information
+    principle): split the card or move detail into ``context``.
+``unknown-tag-namespace`` (warning) / ``reserved-tag`` (error)
+    Tags are ``topic::...``; ``company::``, ``kind::`` and ``status::`` are set by
+    deck2anki itself. Good: ``topic::compensation``. Bad: ``pay``, ``kind::fact``.
+``round-gap`` (warning)
+    Round numbers of a company's live cards should run 1..N: a gap means a round is
+    missing. (A repeated number is an error of the model step, ``duplicate-round``.)
+``todo-text`` (warning)
+    Text still holding the ``TODO`` placeholders that ``deck2anki new``/``add`` write.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Iterator
+
+from .model import Card, Deck
+from .problems import Level, Problem
+
+MAX_ANSWER_CHARS = 300
+SIMILARITY = 0.92
+TAG_NAMESPACES = frozenset({"topic"})
+RESERVED_NAMESPACES = frozenset({"company", "kind", "status"})
+_WORDS = re.compile(r"[^\w%$]+")
+_NUMBERS = re.compile(r"\d+")
+
+
+def _question(card: Card) -> str | None:
+    return card.front or card.cloze
+
+
+def _normalized(text: str) -> str:
+    return _WORDS.sub(" ", text.lower()).strip()
+
+
+def duplicate_fronts(deck: Deck) -> Iterator[Problem]:
+    seen: list[tuple[str, Card]] = []
+    for card in deck.cards:
+        question = _question(card)
+        if question is None or card.retired:
+            continue
+        text = _normalized(question)
+        for other_text, other in seen:
+            matcher = difflib.SequenceMatcher(None, text, other_text, autojunk=False)
+            if text == other_text:
+                yield Problem(deck.path, card.at("front" if card.front else "cloze"),
+                              f"card {card.id!r} asks the same as {other.id!r} (line "
+                              f"{other.position.line}); reword one so each has one answer",
+                              "duplicate-front")
+                break
+            if _NUMBERS.findall(text) != _NUMBERS.findall(other_text):
+                continue
+            if (matcher.real_quick_ratio() >= SIMILARITY and matcher.quick_ratio() >= SIMILARITY
+                    and matcher.ratio() >= SIMILARITY):
+                yield Problem(deck.path, card.at("front" if card.front else "cloze"),
+                              f"card {card.id!r} is nearly the same question as {other.id!r} "
+                              f"(line {other.position.line}); make the difference explicit or "
+                              "merge them", "near-duplicate-front", Level.WARNING)
+                break
+        seen.append((text, card))
+
+
+def long_answers(deck: Deck) -> Iterator[Problem]:
+    for card in deck.cards:
+        if card.back and len(card.back) > MAX_ANSWER_CHARS:
+            yield Problem(deck.path, card.at("back"),
+                          f"answer has {len(card.back)} characters (over {MAX_ANSWER_CHARS}): "
+                          "one card, one fact; split it or move detail into 'context'",
+                          "long-answer", Level.WARNING)
+
+
+def tag_namespaces(deck: Deck) -> Iterator[Problem]:
+    for card in deck.cards:
+        for tag in card.tags:
+            namespace = tag.split("::", 1)[0] if "::" in tag else None
+            if namespace in RESERVED_NAMESPACES:
+                yield Problem(deck.path, card.at("tags"),
+                              f"tag {tag!r} uses the namespace '{namespace}::', which "
+                              "deck2anki sets itself; remove it", "reserved-tag")
+            elif namespace not in TAG_NAMESPACES:
+                yield Problem(deck.path, card.at("tags"),
+                              f"tag {tag!r} is outside the known namespaces "
+                              f"({', '.join(sorted(TAG_NAMESPACES))}); write it as "
+                              f"'topic::{tag.split('::')[-1]}'", "unknown-tag-namespace",
+                              Level.WARNING)
+
+
+def round_gaps(deck: Deck) -> Iterator[Problem]:
+    rounds = {card.number: card for card in deck.cards
+              if card.kind == "round" and not card.retired and card.number is not None}
+    if not rounds:
+        return
+    missing = sorted(set(range(1, max(rounds) + 1)) - set(rounds))
+    if missing:
+        last = rounds[max(rounds)]
+        yield Problem(deck.path, last.at("number"),
+                      f"round number(s) {', '.join(map(str, missing))} missing: rounds run "
+                      f"1..{max(rounds)}; add the missing round or renumber", "round-gap",
+                      Level.WARNING)
+
+
+def todo_text(deck: Deck) -> Iterator[Problem]:
+    for card in deck.cards:
+        for name in ("front", "back", "cloze", "context", "name", "assesses"):
+            value = getattr(card, name)
+            if isinstance(value, str) and "TODO" in value:
+                yield Problem(deck.path, card.at(name), f"'{name}' still holds a TODO "
+                              "placeholder; write the card or remove the stub", "todo-text",
+                              Level.WARNING)
+
+
+RULES: tuple[Callable[[Deck], Iterable[Problem]], ...] = (
+    duplicate_fronts, long_answers, tag_namespaces, round_gaps, todo_text)
+
+
+def lint(decks: Iterable[Deck]) -> list[Problem]:
+    return sorted(problem for deck in decks for rule in RULES for problem in rule(deck))

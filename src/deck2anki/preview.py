@@ -1,0 +1,171 @@
+"""A static HTML preview of every card, rendered by the note types' own templates.
+
+Each card's question and answer are produced by applying the released templates to the
+note's fields (the ``{{Field}}``, ``{{#Field}}...{{/Field}}``, ``{{FrontSide}}`` and
+``{{cloze:Text}}`` subset our templates use, with the same cloze markup Anki emits),
+and shown with the note type's CSS: what a learner sees, one rendering path. The pages
+filter by kind and tag and switch between light and night mode; a Content Security
+Policy allows only the page's own script, so card text could not run any even if it
+got past the sanitizer.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import chevron
+
+from .guard import RenderedDeck
+from .render import CLOZE, CSS, RenderedNote, cloze_side
+
+_PLAIN_TAG = re.compile(r"\{\{(?![#/^&!])\s*([^}]+?)\s*\}\}")
+
+
+def _template(source: str) -> str:
+    # Anki inserts field HTML as is; mustache would escape it, so mark every tag raw.
+    return _PLAIN_TAG.sub(lambda m: "{{&" + m.group(1).replace(":", "_") + "}}", source)
+
+
+@dataclass(frozen=True)
+class PreviewCard:
+    note: RenderedNote
+    ordinal: int  # 1-based cloze number; 0 for Q/A notes
+    question: str
+    answer: str
+
+
+def render_cards(note: RenderedNote) -> list[PreviewCard]:
+    """The question and answer HTML of every card a note makes, as Anki renders them."""
+    model = note.notetype.model
+    fields = dict(zip((f["name"] for f in model.fields), note.fields, strict=True))
+    template = model.templates[0]
+    ordinals = note.card.cloze_ordinals() if note.notetype is CLOZE else [0]
+    cards = []
+    for ordinal in ordinals:
+        values = dict(fields)
+        if note.notetype is CLOZE:
+            values["cloze_Text"] = cloze_side(fields["Text"], ordinal, answer=False)
+        question = chevron.render(_template(template["qfmt"]), values)
+        values["FrontSide"] = question
+        if note.notetype is CLOZE:
+            values["cloze_Text"] = cloze_side(fields["Text"], ordinal, answer=True)
+        answer = chevron.render(_template(template["afmt"]), values)
+        cards.append(PreviewCard(note, ordinal, question, answer))
+    return cards
+
+
+_SCRIPT = """
+const cards = [...document.querySelectorAll('.d2a-preview-card')];
+const kind = document.getElementById('kind'), tag = document.getElementById('tag');
+const count = document.getElementById('count');
+function apply() {
+  let shown = 0;
+  for (const card of cards) {
+    const ok = (!kind.value || card.dataset.kind === kind.value) &&
+               (!tag.value || card.dataset.tags.split(' ').includes(tag.value));
+    card.hidden = !ok; if (ok) shown++;
+  }
+  count.textContent = shown + ' of ' + cards.length + ' cards';
+  location.hash = new URLSearchParams({kind: kind.value, tag: tag.value}).toString();
+}
+function night(on) {
+  for (const el of document.querySelectorAll('.card')) el.classList.toggle('nightMode', on);
+  document.body.classList.toggle('d2a-night', on);
+}
+const params = new URLSearchParams(location.hash.slice(1));
+kind.value = params.get('kind') || ''; tag.value = params.get('tag') || '';
+document.getElementById('night').addEventListener('change', e => night(e.target.checked));
+if (params.get('night') === '1') { document.getElementById('night').checked = true; night(true); }
+kind.addEventListener('change', apply); tag.addEventListener('change', apply); apply();
+"""
+
+_PAGE_CSS = """
+body { margin: 0; font-family: system-ui, sans-serif; background: #f6f8fa; color: #1f2328; }
+body.d2a-night { background: #0d1117; color: #e6edf3; }
+header { position: sticky; top: 0; padding: 0.8em 1em; background: inherit;
+         border-bottom: 1px solid #d0d7de; display: flex; gap: 1em; flex-wrap: wrap;
+         align-items: center; z-index: 1; }
+main { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 34em), 1fr));
+       gap: 1em; padding: 1em; }
+.d2a-preview-card { border: 1px solid #d0d7de; border-radius: 8px; overflow: hidden; }
+.d2a-preview-card h2 { margin: 0; padding: 0.4em 0.8em; font-size: 0.8em;
+                       font-family: ui-monospace, monospace; border-bottom: 1px solid #d0d7de; }
+.d2a-side { padding: 0.6em 0.2em; }
+.d2a-side + .d2a-side { border-top: 2px dashed #d0d7de; }
+a { color: #0969da; }
+"""
+
+
+def _csp(script: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    return (f"default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+            f"script-src 'sha256-{digest}'")
+
+
+def _page(title: str, body: str, script: str = "") -> str:
+    csp = _csp(script) if script else "default-src 'none'; style-src 'unsafe-inline'"
+    script_tag = f"<script>{script}</script>" if script else ""
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
+            f"<title>{html.escape(title)}</title><style>{_PAGE_CSS}{CSS}</style></head>"
+            f"<body>{body}{script_tag}</body></html>\n")
+
+
+def deck_page(rendered: RenderedDeck) -> str:
+    deck = rendered.deck
+    blocks = []
+    kinds: set[str] = set()
+    tags: set[str] = set()
+    for note in rendered.notes:
+        for card in render_cards(note):
+            kinds.add(note.card.kind)
+            tags.update(note.tags)
+            suffix = f" (c{card.ordinal})" if card.ordinal else ""
+            blocks.append(
+                f'<article class="d2a-preview-card" id="{note.card.id}-{card.ordinal}" '
+                f'data-kind="{note.card.kind}" data-tags="{html.escape(" ".join(note.tags))}">'
+                f"<h2>{html.escape(deck.slug)}/{html.escape(note.card.id)}{suffix}</h2>"
+                f'<div class="card d2a-side">{card.question}</div>'
+                f'<div class="card d2a-side">{card.answer}</div></article>')
+    kind_options = "".join(f'<option value="{k}">{k}</option>' for k in sorted(kinds))
+    tag_options = "".join(f'<option value="{html.escape(t)}">{html.escape(t)}</option>'
+                          for t in sorted(tags))
+    header = (f"<header><strong>{html.escape(deck.deck_name)}</strong>"
+              f'<label>Kind <select id="kind"><option value="">all</option>{kind_options}'
+              f'</select></label><label>Tag <select id="tag"><option value="">all</option>'
+              f"{tag_options}</select></label>"
+              f'<label><input type="checkbox" id="night"> Night mode</label>'
+              f'<span id="count">{len(blocks)} cards</span>'
+              f'<a href="index.html">All decks</a></header>')
+    return _page(deck.deck_name, header + "<main>" + "".join(blocks) + "</main>", _SCRIPT)
+
+
+def index_page(decks: Sequence[RenderedDeck]) -> str:
+    items = "".join(
+        f'<li><a href="{r.deck.slug}.html">{html.escape(r.deck.company)}</a>: '
+        f"{len(r.notes)} notes, {sum(len(render_cards(n)) for n in r.notes)} cards</li>"
+        for r in decks)
+    return _page("deck2anki preview", f"<main><section><h1>deck2anki preview</h1><ul>{items}"
+                 "</ul></section></main>")
+
+
+def preview_files(decks: Sequence[RenderedDeck], out_dir: Path) -> dict[Path, bytes]:
+    """Every file of the preview: an index, one page per company, and the images."""
+    files = {out_dir / "index.html": index_page(decks).encode("utf-8")}
+    for rendered in decks:
+        files[out_dir / f"{rendered.deck.slug}.html"] = deck_page(rendered).encode("utf-8")
+        for note in rendered.notes:
+            if note.card.image:
+                files[out_dir / note.card.image.name] = note.card.image.data
+    files[out_dir / "cards.json"] = json.dumps(
+        {r.deck.slug: sum(len(render_cards(n)) for n in r.notes) for r in decks},
+        sort_keys=True).encode("utf-8")
+    return files
