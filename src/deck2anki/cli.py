@@ -251,3 +251,44 @@ def preview(decks_dir: Path, out_dir: Path) -> None:
     for path, data in files.items():
         write_bytes(path, data)
     click.echo(f"preview: {out_dir / 'index.html'} ({len(decks)} decks)")
+
+
+@main.command()
+@click.argument("company")
+@click.option("--decks", "decks_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("decks"), show_default=True, help="Folder for the new deck file.")
+def new(company: str, decks_dir: Path) -> None:
+    """Create decks/<slug>.yaml for COMPANY from a template (a valid, empty deck).
+
+    Example: deck2anki new "Acme Corp"  ->  decks/acme-corp.yaml
+    """
+    from .scaffold import ScaffoldError, new_deck
+
+    try:
+        path = new_deck(decks_dir, company)
+    except ScaffoldError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"created {path}: fill in its source, then `deck2anki add "
+               f"{path.stem} fact` to add cards")
+
+
+@main.command()
+@click.argument("slug")
+@click.argument("kind", type=click.Choice(["fact", "round", "signal", "script"]))
+@click.option("--decks", "decks_dir", type=click.Path(exists=True, file_okay=False,
+              path_type=Path), default=Path("decks"), show_default=True,
+              help="Folder holding the deck files.")
+def add(slug: str, kind: str, decks_dir: Path) -> None:
+    """Append a KIND card stub with a fresh unique id to the deck of company SLUG.
+
+    The stub's TODO placeholders are reported by validate until you replace them.
+    Rename the generated id to a meaningful one before the card is first released.
+    """
+    from .scaffold import ScaffoldError, add_card
+
+    try:
+        path, card_id, line = add_card(decks_dir, slug, kind)
+    except ScaffoldError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"{path}:{line}:3: added {kind} card {card_id!r}: replace the TODOs and give "
+               "it a meaningful id before it is released")

@@ -108,24 +108,26 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
         return Validation(rendered, problems)
     whole_folder = any(p.is_dir() and p.resolve() == stamps_path.parent.resolve()
                        for p in paths)
-    if not stamps_path.is_file():
+    notes: list[str] = []
+    if stamps_path.is_file():
+        try:
+            stamps = Stamps.read(stamps_path).without(forget)
+        except InvalidInput as exc:
+            return Validation(rendered, sorted(problems + exc.problems))
+        found, stale = guard_check(rendered, stamps, stamps_path, whole_folder=whole_folder)
+        problems += found
+    else:
+        stamps, stale = Stamps(), sorted(current_hashes(rendered))
         if whole_folder:
             problems.append(Problem(stamps_path, Position(1, 1), "no stamps file: every card "
                                     "ships stamped with the build time, which overwrites "
                                     "learners' own edits on every release; run "
                                     "`deck2anki stamp` and commit it", "no-stamps",
                                     Level.WARNING))
-        return Validation(rendered, sorted(problems), sorted(current_hashes(rendered)))
-    try:
-        stamps = Stamps.read(stamps_path).without(forget)
-    except InvalidInput as exc:
-        return Validation(rendered, sorted(problems + exc.problems))
-    found, stale = guard_check(rendered, stamps, stamps_path, whole_folder=whole_folder)
-    notes: list[str] = []
     if use_git and whole_folder:
-        found += _git_removals(stamps_path.parent, datas, git_base, frozenset(stamps.entries),
-                               notes)
-    return Validation(rendered, sorted(problems + found), stale, notes)
+        problems += _git_removals(stamps_path.parent, datas, git_base,
+                                  frozenset(stamps.entries), notes)
+    return Validation(rendered, sorted(problems), stale, notes)
 
 
 def _git_removals(decks_dir: Path, datas: dict[Path, Any], base: str | None,
@@ -191,6 +193,8 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
     mods = {key: stamps.mod_for(key, digest, fallback) for key, digest in hashes.items()}
     outputs: list[tuple[WrittenDeck, dict[Path, bytes]]] = []
     for rendered in checked.decks:
+        if not rendered.notes:
+            continue  # a deck just created with `deck2anki new`: nothing to ship yet
         if progress:
             progress(f"rendering {rendered.deck.slug} ({len(rendered.notes)} notes)")
         outputs.append(_render_files(rendered, mods, out_dir, sde))

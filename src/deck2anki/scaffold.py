@@ -1,0 +1,115 @@
+"""Scaffolding: a new deck file from a template, and card stubs with fresh ids.
+
+Stubs are valid YAML and valid decks, with ``TODO`` placeholders that ``validate``
+flags (``todo-text``; an error under ``--strict``), so a stub cannot slip into a
+release unnoticed. Text is appended, never re-dumped, so comments and layout stay.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from .loader import load_file
+from .problems import InvalidInput
+from .stamps import STAMPS_FILE, Stamps
+from .writers import write_bytes
+
+DECK_TEMPLATE = """\
+# yaml-language-server: $schema=../schema/deck.schema.json
+# {company} interview-prep cards. Format: README.md, "Deck format"; add a card stub with
+#   deck2anki add {slug} fact      (or round, signal, script)
+company: {company}
+slug: {slug}
+sources:
+  article:
+    title: "TODO: the source article's title"
+    file: TODO-source-file.txt
+cards: []
+"""
+
+STUBS = {
+    "fact": ("    front: \"TODO: At {company}, ...?\"\n"
+             "    back: \"TODO: the answer, first and short\"\n"),
+    "round": ("    number: {number}\n"
+              "    name: \"TODO: the round's name\"\n"
+              "    length: \"TODO: e.g. 45 minutes\"\n"
+              "    assesses: \"TODO: what the round assesses\"\n"),
+    "signal": ("    name: \"TODO: the signal's name\"\n"
+               "    front: \"TODO: {company} hiring committee: ...?\"\n"
+               "    back: \"TODO: what the committee looks for\"\n"),
+    "script": ("    front: \"TODO: At {company}, what is the structure of ...?\"\n"
+               "    back: \"TODO: the structure, in one line\"\n"
+               "    steps:\n      - \"TODO: first step\"\n      - \"TODO: second step\"\n"),
+}
+
+
+class ScaffoldError(Exception):
+    """The scaffolding cannot be done; the message says why."""
+
+
+def slugify(company: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", company).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    if not slug:
+        raise ScaffoldError(f"cannot make a slug from {company!r}; use letters or digits")
+    return slug[:64].rstrip("-")
+
+
+def new_deck(decks_dir: Path, company: str) -> Path:
+    slug = slugify(company)
+    path = decks_dir / f"{slug}.yaml"
+    if path.exists():
+        raise ScaffoldError(f"{path} already exists")
+    if any(p.stem == slug for p in decks_dir.glob("*.y*ml")):
+        raise ScaffoldError(f"a deck for {slug!r} already exists in {decks_dir}")
+    name = company.strip().replace('"', "'")
+    write_bytes(path, DECK_TEMPLATE.format(company=name, slug=slug).encode("utf-8"))
+    return path
+
+
+def _deck_file(decks_dir: Path, slug: str) -> Path:
+    for candidate in sorted(decks_dir.glob("*.y*ml")):
+        try:
+            data = load_file(candidate).data
+        except InvalidInput:
+            continue
+        if isinstance(data, dict) and data.get("slug") == slug:
+            return candidate
+    raise ScaffoldError(f"no deck with slug {slug!r} in {decks_dir}; create it with "
+                        f"`deck2anki new <company>`")
+
+
+def add_card(decks_dir: Path, slug: str, kind: str) -> tuple[Path, str, int]:
+    """Append a stub of ``kind``; return the file, the new id and the stub's line."""
+    path = _deck_file(decks_dir, slug)
+    data = load_file(path).data
+    cards = data.get("cards") or []
+    used = {c.get("id") for c in cards if isinstance(c, dict)}
+    stamps_path = decks_dir / STAMPS_FILE
+    if stamps_path.is_file():  # ids of removed cards stay taken: learners still have them
+        used |= {key.split("/", 1)[1] for key in Stamps.read(stamps_path).entries
+                 if key.startswith(f"{slug}/")}
+    number = next(n for n in range(1, len(used) + 2) if f"new-{kind}-{n}" not in used)
+    card_id = f"new-{kind}-{number}"
+    rounds = [c.get("number", 0) for c in cards
+              if isinstance(c, dict) and c.get("kind") == "round"]
+    body = STUBS[kind].format(company=data.get("company", slug),
+                              number=max(rounds, default=0) + 1)
+    sources = data.get("sources") or {"article": None}
+    stub = f"  - id: {card_id}\n    kind: {kind}\n    source: {next(iter(sources))}\n{body}"
+    original = path.read_text("utf-8")
+    text = re.sub(r"(?m)^cards:\s*\[\s*\]\s*$", "cards:", original)
+    if not text.endswith("\n"):
+        text += "\n"
+    line = text.count("\n") + 1
+    updated = text + stub
+    write_bytes(path, updated.encode("utf-8"))
+    try:
+        load_file(path)
+    except InvalidInput as exc:  # the file's layout defeated a plain append: undo it
+        write_bytes(path, original.encode("utf-8"))
+        raise ScaffoldError(f"could not append to {path} ({exc.problems[0].message}); add "
+                            "the card by hand") from exc
+    return path, card_id, line

@@ -1,0 +1,73 @@
+"""deck2anki new / add: valid files, fresh ids, stubs that validate flags until written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from deck2anki.cli import main
+from deck2anki.loader import load_file
+from deck2anki.scaffold import slugify
+
+
+@pytest.fixture
+def decks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "decks").mkdir()
+    return tmp_path / "decks"
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_slugify() -> None:
+    assert slugify("Acme Zürich Corp.") == "acme-zurich-corp"
+    assert slugify("  Zoom ") == "zoom"
+
+
+def test_new_creates_a_valid_empty_deck(decks: Path) -> None:
+    result = invoke("new", "Acme Corp")
+    assert result.exit_code == 0, result.output
+    path = decks / "acme-corp.yaml"
+    assert load_file(path).data["slug"] == "acme-corp"
+    assert invoke("validate", "--strict", str(path)).exit_code == 0
+    assert invoke("new", "Acme Corp").exit_code == 2  # never overwrites
+
+
+def test_add_appends_stubs_with_fresh_ids_for_every_kind(decks: Path) -> None:
+    invoke("new", "Acme")
+    ids = []
+    for kind in ("fact", "round", "signal", "script", "fact", "round"):
+        result = invoke("add", "acme", kind)
+        assert result.exit_code == 0, result.output
+        ids.append(result.output.split("'")[1])
+    assert ids == ["new-fact-1", "new-round-1", "new-signal-1", "new-script-1", "new-fact-2",
+                   "new-round-2"]
+    data = load_file(decks / "acme.yaml").data
+    assert [c["id"] for c in data["cards"]] == ids
+    assert [c["number"] for c in data["cards"] if c["kind"] == "round"] == [1, 2]
+    assert data["company"] == "Acme"  # the template's comments and fields are kept
+    checked = invoke("validate", str(decks / "acme.yaml"))
+    assert checked.exit_code == 0 and "[todo-text]" in checked.output
+    assert invoke("validate", "--strict", str(decks / "acme.yaml")).exit_code == 1
+
+
+def test_add_never_reuses_a_stamped_id(decks: Path) -> None:
+    invoke("new", "Acme")
+    invoke("add", "acme", "fact")
+    path = decks / "acme.yaml"
+    text = path.read_text("utf-8").replace("TODO: At Acme, ...?", "At Acme, what?")
+    path.write_text(text.replace("TODO: the answer, first and short", "That."), "utf-8")
+    assert invoke("stamp").exit_code == 0
+    path.write_text(text.split("  - id: new-fact-1")[0].rstrip() + "\n", "utf-8")
+    path.write_text(path.read_text("utf-8").replace("cards:\n", "cards: []\n"), "utf-8")
+    result = invoke("add", "acme", "fact")
+    assert result.exit_code == 0 and "'new-fact-2'" in result.output
+
+
+def test_add_to_an_unknown_company_is_a_usage_error(decks: Path) -> None:
+    result = invoke("add", "nobody", "fact")
+    assert result.exit_code == 2 and "deck2anki new" in result.output
