@@ -8,14 +8,43 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from . import __version__
+from .problems import Level, Problem
+
+if TYPE_CHECKING:  # the model is imported only when a command runs (start-up time)
+    from .model import Deck
 
 EXIT_INVALID = 1
+
+
+def decks_option(help_text: str = "Folder holding the deck files.", *,
+                 must_exist: bool = True) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option("--decks", "decks_dir", type=click.Path(exists=must_exist,
+                        file_okay=False, path_type=Path), default=Path("decks"),
+                        show_default=True, help=help_text)
+
+
+def _exit_with(problems: Iterable[Problem]) -> NoReturn:
+    for problem in problems:
+        click.echo(problem.format(), err=True)
+    sys.exit(EXIT_INVALID)
+
+
+def _valid_decks(decks_dir: Path, datas: dict[Path, Any] | None = None) -> list[Deck]:
+    """The decks in ``decks_dir``, or exit 1 printing their errors."""
+    from .pipeline import discover, load_decks
+
+    decks, problems = load_decks(discover([decks_dir]), datas)
+    errors = [p for p in problems if p.level is Level.ERROR]
+    if errors:
+        _exit_with(errors)
+    return decks
 
 
 def _progress(verbose: bool) -> Callable[[str], None] | None:
@@ -31,9 +60,12 @@ def main() -> None:
     """Compile YAML interview-prep decks into Anki packages (.apkg) and CSVs.
 
     \b
-    Typical use:
+    Typical use, from the repository's root:
+      deck2anki add pinterest fact  append a card stub to decks/pinterest.yaml
       deck2anki validate            check every deck in decks/, with file:line:col problems
       deck2anki stamp               record changed cards in decks/stamps.json (commit it)
+      deck2anki preview             see every card as Anki shows it: preview/index.html
+      deck2anki diff                what this branch adds, changes and removes, card by card
       deck2anki build               write dist/<company>.apkg and dist/<company>.csv
 
     Exit codes: 0 ok, 1 invalid input, 2 usage error.
@@ -41,9 +73,7 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--decks", "decks_dir", type=click.Path(exists=True, file_okay=False,
-              path_type=Path), default=Path("decks"), show_default=True,
-              help="Folder holding the deck files (*.yaml) and stamps.json.")
+@decks_option("Folder holding the deck files (*.yaml) and stamps.json.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("dist"), show_default=True, help="Folder to write packages into.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")
@@ -63,11 +93,9 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool) -> None:
     try:
         result = run_build(decks_dir, out_dir, progress=_progress(verbose))
     except InvalidInput as exc:
-        for problem in exc.problems:
-            click.echo(problem.format(), err=True)
         click.echo(f"build failed: {len(exc.problems)} problem(s); nothing was written",
                    err=True)
-        sys.exit(EXIT_INVALID)
+        _exit_with(exc.problems)
     except BadEpoch as exc:  # the caller's environment, not the decks
         raise click.UsageError(str(exc)) from exc
     except OSError as exc:
@@ -137,9 +165,7 @@ def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str) -> No
 
 
 @main.command()
-@click.option("--decks", "decks_dir", type=click.Path(exists=True, file_okay=False,
-              path_type=Path), default=Path("decks"), show_default=True,
-              help="Folder holding the deck files and stamps.json.")
+@decks_option("Folder holding the deck files and stamps.json.")
 @click.option("--check", is_flag=True,
               help="Change nothing; exit 1 if stamps.json is out of date (for CI).")
 @click.option("--forget", "forget", multiple=True, metavar="SLUG/ID",
@@ -153,7 +179,7 @@ def stamp(decks_dir: Path, check: bool, forget: tuple[str, ...]) -> None:
     """
     from .pipeline import stamp as run_stamp
     from .pipeline import validate as run_validate
-    from .problems import InvalidInput, Level
+    from .problems import InvalidInput
     from .stamps import STAMPS_FILE
 
     try:
@@ -170,18 +196,14 @@ def stamp(decks_dir: Path, check: bool, forget: tuple[str, ...]) -> None:
             sys.exit(EXIT_INVALID if checked.stale else 0)
         changed, path = run_stamp(decks_dir, forget=forget)
     except InvalidInput as exc:
-        for problem in exc.problems:
-            click.echo(problem.format(), err=True)
-        sys.exit(EXIT_INVALID)
+        _exit_with(exc.problems)
     click.echo(f"{path}: {len(changed)} new or changed stamp(s)" if changed
                else f"{path}: up to date")
 
 
 @main.command()
 @click.argument("base", required=False)
-@click.option("--decks", "decks_dir", type=click.Path(exists=True, file_okay=False,
-              path_type=Path), default=Path("decks"), show_default=True,
-              help="Folder holding the deck files.")
+@decks_option()
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
               default="text", show_default=True,
               help="text for review, markdown for a release changelog, json for tools.")
@@ -200,7 +222,6 @@ def diff(base: str | None, decks_dir: Path, fmt: str) -> None:
       deck2anki diff v1.2.0 --format markdown > CHANGELOG-cards.md
     """
     from . import history
-    from .pipeline import discover, load_decks
 
     try:
         repo = history.repository(decks_dir)
@@ -208,13 +229,8 @@ def diff(base: str | None, decks_dir: Path, fmt: str) -> None:
         before = history.cards_at(repo, revision, decks_dir)
     except history.NoHistory as exc:
         raise click.UsageError(f"cannot compare with git history: {exc}") from exc
-    datas: dict[Path, object] = {}
-    _decks, problems = load_decks(discover([decks_dir]), datas)
-    errors = [p for p in problems if p.level.value == "error"]
-    if errors:
-        for problem in errors:
-            click.echo(problem.format(), err=True)
-        sys.exit(EXIT_INVALID)
+    datas: dict[Path, Any] = {}
+    _valid_decks(decks_dir, datas)
     changes = history.compare(before, history.cards_now(datas))
     click.echo(history.render(changes, fmt, revision), nl=False)
     if changes.removed:
@@ -224,9 +240,7 @@ def diff(base: str | None, decks_dir: Path, fmt: str) -> None:
 
 
 @main.command()
-@click.option("--decks", "decks_dir", type=click.Path(exists=True, file_okay=False,
-              path_type=Path), default=Path("decks"), show_default=True,
-              help="Folder holding the deck files.")
+@decks_option()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("preview"), show_default=True, help="Folder to write the pages into.")
 def preview(decks_dir: Path, out_dir: Path) -> None:
@@ -236,17 +250,11 @@ def preview(decks_dir: Path, out_dir: Path) -> None:
     filters by kind and tag and a night-mode switch. Open preview/index.html in a browser.
     """
     from .guard import RenderedDeck
-    from .pipeline import discover, load_decks
     from .preview import preview_files
     from .render import render_deck
     from .writers import write_bytes
 
-    decks, problems = load_decks(discover([decks_dir]))
-    errors = [p for p in problems if p.level.value == "error"]
-    if errors:
-        for problem in errors:
-            click.echo(problem.format(), err=True)
-        sys.exit(EXIT_INVALID)
+    decks = _valid_decks(decks_dir)
     files = preview_files([RenderedDeck(d, tuple(render_deck(d))) for d in decks], out_dir)
     for path, data in files.items():
         write_bytes(path, data)
@@ -255,8 +263,7 @@ def preview(decks_dir: Path, out_dir: Path) -> None:
 
 @main.command()
 @click.argument("company")
-@click.option("--decks", "decks_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("decks"), show_default=True, help="Folder for the new deck file.")
+@decks_option("Folder for the new deck file.", must_exist=False)
 def new(company: str, decks_dir: Path) -> None:
     """Create decks/<slug>.yaml for COMPANY from a template (a valid, empty deck).
 
@@ -275,9 +282,7 @@ def new(company: str, decks_dir: Path) -> None:
 @main.command()
 @click.argument("slug")
 @click.argument("kind", type=click.Choice(["fact", "round", "signal", "script"]))
-@click.option("--decks", "decks_dir", type=click.Path(exists=True, file_okay=False,
-              path_type=Path), default=Path("decks"), show_default=True,
-              help="Folder holding the deck files.")
+@decks_option()
 def add(slug: str, kind: str, decks_dir: Path) -> None:
     """Append a KIND card stub with a fresh unique id to the deck of company SLUG.
 
