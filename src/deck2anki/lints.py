@@ -54,18 +54,23 @@ def duplicate_fronts(deck: Deck) -> Iterator[Problem]:
         if question is None or card.retired or "TODO" in question:
             continue  # stubs are todo-text's business
         text = _normalized(question)
+        # One matcher per card: SequenceMatcher indexes its second sequence once.
+        matcher = difflib.SequenceMatcher(None, autojunk=False)
+        matcher.set_seq2(text)
         for other_text, other in seen:
-            matcher = difflib.SequenceMatcher(None, text, other_text, autojunk=False)
             if text == other_text:
                 yield Problem(deck.path, card.at("front" if card.front else "cloze"),
                               f"card {card.id!r} asks the same as {other.id!r} (line "
                               f"{other.position.line}); reword one so each has one answer",
                               "duplicate-front")
                 break
+            shorter, longer = sorted((len(text), len(other_text)))
+            if 2 * shorter < SIMILARITY * (shorter + longer):
+                continue  # the length alone rules out the similarity
             if _NUMBERS.findall(text) != _NUMBERS.findall(other_text):
                 continue
-            if (matcher.real_quick_ratio() >= SIMILARITY and matcher.quick_ratio() >= SIMILARITY
-                    and matcher.ratio() >= SIMILARITY):
+            matcher.set_seq1(other_text)
+            if matcher.quick_ratio() >= SIMILARITY and matcher.ratio() >= SIMILARITY:
                 yield Problem(deck.path, card.at("front" if card.front else "cloze"),
                               f"card {card.id!r} is nearly the same question as {other.id!r} "
                               f"(line {other.position.line}); make the difference explicit or "
