@@ -39,7 +39,7 @@ def test_preview_renders_exactly_what_anki_renders(tmp_path: Path, anki_collecti
     compared = 0
     for deck in decks:
         import_apkg(col, tmp_path / f"{deck.slug}.apkg")
-        for note in render_deck(deck):
+        for note in render_deck(deck).notes:
             nid = col.db.scalar("select id from notes where guid = ?", note.guid)
             anki_cards = {card.ord: card for card in col.get_note(nid).cards()}
             for preview in render_cards(note):
@@ -75,7 +75,7 @@ def test_preview_pages_show_every_card_in_a_browser(preview_dir: Path, tmp_path:
     index = browse((preview_dir / "index.html").as_uri(), tmp_path, "--dump-dom").stdout
     for deck in decks:
         assert f'href="{deck.slug}.html"' in index
-        expected = sum(len(render_cards(n)) for n in render_deck(deck))
+        expected = sum(len(render_cards(n)) for n in render_deck(deck).notes)
         dom = browse((preview_dir / f"{deck.slug}.html").as_uri(), tmp_path,
                      "--dump-dom").stdout
         assert dom.count('class="d2a-preview-card"') == expected

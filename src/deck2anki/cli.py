@@ -249,13 +249,12 @@ def preview(decks_dir: Path, out_dir: Path) -> None:
     Every card's front and back as the package's templates and CSS render them, with
     filters by kind and tag and a night-mode switch. Open preview/index.html in a browser.
     """
-    from .guard import RenderedDeck
     from .preview import preview_files
     from .render import render_deck
     from .writers import write_bytes
 
     decks = _valid_decks(decks_dir)
-    files = preview_files([RenderedDeck(d, tuple(render_deck(d))) for d in decks], out_dir)
+    files = preview_files([render_deck(d) for d in decks], out_dir)
     for path, data in files.items():
         write_bytes(path, data)
     click.echo(f"preview: {out_dir / 'index.html'} ({len(decks)} decks)")

@@ -11,24 +11,12 @@ warning: it still ships, but ``deck2anki stamp`` should record it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from .model import Card, Deck
 from .problems import Level, Position, Problem
-from .render import NOTETYPES, NoteType, RenderedNote
+from .render import NOTETYPES, NoteType, RenderedDeck
 from .stamps import Stamps, keys_and_hashes
-
-
-@dataclass(frozen=True)
-class RenderedDeck:
-    deck: Deck
-    notes: tuple[RenderedNote, ...]
-
-    @property
-    def notetypes(self) -> tuple[NoteType, ...]:
-        used = {note.notetype.key for note in self.notes}
-        return tuple(nt for nt in NOTETYPES if nt.key in used)
 
 
 def note_key(deck: Deck, card_id: str) -> str:

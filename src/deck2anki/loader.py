@@ -7,6 +7,7 @@ becomes a :class:`~deck2anki.problems.Problem` with a position, never a tracebac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +24,14 @@ MAX_DEPTH = 32
 MAX_ALIASES = 1_000  # a deck has no need for many; each use is counted
 
 # libyaml's safe loader when PyYAML was built with it (the wheels are): the same node
-# tree and marks, several times faster than the pure-Python parser.
+# tree and marks, several times faster than the pure-Python parser. Its composer
+# recurses in C, so nesting is measured on the event stream first (see _check_depth).
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# Characters YAML forbids in a file, and control characters we refuse in values even
+# when written as escapes ("\x1f" is Anki's field separator: it would break the package).
+_FORBIDDEN = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -125,13 +132,44 @@ def _walk(path: Path, node: yaml.Node) -> Iterator[Problem]:
                 stack.append((key_node, depth + 1))
         elif isinstance(current, yaml.SequenceNode):
             stack.extend((item, depth + 1) for item in current.value)
+        elif isinstance(current, yaml.ScalarNode) and (bad := _CONTROL.search(current.value)):
+            yield Problem(path, Position.from_mark(current.start_mark),
+                          f"control character U+{ord(bad.group()):04X} in this value; delete "
+                          "it (Anki would break on it)", "bad-character")
+            return
+
+
+def _position_of(text: str, index: int) -> Position:
+    before = text[:index]
+    return Position(before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1)
+
+
+def _check_characters(path: Path, text: str) -> None:
+    if bad := _FORBIDDEN.search(text):
+        raise _fail(path, _position_of(text, bad.start()), f"character U+{ord(bad.group()):04X} "
+                    "is not allowed in YAML; delete it (it is often invisible)", "bad-character")
+
+
+def _check_depth(path: Path, text: str) -> None:
+    """Refuse deep nesting from the event stream, before any recursive composing."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _fail(path, Position.from_mark(event.start_mark), f"nesting deeper than "
+                            f"{MAX_DEPTH} levels; a deck needs only a few", "too-deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def load_text(path: Path, text: str) -> LoadedFile:
     """Parse deck text; raise :class:`InvalidInput` with positions on any problem."""
+    _check_characters(path, text)
     loader: yaml.SafeLoader | None = None
     try:
-        loader = _Loader(text)  # checks every character up front
+        _check_depth(path, text)
+        loader = _Loader(text)
         root = loader.get_single_node()
         if root is None:
             raise _fail(path, Position(1, 1), "file is empty; a deck needs company, slug, "
@@ -144,18 +182,12 @@ def load_text(path: Path, text: str) -> LoadedFile:
                         "mapping with company, slug, sources and cards; found a "
                         f"{_node_kind(root)}", "not-a-mapping")
         data = loader.construct_document(root)
-    except yaml.reader.ReaderError as exc:  # a control character the YAML spec forbids
-        before = text[: exc.position]
-        line = before.count("\n") + 1
-        column = exc.position - (before.rfind("\n") + 1) + 1
-        raise _fail(path, Position(line, column), f"character U+{exc.character:04X} is not "
-                    "allowed in YAML; delete it (it is often invisible)", "bad-character") from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise _fail(path, Position.from_mark(mark), _yaml_message(exc), "yaml-syntax") from exc
     except yaml.YAMLError as exc:
         raise _fail(path, Position(1, 1), f"YAML error: {exc}", "yaml-syntax") from exc
-    except RecursionError as exc:  # PyYAML composes nested collections recursively
+    except RecursionError as exc:  # the pure-Python composer, via deep aliases
         raise _fail(path, Position(1, 1), f"nesting deeper than {MAX_DEPTH} levels; a deck "
                     "needs only a few", "too-deep") from exc
     finally:

@@ -1,4 +1,4 @@
-"""Card text to safe HTML: a small Markdown subset, an allowlist sanitizer, and no
+r"""Card text to safe HTML: a small Markdown subset, an allowlist sanitizer, and no
 Anki syntax smuggled in.
 
 Card text arrives by pull request and Anki renders card HTML in a web view that runs
@@ -9,9 +9,15 @@ JavaScript, so text goes through three gates:
 2. **nh3** (the Ammonia sanitizer) keeps only the tags and attributes that subset
    produces and only http, https and mailto links: defence in depth should a
    Markdown rule ever emit more than we expect.
-3. Anki's own syntax is neutralised: ``{`` ``}`` and ``[`` become character
+3. Anki's own syntax is neutralised: ``{`` ``}`` ``[`` ``]`` become character
    references, so ``{{Field}}``, ``[sound:...]`` or ``[latex]`` in card text reach
-   the learner as text. Only deliberate cloze markers in a cloze sentence survive.
+   the learner as text, and MathJax delimiters (``\(`` ``\[``) are split by an empty
+   element so MathJax, which reads the page's decoded text, never sees them.
+
+A cloze sentence is split on its ``{{cN::hidden::hint}}`` markers *before* any of
+this, and every piece (text between markers, hidden part, hint) goes through the
+gates on its own: a marker can never open inside a tag or attribute, and the markers
+Anki finds are exactly the ones in the source.
 
 :func:`problems` reports, for ``validate``, anything these gates would change, so a
 contributor sees it at its line instead of finding it silently altered.
@@ -36,6 +42,7 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 
 _RAW_HTML = re.compile(r"</?[A-Za-z][^>]*>|<!--")
+_MATHJAX = re.compile(r"\\([()\[\]])")
 _ANKI_TAGS = re.compile(r"\[(?:sound:|latex\]|\$\$?\]|anki:|/?mathjax)", re.IGNORECASE)
 _SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
 _NEUTRAL = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93;"})
@@ -52,12 +59,15 @@ def _markdown() -> MarkdownIt:
 
 
 def _sanitize(fragment: str) -> str:
-    return nh3.clean(fragment, tags=set(ALLOWED_TAGS), attributes=ALLOWED_ATTRIBUTES,
-                     url_schemes=set(LINK_SCHEMES), link_rel=None, strip_comments=True)
+    # url_relative="deny": '//host', '/path' and '%6aavascript:' links have no scheme
+    # to check, so they are dropped too.
+    return str(nh3.clean(fragment, tags=set(ALLOWED_TAGS), attributes=ALLOWED_ATTRIBUTES,
+                         url_schemes=set(LINK_SCHEMES), url_relative="deny", link_rel=None,
+                         strip_comments=True))
 
 
 def _markdown_html(text: str) -> str:
-    rendered = _markdown().render(text.strip()).strip()
+    rendered = str(_markdown().render(text.strip())).strip()
     # A single paragraph is inline content: our templates supply the block around it.
     if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
         rendered = rendered[3:-4]
@@ -65,8 +75,8 @@ def _markdown_html(text: str) -> str:
 
 
 def neutralize(fragment: str) -> str:
-    """Make Anki read braces and brackets as text, never as template or media syntax."""
-    return fragment.translate(_NEUTRAL)
+    """Make Anki read braces and brackets as text, never as template, media or MathJax."""
+    return _MATHJAX.sub(r"\\<span></span>\1", fragment.translate(_NEUTRAL))
 
 
 def plain(text: str) -> str:
@@ -79,19 +89,50 @@ def rich(text: str) -> str:
     return neutralize(_sanitize(_markdown_html(text)))
 
 
+def _inline(text: str) -> str:
+    """One piece of a cloze sentence: rich text, kept inline, outer whitespace kept."""
+    if not text.strip():
+        return html.escape(text)
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()):]
+    return html.escape(lead) + rich(text) + html.escape(trail)
+
+
+def _hint(text: str) -> str:
+    # Anki shows a hint as "[hint]", as is: plain text whose first character is spelled
+    # as a reference, so no "[sound:...]", "[latex]" or "[$]" can be assembled from it.
+    hint = text.strip()
+    return f"&#{ord(hint[0])};" + plain(hint[1:]) if hint else ""
+
+
 def cloze(text: str) -> str:
-    """A cloze sentence as safe HTML that keeps its {{cN::...}} markers and nothing else."""
-    safe = _sanitize(_markdown_html(text))
+    """A cloze sentence as safe HTML with exactly the source's {{cN::...}} markers."""
     out: list[str] = []
     last = 0
-    for match in CLOZE_RE.finditer(safe):
-        out.append(neutralize(safe[last:match.start()]))
+    for match in CLOZE_RE.finditer(text):
         number, hidden, hint = match.groups()
-        marker = f"{{{{c{number}::{neutralize(hidden)}"
-        out.append(marker + (f"::{neutralize(hint)}" if hint else "") + "}}")
+        out.append(_inline(text[last:match.start()]))
+        out.append(f"{{{{c{number}::{_inline(hidden)}"
+                   + (f"::{_hint(hint)}" if hint else "") + "}}")
         last = match.end()
-    out.append(neutralize(safe[last:]))
+    out.append(_inline(text[last:]))
     return "".join(out)
+
+
+def _cloze_pieces(text: str) -> Iterator[str]:
+    """The text between markers, and each marker's hidden part and hint."""
+    last = 0
+    for match in CLOZE_RE.finditer(text):
+        yield text[last:match.start()]
+        yield match.group(2)
+        yield match.group(3) or ""
+        last = match.end()
+    yield text[last:]
+
+
+def _balanced(piece: str) -> bool:
+    return (piece.count("[") == piece.count("]") and piece.count("(") == piece.count(")")
+            and piece.count("`") % 2 == 0 and piece.count("**") % 2 == 0)
 
 
 def _links(tokens: list[Token]) -> Iterator[str]:
@@ -107,9 +148,12 @@ def problems(text: str, *, is_cloze: bool = False) -> list[tuple[str, str]]:
     found = []
     for href in _links(_markdown().parse(text)):
         scheme = _SCHEME.match(href)
-        if scheme and scheme.group(1).lower() not in LINK_SCHEMES:
+        if not scheme or scheme.group(1).lower() not in LINK_SCHEMES:
             found.append(("unsafe-link", f"link to {href[:40]!r} would be removed; only "
-                          f"{', '.join(sorted(LINK_SCHEMES))} links are allowed"))
+                          f"absolute {', '.join(sorted(LINK_SCHEMES))} links are allowed"))
+    if _MATHJAX.search(_markdown_html(text)):
+        found.append(("mathjax", "MathJax delimiters (\\( \\) \\[ \\]) are shown as text; "
+                      "they are not allowed in card text"))
     if _RAW_HTML.search(text):
         found.append(("raw-html", "HTML tags are shown as text, not applied; use Markdown "
                       "(*em*, **strong**, `code`, lists, [text](https://...)) instead"))
@@ -119,14 +163,20 @@ def problems(text: str, *, is_cloze: bool = False) -> list[tuple[str, str]]:
     if is_cloze and any("{{" in m.group(2) for m in CLOZE_RE.finditer(text)):
         found.append(("nested-cloze", "a cloze deletion inside another is not supported; "
                       "make them separate deletions or separate cards"))
+    if is_cloze and not all(_balanced(piece) for piece in _cloze_pieces(text)):
+        found.append(("cloze-markup", "Markdown (a link, `code` or emphasis) crosses a "
+                      "{{cN::...}} marker; open and close it on the same side of the marker"))
     outside = CLOZE_RE.sub("", text) if is_cloze else text
+    # Escapes and character references become braces once rendered: check both forms.
+    shown = outside + html.unescape(_markdown_html(outside))
     # A cloze with no complete deletion at all gets its own, clearer problem.
     incomplete_cloze = is_cloze and (outside == text or _CLOZE_ZERO.search(text) is not None)
-    if ("{{" in outside or "}}" in outside) and not incomplete_cloze:
+    if ("{{" in shown or "}}" in shown) and not incomplete_cloze:
         where = "outside a {{cN::...}} deletion" if is_cloze else "in this field"
         found.append(("template-syntax", f"'{{{{' or '}}}}' {where} would be shown as text; "
                       "Anki template syntax is not allowed in card text"))
-    if _ANKI_TAGS.search(text):
+    hints = [m.group(3) for m in CLOZE_RE.finditer(text) if m.group(3)] if is_cloze else []
+    if _ANKI_TAGS.search(text) or any(_ANKI_TAGS.search(f"[{hint}]") for hint in hints):
         found.append(("anki-tag", "Anki media/LaTeX tags ([sound:...], [latex], [$]) are "
                       "shown as text; they are not allowed in card text"))
     return found

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import history, schema
-from .guard import RenderedDeck, current_hashes, note_key, note_notetypes, notetype_key
+from . import history, markup, schema
 from .guard import check as guard_check
+from .guard import current_hashes, note_key, note_notetypes, notetype_key
 from .lints import lint
 from .loader import load_file
 from .model import Deck, build_deck, check_slugs
 from .problems import InvalidInput, Level, Position, Problem
-from .render import csv_rows, render_deck
+from .render import RenderedDeck, csv_rows, render_deck
 from .stamps import STAMPS_FILE, Stamps, build_time
 from .writers import apkg_bytes, csv_bytes, write_bytes
 
@@ -103,7 +103,7 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
         problems.append(Problem(Path(where), Position(1, 1), "no deck files (*.yaml, *.yml) "
                                 "here; pass the folder or files that hold the decks",
                                 "no-decks"))
-    rendered = [RenderedDeck(d, tuple(render_deck(d))) for d in decks]
+    rendered = [render_deck(d) for d in decks]
     if stamps_path is None or any(p.level is Level.ERROR for p in problems):
         return Validation(rendered, problems)
     whole_folder = any(p.is_dir() and p.resolve() == stamps_path.parent.resolve()
@@ -217,9 +217,11 @@ def _render_files(rendered: RenderedDeck, mods: Mapping[str, int], out_dir: Path
     notetype_mods = {nt.id: mods[notetype_key(nt)] for nt in rendered.notetypes}
     # Without SOURCE_DATE_EPOCH the newest stamp dates the package, so it stays reproducible.
     timestamp = sde if sde is not None else max([*note_mods.values(), *notetype_mods.values()])
-    titles = "; ".join(s.title for s in deck.sources)
-    description = (f"{deck.company} AI PM interview prep, built by deck2anki from: {titles}. "
-                   "Cards tagged status::retired are withdrawn: you may delete them.")
+    # Anki desktop shows the description as HTML in a web view: escape what YAML gave.
+    titles = "; ".join(markup.plain(s.title) for s in deck.sources)
+    description = (f"{markup.plain(deck.company)} AI PM interview prep, built by deck2anki "
+                   f"from: {titles}. Cards tagged status::retired are withdrawn: you may "
+                   "delete them.")
     package = apkg_bytes(_deck_id(deck.deck_name), deck.deck_name, description,
                          rendered.notes, rendered.notetypes, note_mods, notetype_mods, timestamp)
     rows = csv_rows(deck, rendered.notes)

@@ -22,8 +22,7 @@ from pathlib import Path
 
 import chevron
 
-from .guard import RenderedDeck
-from .render import CLOZE, CSS, RenderedNote, cloze_side
+from .render import CLOZE, CSS, RenderedDeck, RenderedNote, cloze_side
 
 _PLAIN_TAG = re.compile(r"\{\{(?![#/^&!])\s*([^}]+?)\s*\}\}")
 

@@ -252,8 +252,19 @@ def render_note(deck: Deck, card: Card) -> RenderedNote:
                         tags_for(deck, card))
 
 
-def render_deck(deck: Deck) -> list[RenderedNote]:
-    return [render_note(deck, card) for card in deck.cards]
+@dataclass(frozen=True)
+class RenderedDeck:
+    deck: Deck
+    notes: tuple[RenderedNote, ...]
+
+    @property
+    def notetypes(self) -> tuple[NoteType, ...]:
+        used = {note.notetype.key for note in self.notes}
+        return tuple(nt for nt in NOTETYPES if nt.key in used)
+
+
+def render_deck(deck: Deck) -> RenderedDeck:
+    return RenderedDeck(deck, tuple(render_note(deck, card) for card in deck.cards))
 
 
 # --- CSV: the same notes, flattened onto Anki's built-in Basic note type -------------
