@@ -58,6 +58,13 @@ CASES = [
      MINIMAL + second(ROUND.format(n=1), "r1", "round")),
     ("todo-text", MINIMAL + second(qa("TODO: the question")), (15, 12),
      MINIMAL + second(qa("At Acme, second?"))),
+    ("todo-text", MINIMAL.replace("title: Acme article", "title: 'TODO: the title'"), (5, 12),
+     MINIMAL),
+    ("todo-text", MINIMAL + second("    front: q\n    back: b\n    steps: [a, TODO]\n",
+                                   kind="script"), (17, 16),
+     MINIMAL + second("    front: q\n    back: b\n    steps: [a, b]\n", kind="script")),
+    ("stub-id", MINIMAL + second(qa("At Acme, second?"), id="new-fact-2"), (12, 9),
+     MINIMAL + second(qa("At Acme, second?"), id="second-fact")),
 ]
 
 

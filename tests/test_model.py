@@ -64,13 +64,19 @@ def test_retired_round_frees_its_number() -> None:
                            card("r2", "round", body=body))) == []
 
 
-def test_two_decks_may_not_share_a_slug() -> None:
+def test_two_decks_may_not_share_a_slug_or_a_company() -> None:
     first, _ = build_deck(load_text(Path("a.yaml"), MINIMAL))
-    second, _ = build_deck(load_text(Path("b.yaml"), MINIMAL))
-    assert first and second
-    problems = check_slugs([first, second])
+    second, _ = build_deck(load_text(Path("b.yaml"), MINIMAL.replace("Acme", "Other")))
+    third, _ = build_deck(load_text(Path("c.yaml"), MINIMAL.replace("acme", "acme-two")))
+    assert first and second and third
+    problems = check_slugs([first, second, third])
     assert [(p.path, p.code, p.position.line) for p in problems] == [
-        (Path("b.yaml"), "duplicate-slug", 2)]
+        (Path("b.yaml"), "duplicate-slug", 2), (Path("c.yaml"), "duplicate-company", 1)]
+
+
+def test_company_name_cannot_nest_decks() -> None:
+    assert codes(MINIMAL.replace("company: Acme", "company: Acme::Sub")) == [
+        ("company-name", 1, 10)]
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,17 @@ def _progress(verbose: bool) -> Callable[[str], None] | None:
     return None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:  # a folder we cannot write, a file that vanished, ...
+            where = exc.filename or "a file"
+            click.echo(f"error: {where}: {exc.strerror or exc}", err=True)
+            ctx.exit(EXIT_INVALID)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="deck2anki")
 def main() -> None:
     """Compile YAML interview-prep decks into Anki packages (.apkg) and CSVs.
@@ -98,10 +108,6 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool) -> None:
         _exit_with(exc.problems)
     except BadEpoch as exc:  # the caller's environment, not the decks
         raise click.UsageError(str(exc)) from exc
-    except OSError as exc:
-        click.echo(f"build failed: cannot write {exc.filename or out_dir}: {exc.strerror}",
-                   err=True)
-        sys.exit(EXIT_INVALID)
     for problem in result.warnings:
         click.echo(problem.format(), err=True)
     if quiet:
@@ -288,11 +294,14 @@ def add(slug: str, kind: str, decks_dir: Path) -> None:
     The stub's TODO placeholders are reported by validate until you replace them.
     Rename the generated id to a meaningful one before the card is first released.
     """
+    from .problems import InvalidInput
     from .scaffold import ScaffoldError, add_card
 
     try:
         path, card_id, line = add_card(decks_dir, slug, kind)
     except ScaffoldError as exc:
         raise click.UsageError(str(exc)) from exc
+    except InvalidInput as exc:  # the deck (or stamps.json) must be valid to extend it
+        _exit_with(exc.problems)
     click.echo(f"{path}:{line}:3: added {kind} card {card_id!r}: replace the TODOs and give "
                "it a meaningful id before it is released")

@@ -83,11 +83,11 @@ def cards_at(repo: Path, revision: str, decks_dir: Path) -> Cards:
     relative = decks_dir.resolve().relative_to(repo.resolve())
     tree = f"{revision}:{relative.as_posix()}" if str(relative) != "." else revision
     try:
-        listing = _git(repo, "ls-tree", "--name-only", tree)
+        listing = _git(repo, "ls-tree", "-z", "--name-only", tree)  # -z: names unquoted
     except NoHistory:
         return {}  # the folder did not exist yet at that revision
     found: Cards = {}
-    for name in listing.splitlines():
+    for name in listing.split("\0"):
         if not name.endswith((".yaml", ".yml")):
             continue
         path = (relative / name).as_posix()

@@ -20,6 +20,8 @@ checks), so every card here is well-formed.
     missing. (A repeated number is an error of the model step, ``duplicate-round``.)
 ``todo-text`` (warning)
     Text still holding the ``TODO`` placeholders that ``deck2anki new``/``add`` write.
+``stub-id`` (warning)
+    An id ``deck2anki add`` generated (``new-fact-3``): rename it before release.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from .model import Card, Deck
+from .model import TEXT_FIELDS, Card, Deck
 from .problems import Level, Problem
 
 MAX_ANSWER_CHARS = 300
@@ -37,6 +39,7 @@ TAG_NAMESPACES = frozenset({"topic"})
 RESERVED_NAMESPACES = frozenset({"company", "kind", "status"})
 _WORDS = re.compile(r"[^\w%$]+")
 _NUMBERS = re.compile(r"\d+")
+_STUB_ID = re.compile(r"new-(?:fact|round|signal|script)-\d+")
 
 
 def _question(card: Card) -> str | None:
@@ -119,13 +122,23 @@ def round_gaps(deck: Deck) -> Iterator[Problem]:
 
 
 def todo_text(deck: Deck) -> Iterator[Problem]:
+    for source in deck.sources:
+        if "TODO" in source.title or "TODO" in (source.file or ""):
+            yield Problem(deck.path, source.position, f"source {source.key!r} still holds a "
+                          "TODO placeholder; name the article the cards come from",
+                          "todo-text", Level.WARNING)
     for card in deck.cards:
-        for name in ("front", "back", "cloze", "context", "name", "assesses"):
-            value = getattr(card, name)
+        texts = [(name, getattr(card, name)) for name in TEXT_FIELDS]
+        texts += [(f"steps[{i}]", step) for i, step in enumerate(card.steps)]
+        for name, value in texts:
             if isinstance(value, str) and "TODO" in value:
                 yield Problem(deck.path, card.at(name), f"'{name}' still holds a TODO "
                               "placeholder; write the card or remove the stub", "todo-text",
                               Level.WARNING)
+        if _STUB_ID.fullmatch(card.id):
+            yield Problem(deck.path, card.at("id"), f"{card.id!r} is a generated stub id; "
+                          "rename it to say what the card asks before it is released (after "
+                          "release an id is final)", "stub-id", Level.WARNING)
 
 
 RULES: tuple[Callable[[Deck], Iterable[Problem]], ...] = (

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from .files import ReadError, read_capped
 from .problems import InvalidInput, Position, Problem
 
 # A deck of a few hundred cards is ~100 KB; these caps only stop files crafted to hurt.
@@ -198,13 +199,11 @@ def load_text(path: Path, text: str) -> LoadedFile:
 
 def load_file(path: Path) -> LoadedFile:
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _fail(path, Position(1, 1), f"file is {size} bytes, over the "
-                        f"{MAX_FILE_BYTES}-byte limit; split the deck", "too-large")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _fail(path, Position(1, 1), f"cannot read file: {exc.strerror}", "io") from exc
+        raw = read_capped(path, MAX_FILE_BYTES, what="the deck file")
+    except ReadError as exc:
+        code = "too-large" if exc.too_large else "io"
+        raise _fail(path, Position(1, 1), f"{exc}; a deck file must be a UTF-8 text file "
+                    f"of at most {MAX_FILE_BYTES} bytes", code) from exc
     return load_text(path, _decode(path, raw))
 
 

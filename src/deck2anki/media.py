@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .files import ReadError, read_capped
+
 MAX_IMAGE_BYTES = 1024 * 1024
 
 # Magic numbers of the raster formats every Anki client shows. No SVG: it can run script.
@@ -48,20 +50,19 @@ def image_type(data: bytes) -> str | None:
 
 def load_image(deck_dir: Path, relative: str, alt: str, slug: str) -> Image:
     """Read ``relative`` (from the deck's folder) after every check; raise ImageError."""
-    root = deck_dir.resolve()
-    candidate = deck_dir / relative
-    resolved = candidate.resolve()
+    try:
+        root = deck_dir.resolve()
+        resolved = (deck_dir / relative).resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise ImageError(f"image {relative!r} cannot be resolved ({exc}); use a plain file "
+                         "in the deck's folder") from exc
     if not resolved.is_relative_to(root):
         raise ImageError(f"image {relative!r} resolves outside the deck's folder (a symlink?); "
                          "put the file itself in the deck's folder")
-    if not resolved.is_file():
-        raise ImageError(f"image {relative!r} does not exist; check the path, relative to "
-                         f"{deck_dir}")
-    size = resolved.stat().st_size
-    if size > MAX_IMAGE_BYTES:
-        raise ImageError(f"image {relative!r} is {size} bytes, over the {MAX_IMAGE_BYTES}-byte "
-                         "limit; shrink or compress it")
-    data = resolved.read_bytes()
+    try:
+        data = read_capped(resolved, MAX_IMAGE_BYTES, what=f"image {relative!r}")
+    except ReadError as exc:
+        raise ImageError(str(exc)) from exc
     kind = image_type(data)
     if kind is None:
         raise ImageError(f"{relative!r} is not a PNG, JPEG, GIF or WebP image (judged by its "

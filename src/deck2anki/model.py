@@ -27,6 +27,7 @@ class Source:
     key: str
     title: str
     file: str | None = None
+    position: Position = field(default=Position(1, 1), compare=False)
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,14 @@ class Deck:
 def build_deck(loaded: LoadedFile) -> tuple[Deck | None, list[Problem]]:
     """Build a deck from schema-valid data; return the problems the schema cannot see."""
     data: dict[str, Any] = loaded.data
-    sources = {key: Source(key, value["title"], value.get("file"))
+    sources = {key: Source(key, value["title"], value.get("file"),
+                           loaded.position(("sources", key, "title")))
                for key, value in data["sources"].items()}
     problems: list[Problem] = []
+    if "::" in data["company"]:
+        problems.append(Problem(loaded.path, loaded.position(("company",)),
+                                "'::' in a company name would make a sub-deck in Anki; "
+                                "write the name without it", "company-name"))
     cards: list[Card] = []
     first_seen: dict[str, int] = {}
     round_owner: dict[int, str] = {}
@@ -132,7 +138,9 @@ def build_deck(loaded: LoadedFile) -> tuple[Deck | None, list[Problem]]:
             steps=tuple(raw.get("steps", ())), quote=raw.get("quote"),
             bad=raw.get("bad"), good=raw.get("good"), image=image,
             position=loaded.position(where),
-            positions={str(name): loaded.position((*where, name)) for name in raw},
+            positions={**{str(name): loaded.position((*where, name)) for name in raw},
+                       **{f"steps[{i}]": loaded.position((*where, "steps", i))
+                          for i in range(len(raw.get("steps", ())))}},
         ))
         if raw["kind"] == "round" and not raw.get("retired", False):
             owner = round_owner.setdefault(raw["number"], card_id)
@@ -161,13 +169,19 @@ def _text_problems(loaded: LoadedFile, index: int, raw: dict[str, Any]) -> Itera
 
 
 def check_slugs(decks: Iterable[Deck]) -> list[Problem]:
-    """Slugs name output files and note identities, so two decks may not share one."""
-    seen: dict[str, Deck] = {}
+    """Slugs name output files and note identities, and company names name Anki decks:
+    two decks may share neither."""
     problems = []
-    for deck in decks:
-        other = seen.setdefault(deck.slug, deck)
-        if other is not deck:
-            problems.append(Problem(deck.path, deck.slug_position,
-                                    f"slug {deck.slug!r} is already used by {other.path}; "
-                                    "give each company its own slug", "duplicate-slug"))
+    for attribute, what in (("slug", "slug"), ("deck_name", "company name")):
+        seen: dict[str, Deck] = {}
+        for deck in decks:
+            value = getattr(deck, attribute)
+            other = seen.setdefault(value, deck)
+            if other is not deck:
+                position = deck.slug_position if attribute == "slug" else Position(1, 1)
+                problems.append(Problem(deck.path, position,
+                                        f"{what} {value!r} is already used by {other.path}; "
+                                        f"give each company its own {what}",
+                                        "duplicate-slug" if attribute == "slug"
+                                        else "duplicate-company"))
     return problems

@@ -242,8 +242,19 @@ def stamp(decks_dir: Path, *, now: int | None = None,
     checked = validate([decks_dir], stamps_path, forget)
     if checked.errors:
         raise InvalidInput(checked.errors)
-    stamps = Stamps.read(stamps_path).without(forget)
+    stamps = Stamps.read(stamps_path)
     hashes = current_hashes(checked.decks)
+    # Forgetting is for cards that vanished before release. Forgetting a live card would
+    # re-stamp it as new (overwriting learners' edits) and hide a Q/A-cloze switch.
+    misused = [key for key in forget if key in hashes or key not in stamps.entries]
+    if misused:
+        raise InvalidInput([Problem(stamps_path, Position(1, 1),
+                                    f"cannot forget {key!r}: "
+                                    + ("it is a card in the decks; only a removed card's "
+                                       "stamp can be forgotten" if key in hashes
+                                       else "it has no stamp"), "forget")
+                            for key in misused])
+    stamps = stamps.without(forget)
     changed = stamps.stale(hashes)
     updated = stamps.updated(hashes, now if now is not None else int(time.time()),
                              note_notetypes(checked.decks))

@@ -7,11 +7,13 @@ release unnoticed. Text is appended, never re-dumped, so comments and layout sta
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from pathlib import Path
 
-from .loader import load_file
+from . import schema
+from .loader import load_file, load_text
 from .problems import InvalidInput
 from .stamps import STAMPS_FILE, Stamps
 from .writers import write_bytes
@@ -20,8 +22,8 @@ DECK_TEMPLATE = """\
 # yaml-language-server: $schema=../schema/deck.schema.json
 # {company} interview-prep cards. Format: README.md, "Deck format"; add a card stub with
 #   deck2anki add {slug} fact      (or round, signal, script)
-company: {company}
-slug: {slug}
+company: {company_yaml}
+slug: "{slug}"
 sources:
   article:
     title: "TODO: the source article's title"
@@ -64,8 +66,14 @@ def new_deck(decks_dir: Path, company: str) -> Path:
         raise ScaffoldError(f"{path} already exists")
     if any(p.stem == slug for p in decks_dir.glob("*.y*ml")):
         raise ScaffoldError(f"a deck for {slug!r} already exists in {decks_dir}")
-    name = company.strip().replace('"', "'")
-    write_bytes(path, DECK_TEMPLATE.format(company=name, slug=slug).encode("utf-8"))
+    name = company.strip()
+    # A JSON string is a YAML double-quoted scalar: safe for 'Foo: Bar', '2024', 'Yes'...
+    text = DECK_TEMPLATE.format(company=name, company_yaml=json.dumps(name, ensure_ascii=False),
+                                slug=slug)
+    problems = schema.validate(load_text(path, text))
+    if problems:
+        raise ScaffoldError(f"cannot make a deck for {company!r}: {problems[0].message}")
+    write_bytes(path, text.encode("utf-8"))
     return path
 
 
@@ -82,9 +90,16 @@ def _deck_file(decks_dir: Path, slug: str) -> Path:
 
 
 def add_card(decks_dir: Path, slug: str, kind: str) -> tuple[Path, str, int]:
-    """Append a stub of ``kind``; return the file, the new id and the stub's line."""
+    """Append a stub of ``kind``; return the file, the new id and the stub's line.
+
+    Raises :class:`InvalidInput` if the deck is not valid: fix it before extending it.
+    """
     path = _deck_file(decks_dir, slug)
-    data = load_file(path).data
+    loaded = load_file(path)
+    problems = schema.validate(loaded)
+    if problems:
+        raise InvalidInput(problems)
+    data = loaded.data
     cards = data.get("cards") or []
     used = {c.get("id") for c in cards if isinstance(c, dict)}
     stamps_path = decks_dir / STAMPS_FILE

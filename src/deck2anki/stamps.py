@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from .problems import InvalidInput, Position, Problem
 
 STAMPS_FILE = "stamps.json"
 FORMAT = 1
+MAX_EPOCH = 253402300799  # 9999-12-31: later times are mistakes, and overflow SQLite dates
 
 
 def content_hash(identity: Mapping[str, object]) -> str:
@@ -57,8 +59,7 @@ class Stamps:
             raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
             if raw.get("format") != FORMAT:
                 raise ValueError(f"unknown format {raw.get('format')!r}")
-            return cls({key: Entry(str(value["hash"]), int(value["mod"]), value.get("notetype"))
-                        for key, value in raw["stamps"].items()})
+            return cls({key: _entry(value) for key, value in raw["stamps"].items()})
         except json.JSONDecodeError as exc:
             raise _broken(path, Position(exc.lineno, exc.colno), exc.msg) from exc
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
@@ -112,6 +113,15 @@ class Stamps:
                       and entry.notetype is not None and entry.notetype != notetype)
 
 
+def _entry(value: Any) -> Entry:
+    mod, digest, notetype = value["mod"], value["hash"], value.get("notetype")
+    if type(mod) is not int or not 0 <= mod <= MAX_EPOCH:
+        raise ValueError(f"mod must be a whole number of seconds, got {mod!r}")
+    if not isinstance(digest, str) or not (notetype is None or isinstance(notetype, str)):
+        raise ValueError("hash and notetype must be text")
+    return Entry(digest, mod, notetype)
+
+
 def _entry_json(entry: Entry) -> dict[str, object]:
     body: dict[str, object] = {"hash": entry.hash, "mod": entry.mod}
     if entry.notetype is not None:
@@ -134,8 +144,10 @@ def build_time(env: Mapping[str, str] | None = None) -> int | None:
     value = (env if env is not None else os.environ).get("SOURCE_DATE_EPOCH", "").strip()
     if not value:
         return None
-    if not value.isdigit():
-        raise BadEpoch(f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {value!r}")
+    # str.isdigit() accepts '²' and other digits int() refuses: match ASCII ones only.
+    if not re.fullmatch(r"[0-9]{1,12}", value) or int(value) > MAX_EPOCH:
+        raise BadEpoch(f"SOURCE_DATE_EPOCH must be a whole number of seconds up to "
+                       f"{MAX_EPOCH} (year 9999), got {value!r}")
     return int(value)
 
 

@@ -48,13 +48,15 @@ def atomic_path(target: Path) -> Iterator[Path]:
 def _collection_bytes(deck: genanki.Deck, notes: Sequence[RenderedNote],
                       note_mods: Mapping[str, int], notetype_mods: Mapping[int, int],
                       timestamp: int) -> bytes:
+    # Note and card ids count up from the package's time; offset by the deck id so two
+    # companies built in one run do not share ids (Anki would renumber, but need not).
+    first_id = timestamp * 1000 + (deck.deck_id % 1000) * 1_000_000
     with tempfile.TemporaryDirectory(prefix="deck2anki-") as tmp:
         db_path = Path(tmp) / "collection.anki2"
         conn = sqlite3.connect(db_path)
         try:
             cursor = conn.cursor()
-            genanki.Package(deck).write_to_db(cursor, timestamp,
-                                              itertools.count(timestamp * 1000))
+            genanki.Package(deck).write_to_db(cursor, timestamp, itertools.count(first_id))
             for note in notes:
                 mod = note_mods[note.guid]
                 cursor.execute("UPDATE notes SET mod = ? WHERE guid = ?", (mod, note.guid))
