@@ -1,4 +1,5 @@
-"""The code base stays ruff-clean: part of the one test command, so CI enforces it."""
+"""The code base stays ruff-clean and mypy --strict clean: part of the one test command,
+so CI enforces both."""
 
 from __future__ import annotations
 
@@ -7,6 +8,12 @@ import subprocess
 import sys
 
 from conftest import ROOT
+
+
+def test_mypy_strict_is_clean() -> None:
+    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "src"], cwd=ROOT,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_ruff_is_clean() -> None:

@@ -16,6 +16,7 @@ import click
 
 from . import __version__
 from .problems import Level, Problem
+from .report import FORMATS
 
 if TYPE_CHECKING:  # the model is imported only when a command runs (start-up time)
     from .model import Deck
@@ -129,7 +130,7 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing when there is no problem.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 on any).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
               show_default=True,
               help="text: path:line:col lines; json: one array; github: annotations that "
                    "show on a pull request's lines.")

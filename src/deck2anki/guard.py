@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from .model import Card, Deck
+from .model import Card, Deck, card_key, split_key
 from .problems import Level, Position, Problem
 from .render import NOTETYPES, NoteType, RenderedDeck
 from .stamps import Stamps, keys_and_hashes
 
 
 def note_key(deck: Deck, card_id: str) -> str:
-    return f"{deck.slug}/{card_id}"
+    return card_key(deck.slug, card_id)
 
 
 def notetype_key(notetype: NoteType) -> str:
@@ -77,7 +77,7 @@ def _removed(rendered: Sequence[RenderedDeck], stamps: Stamps, stamps_path: Path
              whole_folder: bool) -> Iterable[Problem]:
     decks = {r.deck.slug: r for r in rendered}
     for key in sorted(stamps.entries):
-        slug, _, card_id = key.partition("/")
+        slug, card_id = split_key(key)
         if slug == "notetype":
             continue
         if slug in decks:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .loader import load_text
+from .model import card_key
 from .problems import InvalidInput, Level, Position, Problem
 
 MAIN_BRANCHES = ("origin/main", "main", "origin/master", "master")
@@ -146,7 +147,7 @@ def removal_problems(diff: CardDiff, base: str, paths: Mapping[str, Path],
     """One error per card that existed at ``base`` and is gone now."""
     problems = []
     for slug, card_id in diff.removed:
-        if f"{slug}/{card_id}" in skip:
+        if card_key(slug, card_id) in skip:
             continue
         where = paths.get(slug, Path(f"decks/{slug}.yaml"))
         problems.append(Problem(where, Position(1, 1),

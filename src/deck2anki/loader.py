@@ -1,8 +1,10 @@
 """Load one deck file: bytes -> YAML node tree (with positions) -> plain data.
 
-One parse gives both the data and the marks: PyYAML composes the node tree, we check
-it (duplicate keys, size) and construct the data from the same tree. Every failure
-becomes a :class:`~deck2anki.problems.Problem` with a position, never a traceback.
+One parse gives both the data and the marks: PyYAML (with libyaml) composes the node
+tree, we check it (duplicate keys, size, control characters) and construct the data
+from the same tree. Characters and nesting depth are checked before composing. Every
+failure becomes a :class:`~deck2anki.problems.Problem` with a position, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -230,10 +232,8 @@ _YAML_HINTS = (
      "the tag"),
     ("found undefined alias", "an alias (*name) with no matching anchor (&name); write the "
      "value out"),
-    ("found character '@'", "'@' and '`' cannot start plain YAML text; put the text in "
-     "quotes"),
-    ("found character '`'", "'@' and '`' cannot start plain YAML text; put the text in "
-     "quotes"),
+    ("cannot start any token", "a character such as '@', '`' or '%' cannot start plain "
+     "YAML text; put the text in quotes"),
 )
 
 

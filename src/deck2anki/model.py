@@ -22,6 +22,16 @@ _MARKUP_WARNINGS = frozenset({"raw-html"})
 DECK_ROOT = "AI PM Interview Prep"
 
 
+def card_key(slug: str, card_id: str) -> str:
+    """A card's identity across companies, as stamps.json and diffs name it."""
+    return f"{slug}/{card_id}"
+
+
+def split_key(key: str) -> tuple[str, str]:
+    slug, _, card_id = key.partition("/")
+    return slug, card_id
+
+
 @dataclass(frozen=True)
 class Source:
     key: str
@@ -66,6 +76,11 @@ class Card:
 
     def cloze_ordinals(self) -> list[int]:
         return sorted({int(m.group(1)) for m in CLOZE_RE.finditer(self.cloze or "")})
+
+    @property
+    def anki_cards(self) -> int:
+        """How many cards Anki makes of this note: one per cloze number, else one."""
+        return len(self.cloze_ordinals()) if self.is_cloze else 1
 
 
 @dataclass(frozen=True)

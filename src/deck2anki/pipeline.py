@@ -79,6 +79,7 @@ class Validation:
     problems: list[Problem]
     stale: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what could not be checked, and why
+    stamps: Stamps = field(default_factory=Stamps)  # as read, before any --forget
 
     @property
     def errors(self) -> list[Problem]:
@@ -86,13 +87,12 @@ class Validation:
 
 
 def validate(paths: Sequence[Path], stamps_path: Path | None = None,
-             forget: Iterable[str] = (), *, git_base: str | None = None,
-             use_git: bool = False) -> Validation:
+             forget: Iterable[str] = (), *, use_git: bool = False) -> Validation:
     """Load and check ``paths``; with ``stamps_path``, also against the release history.
 
     ``forget`` names stamps to disregard (cards removed before they were ever released).
-    With ``use_git``, cards present at ``git_base`` (default: the merge base with the
-    main branch) that are gone now are errors too; if git history is not available the
+    With ``use_git``, cards present at the merge base with the main branch that are
+    gone now are errors too; if git history is not available the
     result's ``notes`` say so.
     """
     files = discover(paths)
@@ -111,13 +111,15 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
     notes: list[str] = []
     if stamps_path.is_file():
         try:
-            stamps = Stamps.read(stamps_path).without(forget)
+            recorded = Stamps.read(stamps_path)
         except InvalidInput as exc:
             return Validation(rendered, sorted(problems + exc.problems))
+        stamps = recorded.without(forget)
         found, stale = guard_check(rendered, stamps, stamps_path, whole_folder=whole_folder)
         problems += found
     else:
-        stamps, stale = Stamps(), sorted(current_hashes(rendered))
+        recorded = stamps = Stamps()
+        stale = sorted(current_hashes(rendered))
         if whole_folder:
             problems.append(Problem(stamps_path, Position(1, 1), "no stamps file: every card "
                                     "ships stamped with the build time, which overwrites "
@@ -125,17 +127,16 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
                                     "`deck2anki stamp` and commit it", "no-stamps",
                                     Level.WARNING))
     if use_git and whole_folder:
-        problems += _git_removals(stamps_path.parent, datas, git_base,
-                                  frozenset(stamps.entries), notes)
-    return Validation(rendered, sorted(problems), stale, notes)
+        problems += _git_removals(stamps_path.parent, datas, frozenset(stamps.entries), notes)
+    return Validation(rendered, sorted(problems), stale, notes, recorded)
 
 
-def _git_removals(decks_dir: Path, datas: dict[Path, Any], base: str | None,
-                  stamped: frozenset[str], notes: list[str]) -> list[Problem]:
+def _git_removals(decks_dir: Path, datas: dict[Path, Any], stamped: frozenset[str],
+                  notes: list[str]) -> list[Problem]:
     """Cards at the git base that are gone now (those in stamps.json are reported there)."""
     try:
         repo = history.repository(decks_dir)
-        base = history.resolve(repo, base) if base else history.default_base(repo)
+        base = history.default_base(repo)
         diff = history.compare(history.cards_at(repo, base, decks_dir),
                                history.cards_now(datas))
     except history.NoHistory as exc:
@@ -182,11 +183,7 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
     checked = validate([decks_dir], stamps_path)
     if checked.errors:
         raise InvalidInput(checked.errors)
-    if not checked.decks:
-        raise InvalidInput([Problem(decks_dir, Position(1, 1), "no deck files (*.yaml) found; "
-                                    "pass --decks with the folder that holds them",
-                                    "no-decks")])
-    stamps = Stamps.read(stamps_path)
+    stamps = checked.stamps
     sde = build_time()
     fallback = sde if sde is not None else (now if now is not None else int(time.time()))
     hashes = current_hashes(checked.decks)
@@ -227,8 +224,7 @@ def _render_files(rendered: RenderedDeck, mods: Mapping[str, int], out_dir: Path
     rows = csv_rows(deck, rendered.notes)
     apkg_path = out_dir / f"{deck.slug}.apkg"
     csv_path = out_dir / f"{deck.slug}.csv"
-    cards = sum(max(1, len(n.card.cloze_ordinals())) if n.card.is_cloze else 1
-                for n in rendered.notes)
+    cards = sum(n.card.anki_cards for n in rendered.notes)
     kinds = Counter(n.card.kind for n in rendered.notes)
     summary = WrittenDeck(deck, dict(sorted(kinds.items())), len(rendered.notes), cards,
                           (apkg_path, csv_path))
@@ -242,7 +238,7 @@ def stamp(decks_dir: Path, *, now: int | None = None,
     checked = validate([decks_dir], stamps_path, forget)
     if checked.errors:
         raise InvalidInput(checked.errors)
-    stamps = Stamps.read(stamps_path)
+    stamps = checked.stamps
     hashes = current_hashes(checked.decks)
     # Forgetting is for cards that vanished before release. Forgetting a live card would
     # re-stamp it as new (overwriting learners' edits) and hide a Q/A-cloze switch.

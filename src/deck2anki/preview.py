@@ -16,7 +16,7 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +72,8 @@ function apply() {
     card.hidden = !ok; if (ok) shown++;
   }
   count.textContent = shown + ' of ' + cards.length + ' cards';
-  location.hash = new URLSearchParams({kind: kind.value, tag: tag.value}).toString();
+  const night = document.getElementById('night').checked ? '1' : '';
+  location.hash = new URLSearchParams({kind: kind.value, tag: tag.value, night}).toString();
 }
 function night(on) {
   for (const el of document.querySelectorAll('.card')) el.classList.toggle('nightMode', on);
@@ -80,7 +81,8 @@ function night(on) {
 }
 const params = new URLSearchParams(location.hash.slice(1));
 kind.value = params.get('kind') || ''; tag.value = params.get('tag') || '';
-document.getElementById('night').addEventListener('change', e => night(e.target.checked));
+document.getElementById('night').addEventListener('change',
+  e => { night(e.target.checked); apply(); });
 if (params.get('night') === '1') { document.getElementById('night').checked = true; night(true); }
 kind.addEventListener('change', apply); tag.addEventListener('change', apply); apply();
 """
@@ -118,22 +120,22 @@ def _page(title: str, body: str, script: str = "") -> str:
             f"<body>{body}{script_tag}</body></html>\n")
 
 
-def deck_page(rendered: RenderedDeck) -> str:
+def deck_page(rendered: RenderedDeck, cards: Sequence[PreviewCard]) -> str:
     deck = rendered.deck
     blocks = []
     kinds: set[str] = set()
     tags: set[str] = set()
-    for note in rendered.notes:
-        for card in render_cards(note):
-            kinds.add(note.card.kind)
-            tags.update(note.tags)
-            suffix = f" (c{card.ordinal})" if card.ordinal else ""
-            blocks.append(
-                f'<article class="d2a-preview-card" id="{note.card.id}-{card.ordinal}" '
-                f'data-kind="{note.card.kind}" data-tags="{html.escape(" ".join(note.tags))}">'
-                f"<h2>{html.escape(deck.slug)}/{html.escape(note.card.id)}{suffix}</h2>"
-                f'<div class="card d2a-side">{card.question}</div>'
-                f'<div class="card d2a-side">{card.answer}</div></article>')
+    for card in cards:
+        note = card.note
+        kinds.add(note.card.kind)
+        tags.update(note.tags)
+        suffix = f" (c{card.ordinal})" if card.ordinal else ""
+        blocks.append(
+            f'<article class="d2a-preview-card" id="{note.card.id}-{card.ordinal}" '
+            f'data-kind="{note.card.kind}" data-tags="{html.escape(" ".join(note.tags))}">'
+            f"<h2>{html.escape(deck.slug)}/{html.escape(note.card.id)}{suffix}</h2>"
+            f'<div class="card d2a-side">{card.question}</div>'
+            f'<div class="card d2a-side">{card.answer}</div></article>')
     kind_options = "".join(f'<option value="{k}">{k}</option>' for k in sorted(kinds))
     tag_options = "".join(f'<option value="{html.escape(t)}">{html.escape(t)}</option>'
                           for t in sorted(tags))
@@ -147,24 +149,25 @@ def deck_page(rendered: RenderedDeck) -> str:
     return _page(deck.deck_name, header + "<main>" + "".join(blocks) + "</main>", _SCRIPT)
 
 
-def index_page(decks: Sequence[RenderedDeck]) -> str:
+def index_page(decks: Sequence[RenderedDeck], counts: Mapping[str, int]) -> str:
     items = "".join(
         f'<li><a href="{r.deck.slug}.html">{html.escape(r.deck.company)}</a>: '
-        f"{len(r.notes)} notes, {sum(len(render_cards(n)) for n in r.notes)} cards</li>"
-        for r in decks)
+        f"{len(r.notes)} notes, {counts[r.deck.slug]} cards</li>" for r in decks)
     return _page("deck2anki preview", f"<main><section><h1>deck2anki preview</h1><ul>{items}"
                  "</ul></section></main>")
 
 
 def preview_files(decks: Sequence[RenderedDeck], out_dir: Path) -> dict[Path, bytes]:
     """Every file of the preview: an index, one page per company, and the images."""
-    files = {out_dir / "index.html": index_page(decks).encode("utf-8")}
+    files: dict[Path, bytes] = {}
+    counts: dict[str, int] = {}
     for rendered in decks:
-        files[out_dir / f"{rendered.deck.slug}.html"] = deck_page(rendered).encode("utf-8")
+        cards = [card for note in rendered.notes for card in render_cards(note)]
+        counts[rendered.deck.slug] = len(cards)
+        files[out_dir / f"{rendered.deck.slug}.html"] = deck_page(rendered, cards).encode()
         for note in rendered.notes:
             if note.card.image:
                 files[out_dir / note.card.image.name] = note.card.image.data
-    files[out_dir / "cards.json"] = json.dumps(
-        {r.deck.slug: sum(len(render_cards(n)) for n in r.notes) for r in decks},
-        sort_keys=True).encode("utf-8")
+    files[out_dir / "index.html"] = index_page(decks, counts).encode("utf-8")
+    files[out_dir / "cards.json"] = json.dumps(counts, sort_keys=True).encode("utf-8")
     return files

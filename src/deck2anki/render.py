@@ -23,7 +23,7 @@ import genanki
 from . import markup
 from .markup import CLOZE_RE
 from .media import Image
-from .model import Card, Deck
+from .model import Card, Deck, card_key
 
 BASIC_NOTETYPE_ID = 1434908760
 CLOZE_NOTETYPE_ID = 1841641272
@@ -234,7 +234,7 @@ def image_alt_html(image: Image) -> str:
 def render_note(deck: Deck, card: Card) -> RenderedNote:
     context = markup.rich(card.context) if card.context else ""
     source = markup.plain(card.source.title)
-    card_ref = markup.plain(f"{deck.slug}/{card.id}")
+    card_ref = markup.plain(card_key(deck.slug, card.id))
     if card.is_cloze:
         text = markup.cloze(card.cloze or "")
         extra = markup.rich(card.back) if card.back else ""
@@ -290,7 +290,7 @@ def cloze_side(text: str, ordinal: int, *, answer: bool) -> str:
 
 def csv_rows(deck: Deck, notes: Iterable[RenderedNote]) -> list[tuple[str, ...]]:
     """One row per Anki card: a cloze note with N deletions becomes N Basic rows."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for note in notes:
         first, back, context, source, label, card_ref = note.fields
         if note.card.image:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import schema
 from .loader import load_file, load_text
+from .model import split_key
 from .problems import InvalidInput
 from .stamps import STAMPS_FILE, Stamps
 from .writers import write_bytes
@@ -104,8 +105,8 @@ def add_card(decks_dir: Path, slug: str, kind: str) -> tuple[Path, str, int]:
     used = {c.get("id") for c in cards if isinstance(c, dict)}
     stamps_path = decks_dir / STAMPS_FILE
     if stamps_path.is_file():  # ids of removed cards stay taken: learners still have them
-        used |= {key.split("/", 1)[1] for key in Stamps.read(stamps_path).entries
-                 if key.startswith(f"{slug}/")}
+        keys = (split_key(key) for key in Stamps.read(stamps_path).entries)
+        used |= {card_id for key_slug, card_id in keys if key_slug == slug}
     number = next(n for n in range(1, len(used) + 2) if f"new-{kind}-{n}" not in used)
     card_id = f"new-{kind}-{number}"
     rounds = [c.get("number", 0) for c in cards

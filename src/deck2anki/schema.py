@@ -61,9 +61,11 @@ def validate(loaded: LoadedFile) -> list[Problem]:
 def _problems_for(loaded: LoadedFile, error: ValidationError) -> Iterator[Problem]:
     path = list(error.absolute_path)
     where = _describe(path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
-        for extra in sorted(set(error.instance) - set(allowed), key=str):
+        allowed = sorted(schema.get("properties", {}))
+        instance: dict[str, Any] = error.instance if isinstance(error.instance, dict) else {}
+        for extra in sorted(set(instance) - set(allowed), key=str):
             guess = difflib.get_close_matches(str(extra), allowed, n=1)
             hint = f"did you mean {guess[0]!r}?" if guess else f"allowed: {', '.join(allowed)}"
             yield Problem(loaded.path, loaded.position([*path, extra], key=True),
@@ -88,28 +90,33 @@ def _describe(path: list[str | int]) -> str:
     return "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in path).lstrip(".")
 
 
+def _code(error: ValidationError) -> str:
+    """The problem code the schema itself names for this keyword (its ``x-codes``)."""
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    codes: dict[str, str] = schema.get("x-codes", {})
+    return codes.get(str(error.validator), "schema")
+
+
 def _hint(error: ValidationError) -> tuple[str, str]:
     """A problem code, and a message that says how to fix the value."""
     schema = error.schema if isinstance(error.schema, dict) else {}
-    pattern = str(schema.get("pattern", ""))
+    code = _code(error)
+    messages = {
+        "empty-text": "text is blank; write something or remove the property",
+        "cloze-without-deletion": "cloze text has no deletion; mark the hidden part as "
+                                  "{{c1::...}}",
+        "image-path": f"{error.instance!r} is not a usable image path; give a path relative "
+                      "to the deck file's folder, without '..' (letters, digits, '.', '_', "
+                      "'-', '/')",
+        "tag-pattern": f"{error.instance!r} is not a valid tag; start with a letter or digit, "
+                       "then letters, digits, '_' and '-', with '::' for hierarchy, no spaces",
+        "id-pattern": f"{error.instance!r} is not a valid identifier; use lowercase letters "
+                      "and digits joined by single hyphens, e.g. 'round-4-system-design'",
+        "too-long": f"longer than {schema.get('maxLength')} characters; shorten or split it",
+    }
+    if code in messages:
+        return code, messages[code]
     match error.validator:
-        case "pattern" if pattern == "\\S":
-            return "empty-text", "text is blank; write something or remove the property"
-        case "pattern" if "c[1-9]" in pattern:
-            return ("cloze-without-deletion",
-                    "cloze text has no deletion; mark the hidden part as {{c1::...}}")
-        case "pattern" if "(?!/)" in pattern:
-            return ("image-path", f"{error.instance!r} is not a usable image path; give a path "
-                    "relative to the deck file's folder, without '..' (letters, digits, '.', "
-                    "'_', '-', '/')")
-        case "pattern" if "::" in pattern:
-            return ("tag-pattern", f"{error.instance!r} is not a valid tag; start with a "
-                    "letter or digit, then letters, digits, '_' and '-', with '::' for "
-                    "hierarchy, no spaces")
-        case "pattern" if "a-z0-9" in pattern:
-            return ("id-pattern", f"{error.instance!r} is not a valid identifier; use "
-                    "lowercase letters and digits joined by single hyphens, e.g. "
-                    "'round-4-system-design'")
         case "enum":
             options = ", ".join(map(str, schema.get("enum", [])))
             code = "unknown-kind" if error.absolute_path and \
@@ -129,14 +136,11 @@ def _hint(error: ValidationError) -> tuple[str, str]:
             return "bad-good-pair", "a BAD-vs-GOOD pair needs both 'bad' and 'good'"
         case "minLength" | "minItems" | "minProperties":
             return "empty", "must not be empty"
-        case "maxLength":
-            return ("too-long",
-                    f"text is longer than {schema.get('maxLength')} characters; split the card")
         case "uniqueItems":
             return "repeated-item", "lists the same item twice; remove the repeat"
         case "minimum" | "maximum":
             return "out-of-range", error.message
-    return "schema", error.message
+    return code, error.message
 
 
 _TYPE_WORDS = {"string": "text", "array": "a list", "object": "a mapping (key: value lines)",
