@@ -10,16 +10,13 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
 
 from . import __version__
 from .problems import Level, Problem
 from .report import FORMATS
-
-if TYPE_CHECKING:  # the model is imported only when a command runs (start-up time)
-    from .model import Deck
 
 EXIT_INVALID = 1
 
@@ -35,17 +32,6 @@ def _exit_with(problems: Iterable[Problem]) -> NoReturn:
     for problem in problems:
         click.echo(problem.format(), err=True)
     sys.exit(EXIT_INVALID)
-
-
-def _valid_decks(decks_dir: Path, datas: dict[Path, Any] | None = None) -> list[Deck]:
-    """The decks in ``decks_dir``, or exit 1 printing their errors."""
-    from .pipeline import discover, load_decks
-
-    decks, problems = load_decks(discover([decks_dir]), datas)
-    errors = [p for p in problems if p.level is Level.ERROR]
-    if errors:
-        _exit_with(errors)
-    return decks
 
 
 def _progress(verbose: bool) -> Callable[[str], None] | None:
@@ -229,16 +215,15 @@ def diff(base: str | None, decks_dir: Path, fmt: str) -> None:
       deck2anki diff v1.2.0 --format markdown > CHANGELOG-cards.md
     """
     from . import history
+    from .pipeline import diff as run_diff
+    from .problems import InvalidInput
 
     try:
-        repo = history.repository(decks_dir)
-        revision = history.resolve(repo, base) if base else history.default_base(repo)
-        before = history.cards_at(repo, revision, decks_dir)
+        changes, revision = run_diff(decks_dir, base)
     except history.NoHistory as exc:
         raise click.UsageError(f"cannot compare with git history: {exc}") from exc
-    datas: dict[Path, Any] = {}
-    _valid_decks(decks_dir, datas)
-    changes = history.compare(before, history.cards_now(datas))
+    except InvalidInput as exc:
+        _exit_with(exc.problems)
     click.echo(history.render(changes, fmt, revision), nl=False)
     if changes.removed:
         click.echo(f"{len(changes.removed)} card(s) removed or renamed: restore them with "
@@ -256,14 +241,13 @@ def preview(decks_dir: Path, out_dir: Path) -> None:
     Every card's front and back as the package's templates and CSS render them, with
     filters by kind and tag and a night-mode switch. Open preview/index.html in a browser.
     """
-    from .preview import preview_files
-    from .render import render_deck
-    from .writers import write_bytes
+    from .pipeline import preview as run_preview
+    from .problems import InvalidInput
 
-    decks = _valid_decks(decks_dir)
-    files = preview_files([render_deck(d) for d in decks], out_dir)
-    for path, data in files.items():
-        write_bytes(path, data)
+    try:
+        decks = run_preview(decks_dir, out_dir)
+    except InvalidInput as exc:
+        _exit_with(exc.problems)
     click.echo(f"preview: {out_dir / 'index.html'} ({len(decks)} decks)")
 
 

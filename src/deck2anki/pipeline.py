@@ -258,3 +258,35 @@ def stamp(decks_dir: Path, *, now: int | None = None,
                            if stamps_path.is_file() else None):
         write_bytes(stamps_path, updated.dumps().encode("utf-8"))
     return changed, stamps_path
+
+
+def _valid_decks(decks_dir: Path, datas: dict[Path, Any] | None = None) -> list[Deck]:
+    decks, problems = load_decks(discover([decks_dir]), datas)
+    errors = [p for p in problems if p.level is Level.ERROR]
+    if errors:
+        raise InvalidInput(errors)
+    return decks
+
+
+def diff(decks_dir: Path, base: str | None = None) -> tuple[history.CardDiff, str]:
+    """Cards added, changed and removed since ``base`` (default: the merge base with main).
+
+    Raises :class:`history.NoHistory` without git history, :class:`InvalidInput` if a
+    deck in the working tree is invalid.
+    """
+    repo = history.repository(decks_dir)
+    revision = history.resolve(repo, base) if base else history.default_base(repo)
+    before = history.cards_at(repo, revision, decks_dir)
+    datas: dict[Path, Any] = {}
+    _valid_decks(decks_dir, datas)
+    return history.compare(before, history.cards_now(datas)), revision
+
+
+def preview(decks_dir: Path, out_dir: Path) -> list[Deck]:
+    """Write the HTML preview of every deck; raise :class:`InvalidInput` if one is invalid."""
+    from .preview import preview_files
+
+    decks = _valid_decks(decks_dir)
+    for path, data in preview_files([render_deck(d) for d in decks], out_dir).items():
+        write_bytes(path, data)
+    return decks

@@ -231,7 +231,10 @@ def image_alt_html(image: Image) -> str:
     return f'<div class="d2a-image">Image: {markup.plain(image.alt)}</div>'
 
 
-def render_note(deck: Deck, card: Card) -> RenderedNote:
+def render_note(deck: Deck, card: Card, *, images: bool = True) -> RenderedNote:
+    """The note for ``card``; without ``images``, an image shows as its alt text (for
+    the CSV, which cannot carry files)."""
+    picture = image_html if images else image_alt_html
     context = markup.rich(card.context) if card.context else ""
     source = markup.plain(card.source.title)
     card_ref = markup.plain(card_key(deck.slug, card.id))
@@ -239,13 +242,13 @@ def render_note(deck: Deck, card: Card) -> RenderedNote:
         text = markup.cloze(card.cloze or "")
         extra = markup.rich(card.back) if card.back else ""
         if card.image:
-            extra += image_html(card.image)
+            extra += picture(card.image)
         fields = (text, extra, context, source, _label(deck, card), card_ref)
         notetype = CLOZE
     else:
         front, back = _front_back(deck, card)
         if card.image:
-            back += image_html(card.image)
+            back += picture(card.image)
         fields = (front, back, context, source, _label(deck, card), card_ref)
         notetype = BASIC
     return RenderedNote(card, note_guid(deck.slug, card.id), notetype, fields,
@@ -292,9 +295,9 @@ def csv_rows(deck: Deck, notes: Iterable[RenderedNote]) -> list[tuple[str, ...]]
     """One row per Anki card: a cloze note with N deletions becomes N Basic rows."""
     rows: list[tuple[str, ...]] = []
     for note in notes:
-        first, back, context, source, label, card_ref = note.fields
         if note.card.image:
-            back = back.replace(image_html(note.card.image), image_alt_html(note.card.image))
+            note = render_note(deck, note.card, images=False)
+        first, back, context, source, label, card_ref = note.fields
         footer = (_div("d2a-context", context) if context else "") + _div(
             "d2a-source", f"Source: {source} <span class=\"d2a-id\">{card_ref}</span>")
         tags = " ".join(note.tags)
