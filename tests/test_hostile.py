@@ -154,6 +154,7 @@ XSS_PAYLOADS = [
     "{{FrontSide}}{{Back}}",
     "[sound:evil.mp3] [latex]x[/latex] [$]y[/$]",
     "\\\\(\\href{javascript:alert(1)}{x}\\\\)",
+    "\\\\[\\class{x}{\\style{background:url(https://evil.example/t.png)}{y}}\\\\]",
     "<!-- --><script>alert(1)</script>",
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
 ]

@@ -76,7 +76,9 @@ def _markdown_html(text: str) -> str:
 
 def neutralize(fragment: str) -> str:
     """Make Anki read braces and brackets as text, never as template, media or MathJax."""
-    return _MATHJAX.sub(r"\\<span></span>\1", fragment.translate(_NEUTRAL))
+    # Split the delimiters first: once '[' is a reference, "\&#91;" still reads as "\["
+    # to MathJax, which works on decoded text.
+    return _MATHJAX.sub(r"\\<span></span>\1", fragment).translate(_NEUTRAL)
 
 
 def plain(text: str) -> str:
