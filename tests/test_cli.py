@@ -171,3 +171,31 @@ def test_validate_without_decks_folder_is_a_usage_error(runner: CliRunner, tmp_p
     (tmp_path / "empty").mkdir()
     result = runner.invoke(main, ["validate", "empty"])
     assert result.exit_code == 1 and "[no-decks]" in result.output
+
+
+def test_forgetting_a_whole_removed_deck_and_refusing_live_ones(runner: CliRunner,
+                                                               write_deck) -> None:
+    deck = write_deck("acme.yaml", MINIMAL)
+    other = write_deck("beta.yaml", MINIMAL.replace("acme", "beta").replace("Acme", "Beta"))
+    folder = str(deck.parent)
+    assert runner.invoke(main, ["stamp", "--decks", folder]).exit_code == 0
+    live = runner.invoke(main, ["stamp", "--decks", folder, "--forget", "acme/first"])
+    assert live.exit_code == 1 and "it is in the decks" in live.output
+    assert "stamps.json was not changed" in live.output
+    unknown = runner.invoke(main, ["stamp", "--decks", folder, "--forget", "acme/nothing"])
+    assert unknown.exit_code == 1 and "it has no stamp" in unknown.output
+    other.unlink()  # the beta deck was never released
+    assert runner.invoke(main, ["validate", folder]).exit_code == 1
+    forgot = runner.invoke(main, ["stamp", "--decks", folder, "--forget", "beta"])
+    assert forgot.exit_code == 0 and "forgot beta" in forgot.output
+    assert runner.invoke(main, ["validate", folder]).exit_code == 0
+
+
+def test_build_says_which_decks_have_no_cards(runner: CliRunner, write_deck,
+                                              tmp_path: Path) -> None:
+    deck = write_deck("acme.yaml", MINIMAL)
+    write_deck("empty.yaml", "company: Empty\nslug: empty\nsources:\n  a: {title: T}\n"
+               "cards: []\n")
+    result = runner.invoke(main, ["build", "--decks", str(deck.parent), "--out",
+                                  str(tmp_path / "out")])
+    assert result.exit_code == 0 and "Empty: no cards yet, nothing written" in result.output

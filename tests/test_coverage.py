@@ -43,6 +43,11 @@ def _numbers(text: str) -> set[str]:
 
 
 def test_every_deck_has_a_coverage_list() -> None:
+    missing = sorted({p.stem for p in DECKS.glob("*.yaml")} - set(SLUGS))
+    assert not missing, (
+        f"no coverage list for {missing}: add tests/coverage/<slug>.facts.yaml (every fact "
+        "of the source with its line and cards) and copy the article into "
+        "tests/coverage/sources/ (see CONTRIBUTING.md)")
     assert sorted(p.stem for p in DECKS.glob("*.yaml")) == SLUGS
 
 
@@ -53,8 +58,13 @@ def test_every_fact_has_a_live_card_and_every_card_a_fact(slug: str) -> None:
     referenced = {card for fact in facts["facts"] for card in fact["cards"]}
     orphans = [f["fact"] for f in facts["facts"] if not f["cards"]]
     assert not orphans, f"facts with no card: {orphans}"
-    assert not referenced - live, f"facts point at unknown or retired cards: {referenced - live}"
-    assert not live - referenced, f"cards that teach no listed fact: {sorted(live - referenced)}"
+    assert not referenced - live, (
+        f"facts point at unknown or retired cards: {sorted(referenced - live)}; in "
+        f"tests/coverage/{slug}.facts.yaml point those facts at the live card that now "
+        "teaches them")
+    assert not live - referenced, (
+        f"cards that teach no listed fact: {sorted(live - referenced)}; list the fact each "
+        f"teaches, with its source line, in tests/coverage/{slug}.facts.yaml")
 
 
 @pytest.mark.parametrize("slug", SLUGS)

@@ -114,3 +114,13 @@ def test_shallow_clone_is_named(repo: Path, tmp_path: Path,
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow))
     result = run(shallow, "diff", monkeypatch=monkeypatch)
     assert result.exit_code == 2 and "shallow clone" in result.output
+
+
+def test_switching_to_cloze_is_breaking(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    deck = repo / "decks" / "acme.yaml"
+    deck.write_text(MINIMAL + SECOND.replace("    front: At Acme, second?\n    back: Two.\n",
+                                             "    cloze: At Acme, {{c1::two}} is second.\n"),
+                    "utf-8")
+    result = run(repo, "diff", monkeypatch=monkeypatch)
+    assert result.exit_code == 1
+    assert "! acme/second: SWITCHED between Q/A and cloze" in result.stdout

@@ -63,6 +63,10 @@ CASES = [
     ("todo-text", MINIMAL + second("    front: q\n    back: b\n    steps: [a, TODO]\n",
                                    kind="script"), (17, 16),
      MINIMAL + second("    front: q\n    back: b\n    steps: [a, b]\n", kind="script")),
+    ("markdown-image", MINIMAL + second(qa("See ![chart](https://a.example/c.png)")), (15, 12),
+     MINIMAL + second(qa("See [chart](https://a.example/c.png)"))),
+    ("raw-html", MINIMAL + second(qa("See <https://a.example>")), (15, 12),
+     MINIMAL + second(qa("See `<b>` in code"))),
     ("stub-id", MINIMAL + second(qa("At Acme, second?"), id="new-fact-2"), (12, 9),
      MINIMAL + second(qa("At Acme, second?"), id="second-fact")),
 ]

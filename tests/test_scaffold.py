@@ -64,17 +64,23 @@ def test_add_appends_stubs_with_fresh_ids_for_every_kind(decks: Path) -> None:
     assert invoke("validate", "--strict", str(decks / "acme.yaml")).exit_code == 1
 
 
-def test_add_never_reuses_a_stamped_id(decks: Path) -> None:
+def test_stamp_refuses_stubs_until_they_are_written(decks: Path) -> None:
     invoke("new", "Acme")
     invoke("add", "acme", "fact")
     path = decks / "acme.yaml"
+    refused = invoke("stamp")
+    assert refused.exit_code == 1 and "stamps.json was not changed" in refused.output
+    assert "[todo-text]" in refused.output and "[stub-id]" in refused.output
     text = path.read_text("utf-8").replace("TODO: At Acme, ...?", "At Acme, what?")
-    path.write_text(text.replace("TODO: the answer, first and short", "That."), "utf-8")
-    assert invoke("stamp").exit_code == 0
-    path.write_text(text.split("  - id: new-fact-1")[0].rstrip() + "\n", "utf-8")
-    path.write_text(path.read_text("utf-8").replace("cards:\n", "cards: []\n"), "utf-8")
-    result = invoke("add", "acme", "fact")
-    assert result.exit_code == 0 and "'new-fact-2'" in result.output
+    text = text.replace("TODO: the answer, first and short", "That.")
+    text = text.replace("TODO: the source article's title", "An article")
+    path.write_text(text.replace("TODO-source-file.txt", "article.txt"), "utf-8")
+    assert "[stub-id]" in invoke("stamp").output  # the generated id is not final yet
+    path.write_text(text.replace("TODO-source-file.txt", "article.txt")
+                    .replace("new-fact-1", "what-comes-first"), "utf-8")
+    stamped = invoke("stamp")
+    assert stamped.exit_code == 0, stamped.output
+    assert invoke("validate", "--strict").exit_code == 0
 
 
 def test_add_to_an_unknown_company_is_a_usage_error(decks: Path) -> None:

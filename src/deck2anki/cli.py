@@ -104,6 +104,8 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool) -> None:
         files = ", ".join(str(p) for p in deck.files)
         click.echo(f"{deck.deck.company}: {deck.notes} notes ({kinds}), {deck.cards} cards "
                    f"-> {files}")
+    for empty in result.skipped:
+        click.echo(f"{empty.company}: no cards yet, nothing written ({empty.path})")
     total = sum(d.notes for d in result.written)
     click.echo(f"built {len(result.written)} companies, {total} notes")
     if result.stale:
@@ -114,7 +116,8 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing when there is no problem.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print only problems: no verdict line, no notes.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 on any).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
               show_default=True,
@@ -141,7 +144,7 @@ def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str) -> No
     targets = list(paths) or [Path("decks")]
     stamps_dir = targets[0] if targets[0].is_dir() else targets[0].parent
     result = run_validate(targets, stamps_dir / STAMPS_FILE, use_git=True)
-    for note in result.notes:
+    for note in [] if quiet else result.notes:
         click.echo(f"note: {note}", err=True)
     if result.problems or fmt == "json":
         for line in render(result.problems, fmt, strict=strict):
@@ -189,9 +192,14 @@ def stamp(decks_dir: Path, check: bool, forget: tuple[str, ...]) -> None:
             sys.exit(EXIT_INVALID if checked.stale else 0)
         changed, path = run_stamp(decks_dir, forget=forget)
     except InvalidInput as exc:
-        _exit_with(exc.problems)
-    click.echo(f"{path}: {len(changed)} new or changed stamp(s)" if changed
-               else f"{path}: up to date")
+        for problem in exc.problems:
+            click.echo(problem.format(), err=True)
+        click.echo("stamps.json was not changed: fix the problems above first (finish "
+                   "stubs: meaningful ids, no TODOs)", err=True)
+        sys.exit(EXIT_INVALID)
+    forgotten = f", forgot {', '.join(forget)}" if forget else ""
+    click.echo(f"{path}: {len(changed)} new or changed stamp(s){forgotten}" if changed
+               else f"{path}: up to date{forgotten}")
 
 
 @main.command()
@@ -225,9 +233,10 @@ def diff(base: str | None, decks_dir: Path, fmt: str) -> None:
     except InvalidInput as exc:
         _exit_with(exc.problems)
     click.echo(history.render(changes, fmt, revision), nl=False)
-    if changes.removed:
-        click.echo(f"{len(changes.removed)} card(s) removed or renamed: restore them with "
-                   "`retired: true`", err=True)
+    if changes.breaking:
+        click.echo(f"{len(changes.breaking)} card(s) removed, renamed or switched between "
+                   "Q/A and cloze: learners would keep orphaned or frozen notes; restore "
+                   "them (retire with `retired: true`, add changes under a new id)", err=True)
         sys.exit(EXIT_INVALID)
 
 

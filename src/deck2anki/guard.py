@@ -66,11 +66,12 @@ def _type_switches(stamps: Stamps, cards: Mapping[str, tuple[Deck, Card]],
                    notetypes: Mapping[str, str]) -> Iterable[Problem]:
     for key in stamps.notetype_changes(notetypes):
         deck, card = cards[key]
-        was = "a cloze" if stamps.entries[key].notetype == "cloze" else "a question/answer"
+        was, now = (("a cloze", "a question/answer") if stamps.entries[key].notetype == "cloze"
+                    else ("a question/answer", "a cloze"))
         yield Problem(deck.path, card.position,
-                      f"card {card.id!r} was stamped as {was} card and changed kind; Anki "
-                      "cannot change a note's type on import and would skip every update: give "
-                      "it a new id and retire the old card", "notetype-change")
+                      f"card {card.id!r} was stamped as {was} card and is now {now} card; "
+                      "Anki cannot change a note's type on import and would skip every "
+                      "update: give it a new id and retire the old card", "notetype-change")
 
 
 def _removed(rendered: Sequence[RenderedDeck], stamps: Stamps, stamps_path: Path,

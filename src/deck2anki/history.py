@@ -117,10 +117,16 @@ class CardDiff:
     changed: list[tuple[str, str, list[str]]] = field(default_factory=list)
     retired: list[tuple[str, str]] = field(default_factory=list)
     removed: list[tuple[str, str]] = field(default_factory=list)
+    # Q/A <-> cloze under one id: Anki skips every update of such a note ("conflicting").
+    switched: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         return not (self.added or self.changed or self.retired or self.removed)
+
+    @property
+    def breaking(self) -> list[tuple[str, str]]:
+        return self.removed + self.switched
 
 
 def compare(before: Cards, after: Cards) -> CardDiff:
@@ -139,6 +145,8 @@ def compare(before: Cards, after: Cards) -> CardDiff:
                     diff.retired.append((slug, card_id))
                 else:
                     diff.changed.append((slug, card_id, fields))
+                if ("cloze" in old[card_id]) != ("cloze" in new[card_id]):
+                    diff.switched.append((slug, card_id))
     return diff
 
 
@@ -166,7 +174,9 @@ def render(diff: CardDiff, fmt: str, base: str) -> str:
         return json.dumps({"base": base, "added": [f"{s}/{c}" for s, c in diff.added],
                            "changed": {f"{s}/{c}": f for s, c, f in diff.changed},
                            "retired": [f"{s}/{c}" for s, c in diff.retired],
-                           "removed": [f"{s}/{c}" for s, c in diff.removed]}, indent=2)
+                           "removed": [f"{s}/{c}" for s, c in diff.removed],
+                           "switched": [f"{s}/{c}" for s, c in diff.switched]},
+                          indent=2) + "\n"
     if fmt == "markdown":
         lines = [f"## Card changes since `{base[:12]}`", ""]
         sections = (("Added", [f"`{s}/{c}`" for s, c in diff.added]),
@@ -184,6 +194,8 @@ def render(diff: CardDiff, fmt: str, base: str) -> str:
     lines += [f"~ {s}/{c}: {', '.join(f)}" for s, c, f in diff.changed]
     lines += [f"R {s}/{c}: retired" for s, c in diff.retired]
     lines += [f"- {s}/{c}: REMOVED (retire it instead)" for s, c in diff.removed]
+    lines += [f"! {s}/{c}: SWITCHED between Q/A and cloze (use a new id, retire this one)"
+              for s, c in diff.switched]
     summary = (f"{len(diff.added)} added, {len(diff.changed)} changed, {len(diff.retired)} "
                f"retired, {len(diff.removed)} removed since {base[:12]}")
     return "\n".join([*lines, summary]) + "\n"

@@ -42,6 +42,8 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 
 _RAW_HTML = re.compile(r"</?[A-Za-z][^>]*>|<!--")
+_AUTOLINK = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]*:[^>\s]*>")
+_CODE_SPAN = re.compile(r"`[^`]*`")
 _MATHJAX = re.compile(r"\\([()\[\]])")
 _ANKI_TAGS = re.compile(r"\[(?:sound:|latex\]|\$\$?\]|anki:|/?mathjax)", re.IGNORECASE)
 _SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
@@ -156,9 +158,16 @@ def problems(text: str, *, is_cloze: bool = False) -> list[tuple[str, str]]:
     if _MATHJAX.search(_markdown_html(text)):
         found.append(("mathjax", "MathJax delimiters (\\( \\) \\[ \\]) are shown as text; "
                       "they are not allowed in card text"))
-    if _RAW_HTML.search(text):
+    prose = _CODE_SPAN.sub("", text)  # `<b>` in a code span is shown as code, on purpose
+    if _AUTOLINK.search(prose):
+        found.append(("raw-html", "<https://...> is shown as text, not as a link; write "
+                      "[text](https://...)"))
+    elif _RAW_HTML.search(prose):
         found.append(("raw-html", "HTML tags are shown as text, not applied; use Markdown "
                       "(*em*, **strong**, `code`, lists, [text](https://...)) instead"))
+    if "![" in prose:
+        found.append(("markdown-image", "Markdown images are not shown; put an image on the "
+                      "card with `image: {file: ..., alt: ...}`"))
     if is_cloze and _CLOZE_ZERO.search(text):
         found.append(("cloze-number", "cloze numbers start at 1: Anki makes no card for c0; "
                       "renumber from {{c1::...}}"))

@@ -18,7 +18,7 @@ from .problems import Level, Position, Problem
 TEXT_FIELDS = ("front", "back", "cloze", "context", "name", "length", "interviewers",
                "assesses", "quote", "bad", "good")
 # Problems the markup gates would disarm silently: errors, except HTML shown as text.
-_MARKUP_WARNINGS = frozenset({"raw-html"})
+_MARKUP_WARNINGS = frozenset({"raw-html", "markdown-image"})
 DECK_ROOT = "AI PM Interview Prep"
 
 

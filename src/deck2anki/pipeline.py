@@ -10,7 +10,7 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +168,7 @@ class BuildResult:
     written: tuple[WrittenDeck, ...]
     stale: tuple[str, ...]
     warnings: tuple[Problem, ...]
+    skipped: tuple[Deck, ...] = ()  # decks with no cards yet
 
 
 Progress = Callable[[str], None]
@@ -204,7 +205,8 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
             write_bytes(path, data)
     written = [summary for summary, _ in outputs]
     warnings = [p for p in checked.problems if p.level is Level.WARNING]
-    return BuildResult(tuple(written), tuple(checked.stale), tuple(warnings))
+    skipped = tuple(r.deck for r in checked.decks if not r.notes)
+    return BuildResult(tuple(written), tuple(checked.stale), tuple(warnings), skipped)
 
 
 def _render_files(rendered: RenderedDeck, mods: Mapping[str, int], out_dir: Path,
@@ -242,14 +244,23 @@ def stamp(decks_dir: Path, *, now: int | None = None,
     hashes = current_hashes(checked.decks)
     # Forgetting is for cards that vanished before release. Forgetting a live card would
     # re-stamp it as new (overwriting learners' edits) and hide a Q/A-cloze switch.
-    misused = [key for key in forget if key in hashes or key not in stamps.entries]
+    def live(key: str) -> bool:
+        return key in hashes or any(k.startswith(f"{key}/") for k in hashes)
+
+    misused = [key for key in forget
+               if live(key) or len(stamps.without([key]).entries) == len(stamps.entries)]
     if misused:
         raise InvalidInput([Problem(stamps_path, Position(1, 1),
                                     f"cannot forget {key!r}: "
-                                    + ("it is a card in the decks; only a removed card's "
-                                       "stamp can be forgotten" if key in hashes
+                                    + ("it is in the decks; only the stamps of removed cards "
+                                       "or decks can be forgotten" if live(key)
                                        else "it has no stamp"), "forget")
                             for key in misused])
+    # A stub is not content yet: stamping it would make its generated id final.
+    stubs = [replace(p, level=Level.ERROR) for p in checked.problems
+             if p.code in ("todo-text", "stub-id")]
+    if stubs:
+        raise InvalidInput(stubs)
     stamps = stamps.without(forget)
     changed = stamps.stale(hashes)
     updated = stamps.updated(hashes, now if now is not None else int(time.time()),

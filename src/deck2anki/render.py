@@ -83,6 +83,7 @@ CSS = """\
 .nightMode .d2a-good, .night_mode .d2a-good { background: #12261e; border-color: #3fb950; }
 .nightMode .d2a-quote, .night_mode .d2a-quote { border-color: #3d444d; }
 .nightMode .cloze, .night_mode .cloze { color: #58a6ff; }
+.nightMode a, .night_mode a { color: #58a6ff; }
 """
 
 

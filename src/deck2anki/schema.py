@@ -108,8 +108,9 @@ def _hint(error: ValidationError) -> tuple[str, str]:
         "image-path": f"{error.instance!r} is not a usable image path; give a path relative "
                       "to the deck file's folder, without '..' (letters, digits, '.', '_', "
                       "'-', '/')",
-        "tag-pattern": f"{error.instance!r} is not a valid tag; start with a letter or digit, "
-                       "then letters, digits, '_' and '-', with '::' for hierarchy, no spaces",
+        "tag-pattern": f"{error.instance!r} is not a valid tag; start with an ASCII letter "
+                       "or digit, then ASCII letters, digits, '_' and '-', with '::' for "
+                       "hierarchy, no spaces",
         "id-pattern": f"{error.instance!r} is not a valid identifier; use lowercase letters "
                       "and digits joined by single hyphens, e.g. 'round-4-system-design'",
         "too-long": f"longer than {schema.get('maxLength')} characters; shorten or split it",
@@ -134,7 +135,9 @@ def _hint(error: ValidationError) -> tuple[str, str]:
                     "optional back): not both, not neither")
         case "dependentRequired":
             return "bad-good-pair", "a BAD-vs-GOOD pair needs both 'bad' and 'good'"
-        case "minLength" | "minItems" | "minProperties":
+        case "minItems":
+            return "too-few", f"needs at least {schema.get('minItems')} items"
+        case "minLength" | "minProperties":
             return "empty", "must not be empty"
         case "uniqueItems":
             return "repeated-item", "lists the same item twice; remove the repeat"

@@ -84,8 +84,10 @@ class Stamps:
         return max(fallback, entry.mod + 1)
 
     def without(self, keys: Iterable[str]) -> Stamps:
+        """These stamps less ``keys``; a key without '/' drops a whole slug."""
         drop = set(keys)
-        return Stamps({k: e for k, e in self.entries.items() if k not in drop})
+        return Stamps({k: e for k, e in self.entries.items()
+                       if k not in drop and k.partition("/")[0] not in drop})
 
     def stale(self, current: Mapping[str, str]) -> list[str]:
         """Keys whose content is new or changed since their stamp."""
