@@ -192,11 +192,9 @@ def stamp(decks_dir: Path, check: bool, forget: tuple[str, ...]) -> None:
             sys.exit(EXIT_INVALID if checked.stale else 0)
         changed, path = run_stamp(decks_dir, forget=forget)
     except InvalidInput as exc:
-        for problem in exc.problems:
-            click.echo(problem.format(), err=True)
-        click.echo("stamps.json was not changed: fix the problems above first (finish "
-                   "stubs: meaningful ids, no TODOs)", err=True)
-        sys.exit(EXIT_INVALID)
+        click.echo("stamps.json was not changed: fix these problems first (finish stubs: "
+                   "meaningful ids, no TODOs)", err=True)
+        _exit_with(exc.problems)
     forgotten = f", forgot {', '.join(forget)}" if forget else ""
     click.echo(f"{path}: {len(changed)} new or changed stamp(s){forgotten}" if changed
                else f"{path}: up to date{forgotten}")

@@ -40,10 +40,11 @@ def note_notetypes(rendered: Iterable[RenderedDeck]) -> dict[str, str]:
     return {note_key(r.deck, n.card.id): n.notetype.key for r in rendered for n in r.notes}
 
 
-def check(rendered: Sequence[RenderedDeck], stamps: Stamps, stamps_path: Path, *,
-          whole_folder: bool) -> tuple[list[Problem], list[str]]:
+def check(rendered: Sequence[RenderedDeck], hashes: Mapping[str, str], stamps: Stamps,
+          stamps_path: Path, *, whole_folder: bool) -> tuple[list[Problem], list[str]]:
     """Problems the release history reveals, and the keys whose stamps are stale.
 
+    ``hashes`` is :func:`current_hashes` of ``rendered``, computed once by the caller.
     ``whole_folder`` says every deck beside the stamps file was loaded, so a slug with
     stamps but no deck is a deck that was renamed or deleted.
     """
@@ -51,7 +52,7 @@ def check(rendered: Sequence[RenderedDeck], stamps: Stamps, stamps_path: Path, *
         note_key(r.deck, n.card.id): (r.deck, n.card) for r in rendered for n in r.notes}
     problems = list(_type_switches(stamps, cards, note_notetypes(rendered)))
     problems += _removed(rendered, stamps, stamps_path, whole_folder)
-    stale = stamps.stale(current_hashes(rendered))
+    stale = stamps.stale(hashes)
     for key in stale:
         if key in cards:  # note types have no line in a deck; the build summary names them
             deck, card = cards[key]

@@ -80,6 +80,7 @@ class Validation:
     stale: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what could not be checked, and why
     stamps: Stamps = field(default_factory=Stamps)  # as read, before any --forget
+    hashes: dict[str, str] = field(default_factory=dict)  # current_hashes(decks)
 
     @property
     def errors(self) -> list[Problem]:
@@ -109,17 +110,19 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
     whole_folder = any(p.is_dir() and p.resolve() == stamps_path.parent.resolve()
                        for p in paths)
     notes: list[str] = []
+    hashes = current_hashes(rendered)
     if stamps_path.is_file():
         try:
             recorded = Stamps.read(stamps_path)
         except InvalidInput as exc:
             return Validation(rendered, sorted(problems + exc.problems))
         stamps = recorded.without(forget)
-        found, stale = guard_check(rendered, stamps, stamps_path, whole_folder=whole_folder)
+        found, stale = guard_check(rendered, hashes, stamps, stamps_path,
+                                   whole_folder=whole_folder)
         problems += found
     else:
         recorded = stamps = Stamps()
-        stale = sorted(current_hashes(rendered))
+        stale = sorted(hashes)
         if whole_folder:
             problems.append(Problem(stamps_path, Position(1, 1), "no stamps file: every card "
                                     "ships stamped with the build time, which overwrites "
@@ -128,7 +131,7 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
                                     Level.WARNING))
     if use_git and whole_folder:
         problems += _git_removals(stamps_path.parent, datas, frozenset(stamps.entries), notes)
-    return Validation(rendered, sorted(problems), stale, notes, recorded)
+    return Validation(rendered, sorted(problems), stale, notes, recorded, hashes)
 
 
 def _git_removals(decks_dir: Path, datas: dict[Path, Any], stamped: frozenset[str],
@@ -187,7 +190,7 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
     stamps = checked.stamps
     sde = build_time()
     fallback = sde if sde is not None else (now if now is not None else int(time.time()))
-    hashes = current_hashes(checked.decks)
+    hashes = checked.hashes
     mods = {key: stamps.mod_for(key, digest, fallback) for key, digest in hashes.items()}
     outputs: list[tuple[WrittenDeck, dict[Path, bytes]]] = []
     for rendered in checked.decks:
@@ -241,7 +244,7 @@ def stamp(decks_dir: Path, *, now: int | None = None,
     if checked.errors:
         raise InvalidInput(checked.errors)
     stamps = checked.stamps
-    hashes = current_hashes(checked.decks)
+    hashes = checked.hashes
     # Forgetting is for cards that vanished before release. Forgetting a live card would
     # re-stamp it as new (overwriting learners' edits) and hide a Q/A-cloze switch.
     def live(key: str) -> bool:
