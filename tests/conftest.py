@@ -14,6 +14,12 @@ SRC = ROOT / "src"
 
 
 @pytest.fixture(autouse=True)
+def _own_build_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> None:
+    """Builds in tests keep their cache records out of the user's cache folder."""
+    monkeypatch.setenv("DECK2ANKI_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(autouse=True)
 def _no_ambient_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     # A SOURCE_DATE_EPOCH from the caller's shell would change stamps under the tests.
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)

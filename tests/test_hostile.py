@@ -211,19 +211,19 @@ def _render_unchecked(cards: list[Card], out: Path) -> None:
     """Write a package straight from the renderer: validate would refuse these decks,
     and the renderer must be safe on its own."""
     from deck2anki.model import Deck, Source
-    from deck2anki.pipeline import _render_files
-    from deck2anki.render import render_deck
+    from deck2anki.pipeline import Job, _package
+    from deck2anki.render import NOTETYPES, render_deck
 
     source = Source("article", "<script>alert('title')</script>")
     model = Deck(out / "evil.yaml", "<img src=x onerror=alert('company')>", "evil", (source,),
                  tuple(replace(card, source=source) for card in cards))
     rendered = render_deck(model)
     mods = {f"evil/{n.card.id}": 1_700_000_000 for n in rendered.notes}
-    mods.update({"notetype/basic": 1_700_000_000, "notetype/cloze": 1_700_000_000})
-    _summary, files = _render_files(rendered, mods, out, None)
+    files = _package(rendered, mods, Job(notetype_mods={nt.id: 1_700_000_000
+                                                        for nt in NOTETYPES}))
     out.mkdir()
-    for path, data in files.items():
-        path.write_bytes(data)
+    for name, data in files.items():
+        (out / name).write_bytes(data)
 
 
 def test_hostile_text_renders_inert_in_real_anki(tmp_path: Path, anki_collection) -> None:

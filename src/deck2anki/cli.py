@@ -155,7 +155,7 @@ def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str) -> No
         click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
         sys.exit(EXIT_INVALID)
     if not quiet:
-        notes = sum(len(r.notes) for r in result.decks)
+        notes = sum(d.notes for d in result.decks)
         status = f"{warnings} warning(s)" if warnings else "no problems"
         click.echo(f"{len(result.decks)} deck(s), {notes} notes: {status}", err=True)
 

@@ -10,10 +10,10 @@ warning: it still ships, but ``deck2anki stamp`` should record it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .model import Card, Deck, card_key, split_key
+from .model import Deck, card_key, split_key
 from .problems import Level, Position, Problem
 from .render import NOTETYPES, NoteType, RenderedDeck
 from .stamps import Stamps, keys_and_hashes
@@ -27,72 +27,63 @@ def notetype_key(notetype: NoteType) -> str:
     return f"notetype/{notetype.key}"
 
 
-def current_hashes(rendered: Iterable[RenderedDeck]) -> dict[str, str]:
-    """The content hash of every note and note type the decks would ship."""
-    items: list[tuple[str, Mapping[str, object]]] = [
-        (notetype_key(nt), nt.identity()) for nt in NOTETYPES]
-    for r in rendered:
-        items.extend((note_key(r.deck, n.card.id), n.identity()) for n in r.notes)
-    return keys_and_hashes(items)
+def notetype_hashes() -> dict[str, str]:
+    """The content hash of every note type (the same for every deck)."""
+    return keys_and_hashes((notetype_key(nt), nt.identity()) for nt in NOTETYPES)
+
+
+def note_hashes(rendered: RenderedDeck) -> dict[str, str]:
+    """The content hash of every note one deck would ship."""
+    return keys_and_hashes((note_key(rendered.deck, n.card.id), n.identity())
+                           for n in rendered.notes)
 
 
 def note_notetypes(rendered: Iterable[RenderedDeck]) -> dict[str, str]:
     return {note_key(r.deck, n.card.id): n.notetype.key for r in rendered for n in r.notes}
 
 
-def check(rendered: Sequence[RenderedDeck], hashes: Mapping[str, str], stamps: Stamps,
-          stamps_path: Path, *, whole_folder: bool) -> tuple[list[Problem], list[str]]:
-    """Problems the release history reveals, and the keys whose stamps are stale.
+def check_deck(rendered: RenderedDeck, hashes: Mapping[str, str], stamps: Stamps,
+               stamps_path: Path) -> tuple[list[Problem], list[str]]:
+    """What the release history says about one deck, and its notes whose stamps are stale.
 
-    ``hashes`` is :func:`current_hashes` of ``rendered``, computed once by the caller.
-    ``whole_folder`` says every deck beside the stamps file was loaded, so a slug with
-    stamps but no deck is a deck that was renamed or deleted.
+    ``hashes`` holds the content hash of each of the deck's notes (:func:`note_hashes`).
     """
-    cards: dict[str, tuple[Deck, Card]] = {
-        note_key(r.deck, n.card.id): (r.deck, n.card) for r in rendered for n in r.notes}
-    problems = list(_type_switches(stamps, cards, note_notetypes(rendered)))
-    problems += _removed(rendered, stamps, stamps_path, whole_folder)
+    deck = rendered.deck
+    cards = {note_key(deck, n.card.id): n.card for n in rendered.notes}
+    problems = []
+    for key in stamps.notetype_changes(note_notetypes([rendered])):
+        card = cards[key]
+        was, now = (("a cloze", "a question/answer") if stamps.entries[key].notetype == "cloze"
+                    else ("a question/answer", "a cloze"))
+        problems.append(Problem(
+            deck.path, card.position,
+            f"card {card.id!r} was stamped as {was} card and is now {now} card; Anki "
+            "cannot change a note's type on import and would skip every update: give it a "
+            "new id and retire the old card", "notetype-change"))
+    for card_id in sorted(stamps.card_ids(deck.slug) - {n.card.id for n in rendered.notes}):
+        key = card_key(deck.slug, card_id)
+        problems.append(Problem(
+            deck.path, deck.cards_position,
+            f"card {card_id!r} is in {stamps_path} but no longer in this deck: learners "
+            "keep it forever. Restore it with `retired: true` instead of deleting or "
+            f"renaming it (never released? run `deck2anki stamp --forget {key}`)",
+            "removed-card"))
     stale = stamps.stale(hashes)
     for key in stale:
-        if key in cards:  # note types have no line in a deck; the build summary names them
-            deck, card = cards[key]
-            problems.append(Problem(deck.path, card.position,
-                                    f"card {card.id!r} is new or changed since {stamps_path} "
-                                    "was written; run `deck2anki stamp` and commit the file",
-                                    "stale-stamp", Level.WARNING))
+        card = cards[key]
+        problems.append(Problem(deck.path, card.position,
+                                f"card {card.id!r} is new or changed since {stamps_path} "
+                                "was written; run `deck2anki stamp` and commit the file",
+                                "stale-stamp", Level.WARNING))
     return problems, stale
 
 
-def _type_switches(stamps: Stamps, cards: Mapping[str, tuple[Deck, Card]],
-                   notetypes: Mapping[str, str]) -> Iterable[Problem]:
-    for key in stamps.notetype_changes(notetypes):
-        deck, card = cards[key]
-        was, now = (("a cloze", "a question/answer") if stamps.entries[key].notetype == "cloze"
-                    else ("a question/answer", "a cloze"))
-        yield Problem(deck.path, card.position,
-                      f"card {card.id!r} was stamped as {was} card and is now {now} card; "
-                      "Anki cannot change a note's type on import and would skip every "
-                      "update: give it a new id and retire the old card", "notetype-change")
-
-
-def _removed(rendered: Sequence[RenderedDeck], stamps: Stamps, stamps_path: Path,
-             whole_folder: bool) -> Iterable[Problem]:
-    decks = {r.deck.slug: r for r in rendered}
-    for key in sorted(stamps.entries):
-        slug, card_id = split_key(key)
-        if slug == "notetype":
-            continue
-        if slug in decks:
-            r = decks[slug]
-            if not any(n.card.id == card_id for n in r.notes):
-                yield Problem(r.deck.path, r.deck.cards_position,
-                              f"card {card_id!r} is in {stamps_path} but no longer in this "
-                              "deck: learners keep it forever. Restore it with `retired: true` "
-                              "instead of deleting or renaming it (never released? run "
-                              f"`deck2anki stamp --forget {key}`)", "removed-card")
-        elif whole_folder:
-            yield Problem(stamps_path, Position(1, 1),
-                          f"{key!r} is stamped but no deck has the slug {slug!r}: a renamed "
-                          "slug or deleted deck orphans learners' notes. Restore the deck or "
-                          f"its slug (never released? `deck2anki stamp --forget {key}`)",
-                          "removed-card")
+def orphaned(slugs: Iterable[str], stamps: Stamps, stamps_path: Path) -> list[Problem]:
+    """Stamps of a slug no deck has: a renamed slug or a deleted deck (whole folder only)."""
+    present = set(slugs)
+    return [Problem(stamps_path, Position(1, 1),
+                    f"{key!r} is stamped but no deck has the slug {slug!r}: a renamed slug "
+                    "or deleted deck orphans learners' notes. Restore the deck or its slug "
+                    f"(never released? `deck2anki stamp --forget {key}`)", "removed-card")
+            for key in sorted(stamps.entries)
+            for slug in [split_key(key)[0]] if slug != "notetype" and slug not in present]

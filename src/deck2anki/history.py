@@ -69,7 +69,7 @@ def resolve(repo: Path, revision: str) -> str:
 Cards = dict[str, dict[str, dict[str, Any]]]  # slug -> id -> the card's YAML mapping
 
 
-def _cards_of(data: Any) -> tuple[str, dict[str, dict[str, Any]]] | None:
+def cards_of(data: Any) -> tuple[str, dict[str, dict[str, Any]]] | None:
     if not isinstance(data, dict) or not isinstance(data.get("slug"), str):
         return None
     cards = data.get("cards")
@@ -94,7 +94,7 @@ def cards_at(repo: Path, revision: str, decks_dir: Path) -> Cards:
         path = (relative / name).as_posix()
         text = _git(repo, "show", f"{revision}:{path}")
         try:
-            parsed = _cards_of(load_text(Path(path), text).data)
+            parsed = cards_of(load_text(Path(path), text).data)
         except InvalidInput:
             continue
         if parsed:
@@ -105,7 +105,7 @@ def cards_at(repo: Path, revision: str, decks_dir: Path) -> Cards:
 def cards_now(datas: Mapping[Path, Any]) -> Cards:
     found: Cards = {}
     for data in datas.values():
-        parsed = _cards_of(data)
+        parsed = cards_of(data)
         if parsed:
             found.setdefault(parsed[0], {}).update(parsed[1])
     return found

@@ -8,7 +8,9 @@ checks), so every card here is well-formed.
     Two cards of one company asking the same question: learners answer one from
     memory of the other. Fronts are compared lowercased, without punctuation; 92 %
     similar counts as near-identical, unless their numbers differ ("round 1" and
-    "round 2" are different questions). Bad: "At Zoom, how long is round 2?" twice.
+    "round 2" are different questions). Near matches are searched among sorted
+    neighbours, so the check stays linear in cards; a pair edited at both ends at once
+    can slip through, which a warning can afford. Bad: "At Zoom, how long is round 2?" twice.
 ``long-answer`` (warning)
     A back over 300 characters tests more than one fact (minimum information
     principle): split the card or move detail into ``context``.
@@ -35,6 +37,7 @@ from .problems import Level, Problem
 
 MAX_ANSWER_CHARS = 300
 SIMILARITY = 0.92
+NEIGHBOURS = 4  # compared on each side in each order: see _near_pairs
 TAG_NAMESPACES = frozenset({"topic"})
 RESERVED_NAMESPACES = frozenset({"company", "kind", "status"})
 _WORDS = re.compile(r"[^\w%$]+")
@@ -51,35 +54,64 @@ def _normalized(text: str) -> str:
 
 
 def duplicate_fronts(deck: Deck) -> Iterator[Problem]:
-    seen: list[tuple[str, Card]] = []
+    questions: list[tuple[str, Card]] = []
+    first: dict[str, Card] = {}
     for card in deck.cards:
         question = _question(card)
         if question is None or card.retired or "TODO" in question:
             continue  # stubs are todo-text's business
         text = _normalized(question)
-        # One matcher per card: SequenceMatcher indexes its second sequence once.
-        matcher = difflib.SequenceMatcher(None, autojunk=False)
-        matcher.set_seq2(text)
-        for other_text, other in seen:
-            if text == other_text:
-                yield Problem(deck.path, card.at("front" if card.front else "cloze"),
-                              f"card {card.id!r} asks the same as {other.id!r} (line "
-                              f"{other.position.line}); reword one so each has one answer",
-                              "duplicate-front")
-                break
-            shorter, longer = sorted((len(text), len(other_text)))
-            if 2 * shorter < SIMILARITY * (shorter + longer):
-                continue  # the length alone rules out the similarity
-            if _NUMBERS.findall(text) != _NUMBERS.findall(other_text):
-                continue
-            matcher.set_seq1(other_text)
-            if matcher.quick_ratio() >= SIMILARITY and matcher.ratio() >= SIMILARITY:
-                yield Problem(deck.path, card.at("front" if card.front else "cloze"),
-                              f"card {card.id!r} is nearly the same question as {other.id!r} "
-                              f"(line {other.position.line}); make the difference explicit or "
-                              "merge them", "near-duplicate-front", Level.WARNING)
-                break
-        seen.append((text, card))
+        other = first.setdefault(text, card)
+        if other is not card:
+            yield Problem(deck.path, card.at("front" if card.front else "cloze"),
+                          f"card {card.id!r} asks the same as {other.id!r} (line "
+                          f"{other.position.line}); reword one so each has one answer",
+                          "duplicate-front")
+        else:
+            questions.append((text, card))
+    for card, other in _near_pairs(questions):
+        yield Problem(deck.path, card.at("front" if card.front else "cloze"),
+                      f"card {card.id!r} is nearly the same question as {other.id!r} "
+                      f"(line {other.position.line}); make the difference explicit or "
+                      "merge them", "near-duplicate-front", Level.WARNING)
+
+
+def _near_pairs(questions: list[tuple[str, Card]]) -> Iterator[tuple[Card, Card]]:
+    """Each card nearly the same as an earlier one, with the earliest such card.
+
+    Comparing every pair is quadratic, which a deck of 10,000 cards cannot afford. Near
+    duplicates differ by a small edit, so sorted by their text (edit near the end) or
+    by their reversed text (edit near the start) they sit within a few places of each
+    other: only those neighbours are compared (the sorted-neighbourhood method), among
+    questions with the same numbers, which the rule requires anyway.
+    """
+    order = {id(card): index for index, (_, card) in enumerate(questions)}
+    groups: dict[tuple[str, ...], list[tuple[str, Card]]] = {}
+    for text, card in questions:
+        groups.setdefault(tuple(_NUMBERS.findall(text)), []).append((text, card))
+    partner: dict[int, Card] = {}
+    for group in groups.values():
+        for key in (lambda item: item[0], lambda item: item[0][::-1]):
+            ranked = sorted(group, key=key)
+            for i, (text, card) in enumerate(ranked):
+                for other_text, other in ranked[i + 1:i + 1 + NEIGHBOURS]:
+                    if not _similar(text, other_text):
+                        continue
+                    early, late = sorted((card, other), key=lambda c: order[id(c)])
+                    known = partner.get(id(late))
+                    if known is None or order[id(early)] < order[id(known)]:
+                        partner[id(late)] = early
+    for _, card in questions:
+        if id(card) in partner:
+            yield card, partner[id(card)]
+
+
+def _similar(text: str, other: str) -> bool:
+    shorter, longer = sorted((len(text), len(other)))
+    if 2 * shorter < SIMILARITY * (shorter + longer):
+        return False  # the length alone rules out the similarity
+    matcher = difflib.SequenceMatcher(None, text, other, autojunk=False)
+    return matcher.quick_ratio() >= SIMILARITY and matcher.ratio() >= SIMILARITY
 
 
 def long_answers(deck: Deck) -> Iterator[Problem]:

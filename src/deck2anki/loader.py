@@ -9,6 +9,8 @@ traceback.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -166,25 +168,53 @@ def _check_depth(path: Path, text: str) -> None:
             depth -= 1
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    # Composing allocates a node per value and no garbage cycles; the cycle collector
+    # would rescan the growing tree again and again (a 250 KB deck composes 5x faster
+    # without it).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_text(path: Path, text: str) -> LoadedFile:
     """Parse deck text; raise :class:`InvalidInput` with positions on any problem."""
     _check_characters(path, text)
+    with _collector_paused():
+        return _load(path, text)
+
+
+def _load(path: Path, text: str) -> LoadedFile:
     loader: yaml.SafeLoader | None = None
     try:
-        _check_depth(path, text)
+        if _depth_bound(text) > SAFE_COMPOSE_DEPTH:
+            _check_depth(path, text)
         loader = _Loader(text)
         root = loader.get_single_node()
         if root is None:
             raise _fail(path, Position(1, 1), "file is empty; a deck needs company, slug, "
                         "sources and cards (see README, 'Deck format')", "empty")
-        problems = list(_walk(path, root))
-        if problems:
-            raise InvalidInput(problems)
+        try:
+            data = _Builder(path, loader, _may_hide_controls(text)).build(root)
+        except _Unusual:
+            # Aliases, merge keys or explicit tags: check the tree on its own, then let
+            # PyYAML's constructor, which knows every rule, build the data.
+            data = None
+        if data is None:
+            problems = list(_walk(path, root))
+            if problems:
+                raise InvalidInput(problems)
         if not isinstance(root, yaml.MappingNode):
             raise _fail(path, Position.from_mark(root.start_mark), "the document must be a "
                         "mapping with company, slug, sources and cards; found a "
                         f"{_node_kind(root)}", "not-a-mapping")
-        data = loader.construct_document(root)
+        if data is None:
+            data = loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise _fail(path, Position.from_mark(mark), _yaml_message(exc), "yaml-syntax") from exc
@@ -197,6 +227,102 @@ def load_text(path: Path, text: str) -> LoadedFile:
         if loader is not None:
             loader.dispose()
     return LoadedFile(path, data, root)
+
+
+# Nesting that libyaml's recursive composer survives with a small thread stack (it was
+# seen to survive 20,000 levels with 8 MiB). Deeper files are refused from the event
+# stream first, which costs as much as the parse itself, so only files that could be
+# that deep pay for it.
+SAFE_COMPOSE_DEPTH = 2_000
+
+
+def _depth_bound(text: str) -> int:
+    # A flow collection opens with '[' or '{'; a nested block collection starts further
+    # right than its parent, on its line. So no file nests deeper than this.
+    widest = max((len(line) for line in text.splitlines()), default=0)
+    return text.count("[") + text.count("{") + widest + 1
+
+
+def _may_hide_controls(text: str) -> bool:
+    # A control character can reach a value only through an escape ("\x1f") or a raw
+    # NEL/CR that YAML folds: without those, scanning every value would find nothing.
+    return "\\" in text or "\x85" in text or "\r" in text
+
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+class _Unusual(Exception):
+    """The tree uses a YAML feature the fast builder leaves to PyYAML."""
+
+
+class _Builder:
+    """Check the tree and build its data in one pass, for the usual plain deck file.
+
+    It enforces what :func:`_walk` does (size, depth, duplicate keys, control
+    characters), with the same messages, and gives up (:class:`_Unusual`) on aliases,
+    merge keys and explicit collection tags.
+    """
+
+    def __init__(self, path: Path, loader: yaml.SafeLoader, scan: bool) -> None:
+        self.path = path
+        self.loader = loader
+        self.scan = scan
+        self.budget = MAX_NODES
+        self.seen: set[int] = set()
+        self.problems: list[Problem] = []
+
+    def build(self, root: yaml.Node) -> Any:
+        data = self._node(root, 1)
+        if self.problems:
+            raise InvalidInput(self.problems)
+        return data
+
+    def _stop(self, node: yaml.Node, message: str, code: str) -> InvalidInput:
+        return InvalidInput([*self.problems,
+                             Problem(self.path, Position.from_mark(node.start_mark), message,
+                                     code)])
+
+    def _node(self, node: yaml.Node, depth: int) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise self._stop(node, f"file expands to more than {MAX_NODES} YAML nodes "
+                             "(aliases are counted each time they are used); write the "
+                             "cards out plainly", "too-large")
+        if depth > MAX_DEPTH:
+            raise self._stop(node, f"nesting deeper than {MAX_DEPTH} levels; a deck needs "
+                             "only a few", "too-deep")
+        kind = type(node)
+        if kind is yaml.ScalarNode:
+            if self.scan and (bad := _CONTROL.search(node.value)):
+                raise self._stop(node, f"control character U+{ord(bad.group()):04X} in "
+                                 "this value; delete it (Anki would break on it)",
+                                 "bad-character")
+            return node.value if node.tag == _STR else self.loader.construct_object(node)
+        if id(node) in self.seen:
+            raise _Unusual  # an alias: shared (maybe recursive) data is PyYAML's to build
+        self.seen.add(id(node))
+        if kind is yaml.SequenceNode and node.tag == _SEQ:
+            return [self._node(item, depth + 1) for item in node.value]
+        if kind is not yaml.MappingNode or node.tag != _MAP:
+            raise _Unusual
+        mapping: dict[Any, Any] = {}
+        keys: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not yaml.ScalarNode or key_node.tag != _STR:
+                raise _Unusual  # merge keys ('<<'), numbers, or collections as keys
+            first = keys.setdefault(key_node.value, key_node)
+            if first is not key_node:
+                self.problems.append(Problem(
+                    self.path, Position.from_mark(key_node.start_mark),
+                    f"duplicate key {key_node.value!r} (first at line "
+                    f"{first.start_mark.line + 1}); YAML keeps only the last one, so "
+                    "merge or rename them", "duplicate-key"))
+            key = self._node(key_node, depth + 1)
+            mapping[key] = self._node(value_node, depth + 1)
+        return mapping
 
 
 def load_file(path: Path) -> LoadedFile:

@@ -29,10 +29,13 @@ import functools
 import html
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import nh3
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 CLOZE_RE = re.compile(r"\{\{c([1-9]\d*)::(.+?)(?:::(.+?))?\}\}", re.DOTALL)
 _CLOZE_ZERO = re.compile(r"\{\{c0+::")
@@ -49,9 +52,24 @@ _ANKI_TAGS = re.compile(r"\[(?:sound:|latex\]|\$\$?\]|anki:|/?mathjax)", re.IGNO
 _SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
 _NEUTRAL = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93;"})
 
+# Text that no gate would change: no character Markdown, HTML or Anki gives a meaning,
+# no line break, and no start that opens a list. Most card text is like this, and it is
+# its own safe HTML, so it skips the parser (tests check both paths agree).
+_PLAIN = re.compile(r"(?![-+]( |$)|\d+[.)]( |$))[^*_`\[\]\\&<>{}\n\r\t\xa0!]*")
+# What plain() has to escape or neutralize.
+_HTML_SPECIAL = re.compile(r"[&<>\"'{}\[\]\\]")
+# Markdown can only produce a link from '[', and a brace or backslash from an escape or
+# a character reference: without these, parsing cannot reveal anything new.
+_PARSE_TRIGGERS = re.compile(r"[\[&\\]")
+# Every problem below needs one of these: a link or Anki tag '[', an entity '&', an
+# escape or MathJax '\', HTML '<', an image '!', template braces.
+_PROBLEM_TRIGGERS = re.compile(r"[\[&\\<!{}]")
+
 
 @functools.cache
 def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # imported on first use: plain text never needs it
+
     md = MarkdownIt("zero", {"html": False, "breaks": True, "typographer": False})
     md.enable(["emphasis", "list", "backticks", "link", "newline", "escape", "entity"])
     # Let every link through to the sanitizer: one allowlist decides, and problems()
@@ -68,8 +86,17 @@ def _sanitize(fragment: str) -> str:
                          strip_comments=True))
 
 
+@functools.lru_cache(maxsize=8192)
+def _tokens(text: str) -> list[Token]:
+    # validate's checks and the renderer ask about the same texts, a deck apart: one
+    # parse serves both (Markdown is the costliest step for the texts that use it).
+    tokens: list[Token] = _markdown().parse(text.strip())
+    return tokens
+
+
 def _markdown_html(text: str) -> str:
-    rendered = str(_markdown().render(text.strip())).strip()
+    md = _markdown()
+    rendered = str(md.renderer.render(_tokens(text), md.options, {})).strip()
     # A single paragraph is inline content: our templates supply the block around it.
     if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
         rendered = rendered[3:-4]
@@ -85,11 +112,17 @@ def neutralize(fragment: str) -> str:
 
 def plain(text: str) -> str:
     """Plain text (names, labels) as HTML that shows exactly what was written."""
-    return neutralize(html.escape(text.strip(), quote=True))
+    stripped = text.strip()
+    if not _HTML_SPECIAL.search(stripped):
+        return stripped
+    return neutralize(html.escape(stripped, quote=True))
 
 
 def rich(text: str) -> str:
     """Card text (Markdown subset) as safe HTML."""
+    stripped = text.strip()
+    if _PLAIN.fullmatch(stripped):
+        return stripped
     return neutralize(_sanitize(_markdown_html(text)))
 
 
@@ -149,13 +182,16 @@ def _links(tokens: list[Token]) -> Iterator[str]:
 
 def problems(text: str, *, is_cloze: bool = False) -> list[tuple[str, str]]:
     """``(code, message)`` for everything in ``text`` the gates would drop or disarm."""
+    if not is_cloze and not _PROBLEM_TRIGGERS.search(text):
+        return []  # nothing here any check below could find
     found = []
-    for href in _links(_markdown().parse(text)):
+    parse = _PARSE_TRIGGERS.search(text) is not None
+    for href in _links(_tokens(text)) if "[" in text else ():
         scheme = _SCHEME.match(href)
         if not scheme or scheme.group(1).lower() not in LINK_SCHEMES:
             found.append(("unsafe-link", f"link to {href[:40]!r} would be removed; only "
                           f"absolute {', '.join(sorted(LINK_SCHEMES))} links are allowed"))
-    if _MATHJAX.search(_markdown_html(text)):
+    if parse and _MATHJAX.search(_markdown_html(text)):
         found.append(("mathjax", "MathJax delimiters (\\( \\) \\[ \\]) are shown as text; "
                       "they are not allowed in card text"))
     prose = _CODE_SPAN.sub("", text)  # `<b>` in a code span is shown as code, on purpose
@@ -179,10 +215,12 @@ def problems(text: str, *, is_cloze: bool = False) -> list[tuple[str, str]]:
                       "{{cN::...}} marker; open and close it on the same side of the marker"))
     outside = CLOZE_RE.sub("", text) if is_cloze else text
     # Escapes and character references become braces once rendered: check both forms.
-    shown = outside + html.unescape(_markdown_html(outside))
+    shown = [outside]
+    if _PARSE_TRIGGERS.search(outside):
+        shown.append(html.unescape(_markdown_html(outside)))
     # A cloze with no complete deletion at all gets its own, clearer problem.
     incomplete_cloze = is_cloze and (outside == text or _CLOZE_ZERO.search(text) is not None)
-    if ("{{" in shown or "}}" in shown) and not incomplete_cloze:
+    if any("{{" in form or "}}" in form for form in shown) and not incomplete_cloze:
         where = "outside a {{cN::...}} deletion" if is_cloze else "in this field"
         found.append(("template-syntax", f"'{{{{' or '}}}}' {where} would be shown as text; "
                       "Anki template syntax is not allowed in card text"))

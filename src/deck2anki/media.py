@@ -34,6 +34,11 @@ class Image:
     name: str
     alt: str
     data: bytes
+    source: str = ""  # the path the deck gives, relative to its folder
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
 
 
 class ImageError(ValueError):
@@ -69,4 +74,4 @@ def load_image(deck_dir: Path, relative: str, alt: str, slug: str) -> Image:
                          "content, not its name); convert it")
     stem = re.sub(r"[^a-z0-9]+", "-", Path(relative).stem.lower()).strip("-") or "image"
     digest = hashlib.sha256(data).hexdigest()[:10]
-    return Image(f"{slug}-{stem[:40]}-{digest}.{kind}", alt, data)
+    return Image(f"{slug}-{stem[:40]}-{digest}.{kind}", alt, data, relative)

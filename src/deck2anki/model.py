@@ -3,10 +3,12 @@ the schema cannot express (unique ids, known sources, real cloze deletions, roun
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+import yaml
 
 from .loader import LoadedFile
 from .markup import CLOZE_RE
@@ -64,11 +66,19 @@ class Card:
     good: str | None = None
     image: Image | None = None
     position: Position = field(default=Position(1, 1), compare=False)
-    # Where each property's value starts, for problems about one field.
-    positions: Mapping[str, Position] = field(default_factory=dict, compare=False)
+    # The card's YAML mapping: where each property's value starts, for problems about
+    # one field. Looked up only when a problem is reported (most cards have none).
+    node: yaml.Node | None = field(default=None, compare=False, repr=False)
 
     def at(self, name: str) -> Position:
-        return self.positions.get(name, self.position)
+        """Where property ``name`` (or ``steps[i]``) starts; the card's start if absent."""
+        key, _, index = name.partition("[")
+        found = _value_node(self.node, key) if self.node is not None else None
+        if found is not None and index:
+            items = found.value if isinstance(found, yaml.SequenceNode) else []
+            number = int(index.rstrip("]"))
+            found = items[number] if number < len(items) else None
+        return Position.from_mark(found.start_mark) if found is not None else self.position
 
     @property
     def is_cloze(self) -> bool:
@@ -81,6 +91,15 @@ class Card:
     def anki_cards(self) -> int:
         """How many cards Anki makes of this note: one per cloze number, else one."""
         return len(self.cloze_ordinals()) if self.is_cloze else 1
+
+
+def _value_node(node: yaml.Node, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                found: yaml.Node = value_node
+                return found
+    return None
 
 
 @dataclass(frozen=True)
@@ -112,8 +131,10 @@ def build_deck(loaded: LoadedFile) -> tuple[Deck | None, list[Problem]]:
     cards: list[Card] = []
     first_seen: dict[str, int] = {}
     round_owner: dict[int, str] = {}
+    card_nodes = loaded.node_at(("cards",))[0].value
     for index, raw in enumerate(data["cards"]):
         where = ("cards", index)
+        node = card_nodes[index]
         card_id = raw["id"]
         if card_id in first_seen:
             line = loaded.position(("cards", first_seen[card_id], "id")).line
@@ -152,10 +173,7 @@ def build_deck(loaded: LoadedFile) -> tuple[Deck | None, list[Problem]]:
             interviewers=raw.get("interviewers"), assesses=raw.get("assesses"),
             steps=tuple(raw.get("steps", ())), quote=raw.get("quote"),
             bad=raw.get("bad"), good=raw.get("good"), image=image,
-            position=loaded.position(where),
-            positions={**{str(name): loaded.position((*where, name)) for name in raw},
-                       **{f"steps[{i}]": loaded.position((*where, "steps", i))
-                          for i in range(len(raw.get("steps", ())))}},
+            position=Position.from_mark(node.start_mark), node=node,
         ))
         if raw["kind"] == "round" and not raw.get("retired", False):
             owner = round_owner.setdefault(raw["number"], card_id)
@@ -183,12 +201,25 @@ def _text_problems(loaded: LoadedFile, index: int, raw: dict[str, Any]) -> Itera
                           level)
 
 
-def check_slugs(decks: Iterable[Deck]) -> list[Problem]:
+class Named(Protocol):
+    """What :func:`check_slugs` needs of a deck (a :class:`Deck`, or a summary of one)."""
+
+    @property
+    def path(self) -> Path: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def deck_name(self) -> str: ...
+    @property
+    def slug_position(self) -> Position: ...
+
+
+def check_slugs(decks: Iterable[Named]) -> list[Problem]:
     """Slugs name output files and note identities, and company names name Anki decks:
     two decks may share neither."""
     problems = []
     for attribute, what in (("slug", "slug"), ("deck_name", "company name")):
-        seen: dict[str, Deck] = {}
+        seen: dict[str, Named] = {}
         for deck in decks:
             value = getattr(deck, attribute)
             other = seen.setdefault(value, deck)

@@ -7,6 +7,7 @@ never leaves a file in the output folder. The CLI only parses options and prints
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -14,14 +15,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import history, markup, schema
-from .guard import check as guard_check
-from .guard import current_hashes, note_key, note_notetypes, notetype_key
+from . import guard, history, markup, schema
+from .guard import note_hashes, note_key, note_notetypes, notetype_hashes, notetype_key
 from .lints import lint
 from .loader import load_file
 from .model import Deck, build_deck, check_slugs
 from .problems import InvalidInput, Level, Position, Problem
-from .render import RenderedDeck, csv_rows, render_deck
+from .render import NOTETYPES, RenderedDeck, csv_rows, render_deck
 from .stamps import STAMPS_FILE, Stamps, build_time
 from .writers import apkg_bytes, csv_bytes, write_bytes
 
@@ -73,14 +73,167 @@ def load_decks(files: Sequence[Path],
     return decks, sorted(problems)
 
 
+@dataclass(frozen=True)
+class DeckInfo:
+    """What the rest of a run needs to know of one valid deck (small, and picklable)."""
+
+    path: Path
+    company: str
+    slug: str
+    deck_name: str
+    slug_position: Position
+    kinds: Mapping[str, int]
+    notes: int
+    cards: int
+
+    @classmethod
+    def of(cls, rendered: RenderedDeck) -> DeckInfo:
+        deck = rendered.deck
+        kinds = Counter(n.card.kind for n in rendered.notes)
+        return cls(deck.path, deck.company, deck.slug, deck.deck_name, deck.slug_position,
+                   dict(sorted(kinds.items())), len(rendered.notes),
+                   sum(n.card.anki_cards for n in rendered.notes))
+
+
+@dataclass
+class FileResult:
+    """One deck file, checked (and for a build, packaged): a worker's whole answer."""
+
+    path: Path
+    problems: list[Problem]
+    info: DeckInfo | None = None  # None: the file is not a valid deck
+    hashes: dict[str, str] = field(default_factory=dict)  # note key -> content hash
+    notetypes: dict[str, str] = field(default_factory=dict)  # note key -> note type key
+    stale: list[str] = field(default_factory=list)
+    cards: tuple[str, dict[str, Any]] | None = None  # for the git guard: slug, raw cards
+    outputs: dict[str, bytes] = field(default_factory=dict)  # file name -> bytes
+    images: dict[str, str] = field(default_factory=dict)  # image path -> content hash
+    timed: bool = False  # its bytes depend on the build time (unstamped content)
+
+    @property
+    def failed(self) -> bool:
+        return any(p.level is Level.ERROR for p in self.problems)
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every file of one run is checked against (sent once to each worker)."""
+
+    stamps: Stamps | None = None  # None: no release history to check
+    stamps_path: Path | None = None
+    package: bool = False  # also render the .apkg and .csv bytes
+    fallback: int = 0  # the stamp of unstamped content
+    sde: int | None = None
+    notetype_mods: Mapping[int, int] = field(default_factory=dict)
+    with_cards: bool = False  # return the raw cards, for the git guard
+    types_stale: bool = False  # a note type's stamp is stale: it ships with the fallback
+
+
+def check_file(path: Path, job: Job) -> FileResult:
+    """Load, validate, model, lint, render and (for a build) package one deck file."""
+    try:
+        loaded = load_file(path)
+    except InvalidInput as exc:
+        return FileResult(path, exc.problems)
+    cards = history.cards_of(loaded.data) if job.with_cards else None
+    problems = schema.validate(loaded)
+    if problems:
+        return FileResult(path, problems, cards=cards)
+    deck, problems = build_deck(loaded)
+    if deck is None:
+        return FileResult(path, problems, cards=cards)
+    problems += lint([deck])
+    rendered = render_deck(deck)
+    result = FileResult(path, problems, DeckInfo.of(rendered), note_hashes(rendered),
+                        note_notetypes([rendered]), cards=cards)
+    if job.stamps is not None and job.stamps_path is not None:
+        found, result.stale = guard.check_deck(rendered, result.hashes, job.stamps,
+                                               job.stamps_path)
+        problems += found
+    if job.package and rendered.notes and not result.failed:
+        stamps = job.stamps or Stamps()
+        note_mods = {key: stamps.mod_for(key, digest, job.fallback)
+                     for key, digest in result.hashes.items()}
+        result.timed = job.sde is None and (bool(result.stale) or job.stamps is None
+                                            or job.types_stale)
+        result.outputs = _package(rendered, note_mods, job)
+        result.images = {image.source: image.digest for image in
+                         {n.card.image.name: n.card.image for n in rendered.notes
+                          if n.card.image}.values()}
+    result.problems = sorted(problems)
+    return result
+
+
+def _package(rendered: RenderedDeck, note_mods: Mapping[str, int],
+             job: Job) -> dict[str, bytes]:
+    deck = rendered.deck
+    mods = {n.guid: note_mods[note_key(deck, n.card.id)] for n in rendered.notes}
+    notetype_mods = {nt.id: job.notetype_mods[nt.id] for nt in rendered.notetypes}
+    # Without SOURCE_DATE_EPOCH the newest stamp dates the package, so it stays reproducible.
+    timestamp = (job.sde if job.sde is not None
+                 else max([*mods.values(), *notetype_mods.values()]))
+    # Anki desktop shows the description as HTML in a web view: escape what YAML gave.
+    titles = "; ".join(markup.plain(s.title) for s in deck.sources)
+    description = (f"{markup.plain(deck.company)} AI PM interview prep, built by deck2anki "
+                   f"from: {titles}. Cards tagged status::retired are withdrawn: you may "
+                   "delete them.")
+    package = apkg_bytes(_deck_id(deck.deck_name), deck.deck_name, description,
+                         rendered.notes, rendered.notetypes, mods, notetype_mods, timestamp)
+    return {f"{deck.slug}.apkg": package,
+            f"{deck.slug}.csv": csv_bytes(csv_rows(deck, rendered.notes))}
+
+
+# Below this much YAML, starting worker processes costs more than it saves.
+PARALLEL_MIN_BYTES = 512 * 1024
+_job = Job()
+
+
+def _start_worker(job: Job) -> None:
+    global _job
+    _job = job
+
+
+def _check_in_worker(path: Path) -> FileResult:
+    return check_file(path, _job)
+
+
+def check_files(files: Sequence[Path], job: Job, *, workers: int | None = None) -> list[FileResult]:
+    """:func:`check_file` for each file, in order; on several cores when it pays.
+
+    Companies are independent, so each file is one task; a file's bytes do not depend
+    on which process made them.
+    """
+    cores = workers if workers is not None else (os.cpu_count() or 1)
+    size = sum(p.stat().st_size for p in files if p.is_file())
+    count = min(cores, len(files))
+    if count < 2 or size < PARALLEL_MIN_BYTES:
+        return [check_file(path, job) for path in files]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork where there is one: workers start in milliseconds, with everything imported.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    # Biggest first, so no core is left with one large file at the end.
+    order = sorted(range(len(files)), key=lambda i: -files[i].stat().st_size
+                   if files[i].is_file() else 0)
+    with ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker,
+                             initargs=(job,)) as pool:
+        done = dict(zip(order, pool.map(_check_in_worker, [files[i] for i in order]),
+                        strict=True))
+    return [done[i] for i in range(len(files))]
+
+
 @dataclass
 class Validation:
-    decks: list[RenderedDeck]
+    decks: list[DeckInfo]
     problems: list[Problem]
     stale: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what could not be checked, and why
     stamps: Stamps = field(default_factory=Stamps)  # as read, before any --forget
-    hashes: dict[str, str] = field(default_factory=dict)  # current_hashes(decks)
+    hashes: dict[str, str] = field(default_factory=dict)  # every note and note type
+    notetypes: dict[str, str] = field(default_factory=dict)  # note key -> note type key
+    results: list[FileResult] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -88,41 +241,67 @@ class Validation:
 
 
 def validate(paths: Sequence[Path], stamps_path: Path | None = None,
-             forget: Iterable[str] = (), *, use_git: bool = False) -> Validation:
+             forget: Iterable[str] = (), *, use_git: bool = False,
+             package: bool = False, now: int | None = None,
+             cached: Callable[[Path], FileResult | None] | None = None) -> Validation:
     """Load and check ``paths``; with ``stamps_path``, also against the release history.
 
     ``forget`` names stamps to disregard (cards removed before they were ever released).
     With ``use_git``, cards present at the merge base with the main branch that are
-    gone now are errors too; if git history is not available the
-    result's ``notes`` say so.
+    gone now are errors too; if git history is not available the result's ``notes``
+    say so. With ``package``, each valid file's result carries its output bytes;
+    ``cached`` may answer for a file instead of checking it again.
     """
     files = discover(paths)
-    datas: dict[Path, Any] = {}
-    decks, problems = load_decks(files, datas)
+    problems: list[Problem] = []
     if not files:
         where = ", ".join(str(p) for p in paths)
         problems.append(Problem(Path(where), Position(1, 1), "no deck files (*.yaml, *.yml) "
                                 "here; pass the folder or files that hold the decks",
                                 "no-decks"))
-    rendered = [render_deck(d) for d in decks]
-    if stamps_path is None or any(p.level is Level.ERROR for p in problems):
-        return Validation(rendered, problems)
-    whole_folder = any(p.is_dir() and p.resolve() == stamps_path.parent.resolve()
-                       for p in paths)
-    notes: list[str] = []
-    hashes = current_hashes(rendered)
-    if stamps_path.is_file():
+    whole_folder = stamps_path is not None and any(
+        p.is_dir() and p.resolve() == stamps_path.parent.resolve() for p in paths)
+    recorded = stamps = Stamps()
+    if stamps_path is not None:
         try:
             recorded = Stamps.read(stamps_path)
         except InvalidInput as exc:
-            return Validation(rendered, sorted(problems + exc.problems))
+            problems += exc.problems
+            stamps_path = None
         stamps = recorded.without(forget)
-        found, stale = guard_check(rendered, hashes, stamps, stamps_path,
-                                   whole_folder=whole_folder)
-        problems += found
+    type_hashes = notetype_hashes()
+    sde = build_time()
+    fallback = sde if sde is not None else (now if now is not None else int(time.time()))
+    history_known = stamps_path is not None and stamps_path.is_file()
+    job = Job(stamps if history_known else None, stamps_path, package, fallback, sde,
+              {nt.id: stamps.mod_for(notetype_key(nt), type_hashes[notetype_key(nt)], fallback)
+               for nt in NOTETYPES}, with_cards=use_git and whole_folder,
+              types_stale=bool(stamps.stale(type_hashes)))
+    answers = {path: cached(path) for path in files} if cached else {}
+    todo = [path for path in files if answers.get(path) is None]
+    fresh = dict(zip(todo, check_files(todo, job), strict=True))
+    results = [answers.get(path) or fresh[path] for path in files]
+    infos = [r.info for r in results if r.info is not None]
+    for result in results:
+        problems += result.problems
+    problems += check_slugs(infos)
+    hashes = dict(type_hashes)
+    notetypes: dict[str, str] = {}
+    for result in results:
+        hashes.update(result.hashes)
+        notetypes.update(result.notetypes)
+    validation = Validation(infos, problems, [], [], recorded, hashes, notetypes, results)
+    if stamps_path is None or any(r.failed for r in results) or validation.errors:
+        validation.problems.sort()
+        return validation
+    notes: list[str] = []
+    if history_known:
+        validation.stale = sorted(stamps.stale(type_hashes)
+                                  + [key for r in results for key in r.stale])
+        if whole_folder:
+            problems += guard.orphaned((i.slug for i in infos), stamps, stamps_path)
     else:
-        recorded = stamps = Stamps()
-        stale = sorted(hashes)
+        validation.stale = sorted(hashes)
         if whole_folder:
             problems.append(Problem(stamps_path, Position(1, 1), "no stamps file: every card "
                                     "ships stamped with the build time, which overwrites "
@@ -130,24 +309,30 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
                                     "`deck2anki stamp` and commit it", "no-stamps",
                                     Level.WARNING))
     if use_git and whole_folder:
-        problems += _git_removals(stamps_path.parent, datas, frozenset(stamps.entries), notes)
-    return Validation(rendered, sorted(problems), stale, notes, recorded, hashes)
+        problems += _git_removals(stamps_path.parent, results, frozenset(stamps.entries), notes)
+    validation.notes = notes
+    validation.problems.sort()
+    return validation
 
 
-def _git_removals(decks_dir: Path, datas: dict[Path, Any], stamped: frozenset[str],
+def _git_removals(decks_dir: Path, results: Sequence[FileResult], stamped: frozenset[str],
                   notes: list[str]) -> list[Problem]:
     """Cards at the git base that are gone now (those in stamps.json are reported there)."""
+    now: history.Cards = {}
+    paths: dict[str, Path] = {}
+    for result in results:
+        if result.cards is not None:
+            slug, cards = result.cards
+            now.setdefault(slug, {}).update(cards)
+            paths.setdefault(slug, result.path)
     try:
         repo = history.repository(decks_dir)
         base = history.default_base(repo)
-        diff = history.compare(history.cards_at(repo, base, decks_dir),
-                               history.cards_now(datas))
+        diff = history.compare(history.cards_at(repo, base, decks_dir), now)
     except history.NoHistory as exc:
         notes.append(f"git history guard skipped: {exc}; stamps.json still guards every "
                      "stamped card")
         return []
-    paths = {data["slug"]: path for path, data in datas.items()
-             if isinstance(data, dict) and isinstance(data.get("slug"), str)}
     return history.removal_problems(diff, base, paths, skip=stamped)
 
 
@@ -159,7 +344,7 @@ def _deck_id(deck_name: str) -> int:
 
 @dataclass(frozen=True)
 class WrittenDeck:
-    deck: Deck
+    deck: DeckInfo
     kinds: Mapping[str, int]
     notes: int
     cards: int
@@ -171,69 +356,51 @@ class BuildResult:
     written: tuple[WrittenDeck, ...]
     stale: tuple[str, ...]
     warnings: tuple[Problem, ...]
-    skipped: tuple[Deck, ...] = ()  # decks with no cards yet
+    skipped: tuple[DeckInfo, ...] = ()  # decks with no cards yet
+    reused: int = 0  # companies whose files were already up to date
 
 
 Progress = Callable[[str], None]
 
 
 def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
-          progress: Progress | None = None) -> BuildResult:
+          progress: Progress | None = None, use_cache: bool = True) -> BuildResult:
     """Validate every deck, then write ``<slug>.apkg`` and ``<slug>.csv`` for each.
 
-    Raises :class:`InvalidInput` before writing anything if any deck has an error.
+    Raises :class:`InvalidInput` before writing anything if any deck has an error. A
+    company whose deck, images, stamps and deck2anki are unchanged since the last
+    build into ``out_dir`` (and whose files there are untouched) is not built again.
     """
+    from .cache import BuildCache
+
     stamps_path = decks_dir / STAMPS_FILE
-    checked = validate([decks_dir], stamps_path)
+    cache = BuildCache.open(out_dir, stamps_path) if use_cache else None
+    if progress:
+        progress(f"checking {decks_dir}")
+    checked = validate([decks_dir], stamps_path, package=True, now=now,
+                       cached=cache.lookup if cache else None)
     if checked.errors:
         raise InvalidInput(checked.errors)
-    stamps = checked.stamps
-    sde = build_time()
-    fallback = sde if sde is not None else (now if now is not None else int(time.time()))
-    hashes = checked.hashes
-    mods = {key: stamps.mod_for(key, digest, fallback) for key, digest in hashes.items()}
-    outputs: list[tuple[WrittenDeck, dict[Path, bytes]]] = []
-    for rendered in checked.decks:
-        if not rendered.notes:
-            continue  # a deck just created with `deck2anki new`: nothing to ship yet
-        if progress:
-            progress(f"rendering {rendered.deck.slug} ({len(rendered.notes)} notes)")
-        outputs.append(_render_files(rendered, mods, out_dir, sde))
     # Everything is in memory before the first file is replaced: a failure while
     # rendering leaves the output folder exactly as it was.
-    for _summary, files in outputs:
-        for path, data in files.items():
+    written: list[WrittenDeck] = []
+    for result in checked.results:
+        info = result.info
+        if info is None or not info.notes:
+            continue
+        files = tuple(out_dir / name for name in (f"{info.slug}.apkg", f"{info.slug}.csv"))
+        for name, data in result.outputs.items():
             if progress:
-                progress(f"writing {path}")
-            write_bytes(path, data)
-    written = [summary for summary, _ in outputs]
+                progress(f"writing {out_dir / name}")
+            write_bytes(out_dir / name, data)
+        written.append(WrittenDeck(info, info.kinds, info.notes, info.cards, files))
+    reused = 0
+    if cache is not None:
+        reused = cache.hits
+        cache.save(checked.results)
     warnings = [p for p in checked.problems if p.level is Level.WARNING]
-    skipped = tuple(r.deck for r in checked.decks if not r.notes)
-    return BuildResult(tuple(written), tuple(checked.stale), tuple(warnings), skipped)
-
-
-def _render_files(rendered: RenderedDeck, mods: Mapping[str, int], out_dir: Path,
-                  sde: int | None) -> tuple[WrittenDeck, dict[Path, bytes]]:
-    deck = rendered.deck
-    note_mods = {n.guid: mods[note_key(deck, n.card.id)] for n in rendered.notes}
-    notetype_mods = {nt.id: mods[notetype_key(nt)] for nt in rendered.notetypes}
-    # Without SOURCE_DATE_EPOCH the newest stamp dates the package, so it stays reproducible.
-    timestamp = sde if sde is not None else max([*note_mods.values(), *notetype_mods.values()])
-    # Anki desktop shows the description as HTML in a web view: escape what YAML gave.
-    titles = "; ".join(markup.plain(s.title) for s in deck.sources)
-    description = (f"{markup.plain(deck.company)} AI PM interview prep, built by deck2anki "
-                   f"from: {titles}. Cards tagged status::retired are withdrawn: you may "
-                   "delete them.")
-    package = apkg_bytes(_deck_id(deck.deck_name), deck.deck_name, description,
-                         rendered.notes, rendered.notetypes, note_mods, notetype_mods, timestamp)
-    rows = csv_rows(deck, rendered.notes)
-    apkg_path = out_dir / f"{deck.slug}.apkg"
-    csv_path = out_dir / f"{deck.slug}.csv"
-    cards = sum(n.card.anki_cards for n in rendered.notes)
-    kinds = Counter(n.card.kind for n in rendered.notes)
-    summary = WrittenDeck(deck, dict(sorted(kinds.items())), len(rendered.notes), cards,
-                          (apkg_path, csv_path))
-    return summary, {apkg_path: package, csv_path: csv_bytes(rows)}
+    skipped = tuple(i for i in checked.decks if not i.notes)
+    return BuildResult(tuple(written), tuple(checked.stale), tuple(warnings), skipped, reused)
 
 
 def stamp(decks_dir: Path, *, now: int | None = None,
@@ -267,7 +434,7 @@ def stamp(decks_dir: Path, *, now: int | None = None,
     stamps = stamps.without(forget)
     changed = stamps.stale(hashes)
     updated = stamps.updated(hashes, now if now is not None else int(time.time()),
-                             note_notetypes(checked.decks))
+                             checked.notetypes)
     if updated.dumps() != (stamps_path.read_text(encoding="utf-8")
                            if stamps_path.is_file() else None):
         write_bytes(stamps_path, updated.dumps().encode("utf-8"))

@@ -17,6 +17,7 @@ learners, and the build warns that the file is stale.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -82,6 +83,19 @@ class Stamps:
         if entry.hash == digest:
             return entry.mod
         return max(fallback, entry.mod + 1)
+
+    def card_ids(self, slug: str) -> set[str]:
+        """The ids of the stamped cards of company ``slug``."""
+        return self._by_slug.get(slug, set())
+
+    @functools.cached_property
+    def _by_slug(self) -> dict[str, set[str]]:
+        # Indexed once: asking each of many companies would otherwise scan every stamp.
+        index: dict[str, set[str]] = {}
+        for key in self.entries:
+            slug, _, card_id = key.partition("/")
+            index.setdefault(slug, set()).add(card_id)
+        return index
 
     def without(self, keys: Iterable[str]) -> Stamps:
         """These stamps less ``keys``; a key without '/' drops a whole slug."""
