@@ -235,14 +235,14 @@ def test_changed_template_reaches_learners_only_with_a_newer_stamp(
         return col.get_card(col.find_cards("")[0]).question()
 
     assert "color: teal" not in question()
-    monkeypatch.setattr(BASIC.model, "css", BASIC.model.css + "\n.d2a-front { color: teal; }")
+    monkeypatch.setattr(BASIC, "css", BASIC.css + "\n.d2a-front { color: teal; }")
     # Built without a new stamp, the restyle ships with the build time: it applies too.
     build(deck.parent, tmp_path / "v2")
     log = import_apkg(col, tmp_path / "v2" / "acme.apkg")
     assert (log.new, log.updated, log.conflicting) == (0, 0, 0)  # notes untouched
     assert "color: teal" in question()
 
-    monkeypatch.setattr(BASIC.model, "css", BASIC.model.css + "\n.d2a-back { color: navy; }")
+    monkeypatch.setattr(BASIC, "css", BASIC.css + "\n.d2a-back { color: navy; }")
     changed, _ = stamp(deck.parent, now=1_700_000_100)
     assert changed == ["notetype/basic"]
     build(deck.parent, tmp_path / "v3")

@@ -29,7 +29,7 @@ from typing import Any
 
 from .pipeline import DeckInfo, FileResult
 from .problems import Level, Position, Problem
-from .stamps import build_time
+from .stamps import Stamps, build_time
 from .writers import write_bytes
 
 FORMAT = 1
@@ -70,6 +70,12 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def _stamps_digest(stamps: Stamps, slug: str) -> str:
+    ids = sorted(stamps.card_ids(slug))
+    entries = [(i, vars(stamps.entries[f"{slug}/{i}"])) for i in ids]
+    return _sha256(json.dumps(entries, sort_keys=True).encode())
+
+
 def _problem_json(problem: Problem) -> list[Any]:
     return [str(problem.path), problem.position.line, problem.position.column,
             problem.message, problem.code, problem.level.value]
@@ -96,18 +102,20 @@ def _info(raw: dict[str, Any]) -> DeckInfo:
 class BuildCache:
     out_dir: Path
     file: Path  # where this output folder's record lives
-    inputs: str  # hash of what every company shares: code, stamps, SOURCE_DATE_EPOCH
+    inputs: str  # hash of what every company shares: code, note type stamps, the epoch
+    stamps: Stamps
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
     keys: dict[Path, str] = field(default_factory=dict)  # this run's deck file hashes
     hits: int = 0
 
     @classmethod
-    def open(cls, out_dir: Path, stamps_path: Path) -> BuildCache:
+    def open(cls, out_dir: Path, stamps: Stamps) -> BuildCache:
         shared = hashlib.sha256(code_fingerprint().encode())
         shared.update(f"\0sde={build_time()}\0".encode())
-        shared.update(stamps_path.read_bytes() if stamps_path.is_file() else b"")
+        # Note type stamps concern every company; a card's stamp only its own company.
+        shared.update(_stamps_digest(stamps, "notetype").encode())
         name = _sha256(str(out_dir.resolve()).encode())[:24] + ".json"
-        cache = cls(out_dir, cache_dir() / name, shared.hexdigest())
+        cache = cls(out_dir, cache_dir() / name, shared.hexdigest(), stamps)
         try:
             raw = json.loads(cache.file.read_text(encoding="utf-8"))
             if raw.get("format") == FORMAT and raw.get("inputs") == cache.inputs:
@@ -127,6 +135,8 @@ class BuildCache:
         entry = self.entries.get(str(path))
         try:
             if entry is None or entry["key"] != self._key(path):
+                return None
+            if entry["stamps"] != _stamps_digest(self.stamps, entry["info"]["slug"]):
                 return None
             for image, digest in entry["images"].items():
                 if _sha256((path.parent / image).read_bytes()) != digest:
@@ -149,6 +159,7 @@ class BuildCache:
                 continue
             entry = self.entries.get(str(result.path)) if not result.outputs else {
                 "key": self._key(result.path),
+                "stamps": _stamps_digest(self.stamps, result.info.slug),
                 "images": result.images,
                 "outputs": {name: _sha256(data) for name, data in result.outputs.items()},
                 "problems": [_problem_json(p) for p in result.problems],

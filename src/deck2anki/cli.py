@@ -75,20 +75,26 @@ def main() -> None:
               default=Path("dist"), show_default=True, help="Folder to write packages into.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")
 @click.option("-v", "--verbose", is_flag=True, help="Print each step as it happens.")
-def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool) -> None:
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Build every company even if its files are up to date (the cache lives "
+                   "in $DECK2ANKI_CACHE_DIR, else ~/.cache/deck2anki).")
+def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool, no_cache: bool) -> None:
     """Validate every deck, then write one .apkg and one .csv per company.
 
     Nothing is written if any deck is invalid. Each note carries the time its content
     last changed (from decks/stamps.json), so importing a new release into Anki updates
     edited cards in place and keeps learners' own edits and review history.
-    Set SOURCE_DATE_EPOCH for byte-identical rebuilds.
+    Set SOURCE_DATE_EPOCH for byte-identical rebuilds. A company whose deck, images
+    and stamps are unchanged since the last build into the same folder is not built
+    again; its files stay byte-identical. Companies are built on every core.
     """
     from .pipeline import build as run_build
     from .problems import InvalidInput
     from .stamps import BadEpoch
 
     try:
-        result = run_build(decks_dir, out_dir, progress=_progress(verbose))
+        result = run_build(decks_dir, out_dir, progress=_progress(verbose),
+                           use_cache=not no_cache)
     except InvalidInput as exc:
         click.echo(f"build failed: {len(exc.problems)} problem(s); nothing was written",
                    err=True)
@@ -107,7 +113,8 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool) -> None:
     for empty in result.skipped:
         click.echo(f"{empty.company}: no cards yet, nothing written ({empty.path})")
     total = sum(d.notes for d in result.written)
-    click.echo(f"built {len(result.written)} companies, {total} notes")
+    reused = f" ({result.reused} already up to date)" if result.reused else ""
+    click.echo(f"built {len(result.written)} companies, {total} notes{reused}")
     if result.stale:
         click.echo(f"warning: {len(result.stale)} note(s) or note type(s) changed since "
                    "stamps.json was written; they ship stamped with the build time. Run "

@@ -94,8 +94,11 @@ def _near_pairs(questions: list[tuple[str, Card]]) -> Iterator[tuple[Card, Card]
         for key in (lambda item: item[0], lambda item: item[0][::-1]):
             ranked = sorted(group, key=key)
             for i, (text, card) in enumerate(ranked):
+                # One matcher per card: SequenceMatcher indexes its second sequence once.
+                matcher = difflib.SequenceMatcher(None, autojunk=False)
+                matcher.set_seq2(text)
                 for other_text, other in ranked[i + 1:i + 1 + NEIGHBOURS]:
-                    if not _similar(text, other_text):
+                    if not _similar(matcher, text, other_text):
                         continue
                     early, late = sorted((card, other), key=lambda c: order[id(c)])
                     known = partner.get(id(late))
@@ -106,11 +109,11 @@ def _near_pairs(questions: list[tuple[str, Card]]) -> Iterator[tuple[Card, Card]
             yield card, partner[id(card)]
 
 
-def _similar(text: str, other: str) -> bool:
+def _similar(matcher: difflib.SequenceMatcher[str], text: str, other: str) -> bool:
     shorter, longer = sorted((len(text), len(other)))
     if 2 * shorter < SIMILARITY * (shorter + longer):
         return False  # the length alone rules out the similarity
-    matcher = difflib.SequenceMatcher(None, text, other, autojunk=False)
+    matcher.set_seq1(other)
     return matcher.quick_ratio() >= SIMILARITY and matcher.ratio() >= SIMILARITY
 
 

@@ -6,6 +6,7 @@ never leaves a file in the output folder. The CLI only parses options and prints
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
@@ -374,7 +375,9 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
     from .cache import BuildCache
 
     stamps_path = decks_dir / STAMPS_FILE
-    cache = BuildCache.open(out_dir, stamps_path) if use_cache else None
+    cache = None
+    with contextlib.suppress(InvalidInput):  # a broken stamps file: validate reports it
+        cache = BuildCache.open(out_dir, Stamps.read(stamps_path)) if use_cache else None
     if progress:
         progress(f"checking {decks_dir}")
     checked = validate([decks_dir], stamps_path, package=True, now=now,

@@ -12,18 +12,21 @@ subset, allowlist sanitizer, Anki syntax neutralised) before it meets our markup
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import genanki
+from typing import TYPE_CHECKING
 
 from . import markup
 from .markup import CLOZE_RE
 from .media import Image
 from .model import Card, Deck, card_key
+
+if TYPE_CHECKING:
+    import genanki
 
 BASIC_NOTETYPE_ID = 1434908760
 CLOZE_NOTETYPE_ID = 1841641272
@@ -87,46 +90,51 @@ CSS = """\
 """
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class NoteType:
-    """A note type as released; its ``key`` names it in the stamps file."""
+    """A note type as released; its ``key`` names it in the stamps file.
+
+    Plain data: genanki (slow to import) is needed only to write a package, so
+    ``validate`` never loads it.
+    """
 
     key: str
-    model: genanki.Model
+    id: int
+    name: str
+    fields: tuple[str, ...]
+    template: dict[str, str]
+    kind: int  # genanki's Model.FRONT_BACK (0) or Model.CLOZE (1)
+    css: str = CSS
 
     @property
-    def id(self) -> int:
-        return int(self.model.model_id)
+    def model(self) -> genanki.Model:
+        import genanki
+
+        return genanki.Model(self.id, self.name, fields=[{"name": f} for f in self.fields],
+                             templates=[dict(self.template)], css=self.css,
+                             model_type=self.kind)
 
     def identity(self) -> dict[str, object]:
         """Everything Anki compares when it decides whether a note type changed."""
-        return {"name": self.model.name, "type": self.model.model_type,
-                "fields": [f["name"] for f in self.model.fields],
-                "templates": [{k: t[k] for k in ("name", "qfmt", "afmt")}
-                              for t in self.model.templates],
-                "css": self.model.css}
+        return {"name": self.name, "type": self.kind, "fields": list(self.fields),
+                "templates": [{k: self.template[k] for k in ("name", "qfmt", "afmt")}],
+                "css": self.css}
 
 
-def _model(model_id: int, name: str, fields: tuple[str, ...], template: dict[str, str],
-           model_type: int) -> genanki.Model:
-    return genanki.Model(model_id, name, fields=[{"name": f} for f in fields],
-                         templates=[template], css=CSS, model_type=model_type)
-
-
-BASIC = NoteType("basic", _model(
-    BASIC_NOTETYPE_ID, "deck2anki Q/A", BASIC_FIELDS,
+BASIC = NoteType(
+    "basic", BASIC_NOTETYPE_ID, "deck2anki Q/A", BASIC_FIELDS,
     {"name": "Card",
      "qfmt": '<div class="d2a-label">{{Label}}</div>\n<div class="d2a-front">{{Front}}</div>',
      "afmt": "{{FrontSide}}\n<hr id=answer>" + _ANSWER_FOOTER},
-    genanki.Model.FRONT_BACK))
+    0)
 
-CLOZE = NoteType("cloze", _model(
-    CLOZE_NOTETYPE_ID, "deck2anki Cloze", CLOZE_FIELDS,
+CLOZE = NoteType(
+    "cloze", CLOZE_NOTETYPE_ID, "deck2anki Cloze", CLOZE_FIELDS,
     {"name": "Cloze",
      "qfmt": '<div class="d2a-label">{{Label}}</div>\n<div class="d2a-front">{{cloze:Text}}</div>',
      "afmt": '<div class="d2a-label">{{Label}}</div>\n<div class="d2a-front">{{cloze:Text}}</div>'
              "\n<hr id=answer>" + _ANSWER_FOOTER},
-    genanki.Model.CLOZE))
+    1)
 
 NOTETYPES = (BASIC, CLOZE)
 
@@ -136,10 +144,14 @@ class RenderedNote:
     """One Anki note, ready to write: what Anki stores, nothing else."""
 
     card: Card
-    guid: str
+    slug: str
     notetype: NoteType
     fields: tuple[str, ...]
     tags: tuple[str, ...]
+
+    @functools.cached_property
+    def guid(self) -> str:
+        return note_guid(self.slug, self.card.id)
 
     def identity(self) -> dict[str, object]:
         """The note content Anki replaces on update; its hash decides the note's stamp."""
@@ -149,6 +161,8 @@ class RenderedNote:
 
 def note_guid(slug: str, card_id: str) -> str:
     # Identity is (company, id) and nothing else: text and position may change freely.
+    import genanki
+
     return str(genanki.guid_for("deck2anki", slug, card_id))
 
 
@@ -252,7 +266,7 @@ def render_note(deck: Deck, card: Card, *, images: bool = True) -> RenderedNote:
             back += picture(card.image)
         fields = (front, back, context, source, _label(deck, card), card_ref)
         notetype = BASIC
-    return RenderedNote(card, note_guid(deck.slug, card.id), notetype, fields,
+    return RenderedNote(card, deck.slug, notetype, fields,
                         tags_for(deck, card))
 
 

@@ -21,12 +21,12 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-
-import genanki
-from genanki.apkg_col import APKG_COL
-from genanki.apkg_schema import APKG_SCHEMA
+from typing import TYPE_CHECKING
 
 from .render import CSV_COLUMNS, NoteType, RenderedNote
+
+if TYPE_CHECKING:
+    import genanki
 
 # Zip entries can only store dates from 1980 to 2107.
 _ZIP_FIRST = 315532800  # 1980-01-01
@@ -75,11 +75,14 @@ def _database_bytes(fill: Callable[[sqlite3.Connection], None]) -> bytes:
 
 def _genanki_deck(deck_id: int, deck_name: str, description: str,
                   notes: Sequence[RenderedNote], notetypes: Sequence[NoteType]) -> genanki.Deck:
+    import genanki  # here, not at the top: only writing a package needs it
+
     deck = genanki.Deck(deck_id, deck_name, description)
-    for notetype in notetypes:
-        deck.add_model(notetype.model)
+    models = {notetype.id: notetype.model for notetype in notetypes}
+    for model in models.values():
+        deck.add_model(model)
     for note in notes:
-        deck.add_note(genanki.Note(model=note.notetype.model, fields=list(note.fields),
+        deck.add_note(genanki.Note(model=models[note.notetype.id], fields=list(note.fields),
                                    tags=list(note.tags), guid=note.guid))
     return deck
 
@@ -92,6 +95,8 @@ def _collection_reference(deck: genanki.Deck, notes: Sequence[RenderedNote],
     The reference the fast writer is tested against: one INSERT per row, and every
     card's ordinals found by rendering the templates.
     """
+    import genanki
+
     def fill(conn: sqlite3.Connection) -> None:
         cursor = conn.cursor()
         genanki.Package(deck).write_to_db(cursor, timestamp,
@@ -126,11 +131,15 @@ def _collection_fast(deck: genanki.Deck, notes: Sequence[RenderedNote],
     built after them, and a cloze note's cards come from its markers (genanki renders
     templates to find them). Ids are drawn in genanki's order: a note, then its cards.
     """
+    import genanki
+    from genanki.apkg_col import APKG_COL
+    from genanki.apkg_schema import APKG_SCHEMA
+
     ids = itertools.count(_first_id(deck.deck_id, timestamp))
     note_rows: list[tuple[object, ...]] = []
     card_rows: list[tuple[object, ...]] = []
     for note in notes:
-        model = note.notetype.model
+        model = deck.models[note.notetype.id]
         mod = note_mods[note.guid]
         note_id = next(ids)
         note_rows.append((note_id, note.guid, model.model_id, mod, -1,

@@ -1,0 +1,266 @@
+"""The fast paths give the same answers as the reference paths they stand in for.
+
+Speed lives in bench/ (docs/performance.md); these tests hold the correctness side:
+the bulk writer against genanki in real Anki, plain-text shortcuts against the Markdown
+pipeline, jsonschema-rs against jsonschema, workers and the build cache against a
+plain serial build, and lazy imports against what ``--help`` loads.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from deck2anki import lints, markup, pipeline, schema, writers
+from deck2anki.loader import load_file
+from deck2anki.pipeline import build, stamp
+
+from anki_oracle import import_apkg, rendered
+from conftest import MINIMAL
+
+ROOT = Path(__file__).resolve().parents[1]
+DECKS = ROOT / "decks"
+HOSTILE = Path(__file__).parent / "hostile"
+
+
+def _full_rich(text: str) -> str:
+    return markup.neutralize(markup._sanitize(markup._markdown_html(text)))
+
+
+_ALPHABET = st.sampled_from([*"ab cXY09 -+.)(:;,'\"?%$#@=|~^/!*_`[]\\&<>{}\n\t\xa0é—\u2019😀",
+                             "1. ", "- ", "&#123;", "&amp;", "\\(", "[x](https://a)"])
+
+
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(st.lists(_ALPHABET, max_size=16).map("".join))
+def test_plain_text_shortcut_matches_the_markdown_pipeline(text: str) -> None:
+    assert markup.rich(text) == _full_rich(text)
+
+
+def test_every_repository_text_renders_as_the_markdown_pipeline_would() -> None:
+    texts = {value for path in DECKS.glob("*.yaml")
+             for card in load_file(path).data["cards"]
+             for value in [*card.values(), *card.get("steps", [])] if isinstance(value, str)}
+    shortcut = [t for t in texts if markup._PLAIN.fullmatch(t.strip())]
+    assert len(shortcut) > len(texts) / 2  # the shortcut is the common case
+    for text in texts:
+        assert markup.rich(text) == _full_rich(text), text
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.lists(_ALPHABET, max_size=16).map("".join), st.booleans())
+def test_problem_shortcut_skips_only_texts_without_findings(text: str, is_cloze: bool) -> None:
+    # Force every check (the triggers say "something could be here") and compare.
+    forced = text + " [](https://x)"
+    found = markup.problems(text, is_cloze=is_cloze)
+    if not is_cloze and not markup._PROBLEM_TRIGGERS.search(text):
+        assert found == []
+        assert [c for c, _ in markup.problems(forced)] == [c for c, _ in found]
+
+
+def _hostile_datas() -> list[tuple[str, object]]:
+    datas = []
+    for path in sorted(HOSTILE.glob("*.yaml")) + sorted(DECKS.glob("*.yaml")):
+        try:
+            datas.append((path.name, load_file(path).data))
+        except Exception:  # files the loader refuses never reach the schema
+            continue
+    return datas
+
+
+@pytest.mark.parametrize(("name", "data"), _hostile_datas())
+def test_fast_schema_validator_agrees_with_the_reference(name: str, data: object) -> None:
+    reference_valid = not list(schema._validator().iter_errors(data))
+    try:
+        fast_valid = schema._fast_validator().is_valid(data)
+    except ValueError:
+        fast_valid = False  # e.g. a date: validate() then asks the reference
+    assert fast_valid == reference_valid, name
+
+
+def test_near_duplicate_lint_compares_a_bounded_number_of_pairs(
+        write_deck, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = 0
+    real = lints._similar
+
+    def counting(*args: object) -> bool:
+        nonlocal calls
+        calls += 1
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lints, "_similar", counting)
+    rng = random.Random(7)
+    vocabulary = [f"{a}{b}" for a in "bcdfghjklmnp" for b in ("ar", "en", "ix", "os", "um")]
+    fronts = [" ".join(rng.choice(vocabulary) for _ in range(12)) for _ in range(1200)]
+    fronts.append(fronts[500][:-2] + "qq")  # edited at the end
+    fronts.append("qq" + fronts[700][2:])  # edited at the start
+    ids = [f"c{i}" for i in range(1200)] + ["near-end", "near-start"]
+    cards = [f"- {{id: {card_id}, kind: fact, source: article, front: 'At Acme, {front}?', "
+             "back: x}" for card_id, front in zip(ids, fronts, strict=True)]
+    text = MINIMAL.split("cards:")[0] + "cards:\n" + "\n".join(cards) + "\n"
+    deck = write_deck("acme.yaml", text)
+    result = pipeline.validate([deck])
+    near = {p.message.split("'")[1] for p in result.problems
+            if p.code == "near-duplicate-front"}
+    assert near == {"near-end", "near-start"}
+    assert calls <= 2 * lints.NEIGHBOURS * 1203  # linear: a few neighbours per card
+
+
+def _sql_rows(apkg: bytes, tmp: Path) -> dict[str, list[tuple[object, ...]]]:
+    import io
+    import sqlite3
+    import zipfile
+
+    db = tmp / "c.anki2"
+    db.write_bytes(zipfile.ZipFile(io.BytesIO(apkg)).read("collection.anki2"))
+    conn = sqlite3.connect(db)
+    try:
+        return {t: conn.execute(f"select * from {t} order by 1").fetchall()
+                for t in ("col", "notes", "cards")}
+    finally:
+        conn.close()
+
+
+def test_bulk_writer_matches_genanki_row_for_row_and_in_real_anki(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, anki_collection) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    outputs = {}
+    for reference in (False, True):
+        monkeypatch.setattr(pipeline, "apkg_bytes",
+                            functools.partial(writers.apkg_bytes, reference=reference))
+        out = tmp_path / f"out-{reference}"
+        build(DECKS, out, use_cache=False)
+        outputs[reference] = out
+    for name in ("pinterest.apkg", "zoom.apkg"):
+        fast = (outputs[False] / name).read_bytes()
+        slow = (outputs[True] / name).read_bytes()
+        assert _sql_rows(fast, tmp_path) == _sql_rows(slow, tmp_path)
+        seen = []
+        for data in (fast, slow):
+            col = anki_collection()
+            package = tmp_path / name
+            package.write_bytes(data)
+            log = import_apkg(col, package)
+            notes = sorted((n.guid, n.mod, tuple(n.fields), tuple(n.tags))
+                           for n in (col.get_note(i) for i in col.find_notes("")))
+            seen.append((log.new, notes, sorted((q, a) for _, q, a in rendered(col)),
+                         sorted(col.decks.all_names_and_ids(), key=lambda d: d.name)))
+        assert seen[0][0] > 0 and seen[0][1:3] == seen[1][1:3]
+        assert [d.name for d in seen[0][3]] == [d.name for d in seen[1][3]]
+
+
+def _outputs(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_workers_write_the_same_bytes_as_one_process(
+        decks_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 10**12)
+    build(decks_copy, tmp_path / "serial", use_cache=False)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
+    import concurrent.futures
+
+    pools = []
+
+    class Recorded(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pools.append(args)
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recorded)
+    build(decks_copy, tmp_path / "parallel", use_cache=False)
+    assert pools, "the parallel path did not run"
+    assert _outputs(tmp_path / "serial") == _outputs(tmp_path / "parallel")
+
+
+def test_unchanged_build_reuses_files_byte_identical_to_a_clean_build(
+        decks_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out, clean = tmp_path / "dist", tmp_path / "clean"
+    first = build(decks_copy, out)
+    assert first.reused == 0
+    second = build(decks_copy, out)
+    assert second.reused == 2 and len(second.written) == 2
+    assert second.warnings == first.warnings
+    build(decks_copy, clean, use_cache=False)
+    assert _outputs(out) == _outputs(clean)
+
+    # One company edited and stamped: only it is built again, and to the new content.
+    zoom = decks_copy / "zoom.yaml"
+    zoom.write_text(zoom.read_text(encoding="utf-8").replace(
+        "Another generic AI PM.", "Another generic AI product manager."), encoding="utf-8")
+    stamp(decks_copy, now=1_960_000_000)
+    third = build(decks_copy, out)
+    assert third.reused == 1
+    assert b"generic AI product manager" in (out / "zoom.csv").read_bytes()
+
+    # A damaged output file is rebuilt, not trusted.
+    (out / "pinterest.csv").write_text("tampered", encoding="utf-8")
+    assert build(decks_copy, out).reused == 1
+    build(decks_copy, clean, use_cache=False)
+    assert _outputs(out) == _outputs(clean)
+
+
+def test_an_unstamped_change_is_never_served_from_the_cache(
+        decks_copy: Path, tmp_path: Path) -> None:
+    zoom = decks_copy / "zoom.yaml"
+    zoom.write_text(zoom.read_text(encoding="utf-8").replace(
+        "Another generic AI PM.", "Another generic PM."), encoding="utf-8")
+    out = tmp_path / "dist"
+    build(decks_copy, out, now=1_900_000_000)
+    later = build(decks_copy, out, now=1_950_000_000)
+    assert later.reused == 1  # pinterest only: zoom ships with the build time
+    stamp(decks_copy, now=1_960_000_000)
+    assert build(decks_copy, out).reused == 1  # zoom's new stamp: zoom alone is rebuilt
+    assert build(decks_copy, out).reused == 2
+
+
+def test_a_changed_image_invalidates_its_company(write_deck, tmp_path: Path) -> None:
+    png = (HOSTILE.parent / "hostile" / "not-an-image.png")
+    deck = write_deck("acme.yaml", MINIMAL.replace(
+        "    back: The first answer.\n",
+        "    back: The first answer.\n    image: {file: pic.png, alt: A picture}\n"))
+    real_png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    (deck.parent / "pic.png").write_bytes(real_png)
+    stamp(deck.parent, now=1_700_000_000)
+    out = tmp_path / "dist"
+    build(deck.parent, out)
+    assert build(deck.parent, out).reused == 1
+    (deck.parent / "pic.png").write_bytes(real_png + b"\1")
+    assert build(deck.parent, out).reused == 0
+    assert png.exists()
+
+
+def test_help_and_validate_do_not_import_the_writers() -> None:
+    code = ("import sys\nfrom deck2anki.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('genanki', 'jsonschema', 'jsonschema_rs', "
+            "'markdown_it', 'chevron') if m in sys.modules))")
+    env_args = {"cwd": ROOT, "capture_output": True, "text": True, "check": True}
+    help_run = subprocess.run([sys.executable, "-c", code, "--help"], **env_args)
+    assert help_run.stdout.strip().splitlines()[-1] == "[]"
+    validate_run = subprocess.run([sys.executable, "-c", code, "validate", "-q"], **env_args)
+    loaded = validate_run.stdout.strip().splitlines()[-1]
+    assert "genanki" not in loaded and "'jsonschema'" not in loaded, loaded
+
+
+def test_benchmark_scripts_run(tmp_path: Path) -> None:
+    """The benchmark's generator and floor work (their timings are for bench/run.py)."""
+    bench = ROOT / "bench"
+    subprocess.run([sys.executable, str(bench / "generate.py"), "600", str(tmp_path / "d")],
+                   check=True, capture_output=True)
+    result = pipeline.validate([tmp_path / "d"])
+    assert not result.errors, result.errors[:3]
+    assert sum(d.notes for d in result.decks) == 600
+    subprocess.run([sys.executable, str(bench / "floor.py"), str(tmp_path / "d"),
+                    str(tmp_path / "f")], check=True, capture_output=True)
+    assert len(list((tmp_path / "f").glob("*.apkg"))) == len(result.decks)
+    shutil.rmtree(tmp_path / "f")
