@@ -71,9 +71,7 @@ def code_fingerprint() -> str:
 
 
 def _stamps_digest(stamps: Stamps, slug: str) -> str:
-    ids = sorted(stamps.card_ids(slug))
-    entries = [(i, vars(stamps.entries[f"{slug}/{i}"])) for i in ids]
-    return _sha256(json.dumps(entries, sort_keys=True).encode())
+    return stamps.digest(slug)
 
 
 def _problem_json(problem: Problem) -> list[Any]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .model import Deck, card_key, split_key
+from .model import Deck, card_key
 from .problems import Level, Position, Problem
 from .render import NOTETYPES, NoteType, RenderedDeck
 from .stamps import Stamps, keys_and_hashes
@@ -81,9 +81,9 @@ def check_deck(rendered: RenderedDeck, hashes: Mapping[str, str], stamps: Stamps
 def orphaned(slugs: Iterable[str], stamps: Stamps, stamps_path: Path) -> list[Problem]:
     """Stamps of a slug no deck has: a renamed slug or a deleted deck (whole folder only)."""
     present = set(slugs)
+    gone = sorted(stamps.slugs() - present - {"notetype"})
     return [Problem(stamps_path, Position(1, 1),
                     f"{key!r} is stamped but no deck has the slug {slug!r}: a renamed slug "
                     "or deleted deck orphans learners' notes. Restore the deck or its slug "
                     f"(never released? `deck2anki stamp --forget {key}`)", "removed-card")
-            for key in sorted(stamps.entries)
-            for slug in [split_key(key)[0]] if slug != "notetype" and slug not in present]
+            for slug in gone for key in sorted(card_key(slug, i) for i in stamps.card_ids(slug))]

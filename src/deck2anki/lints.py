@@ -94,11 +94,17 @@ def _near_pairs(questions: list[tuple[str, Card]]) -> Iterator[tuple[Card, Card]
         for key in (lambda item: item[0], lambda item: item[0][::-1]):
             ranked = sorted(group, key=key)
             for i, (text, card) in enumerate(ranked):
-                # One matcher per card: SequenceMatcher indexes its second sequence once.
-                matcher = difflib.SequenceMatcher(None, autojunk=False)
-                matcher.set_seq2(text)
+                # At most one matcher per card, made only when a neighbour's length
+                # allows a match: SequenceMatcher indexes its second sequence once.
+                matcher = None
                 for other_text, other in ranked[i + 1:i + 1 + NEIGHBOURS]:
-                    if not _similar(matcher, text, other_text):
+                    shorter, longer = sorted((len(text), len(other_text)))
+                    if 2 * shorter < SIMILARITY * (shorter + longer):
+                        continue  # the length alone rules out the similarity
+                    if matcher is None:
+                        matcher = difflib.SequenceMatcher(None, autojunk=False)
+                        matcher.set_seq2(text)
+                    if not _similar(matcher, other_text):
                         continue
                     early, late = sorted((card, other), key=lambda c: order[id(c)])
                     known = partner.get(id(late))
@@ -109,10 +115,7 @@ def _near_pairs(questions: list[tuple[str, Card]]) -> Iterator[tuple[Card, Card]
             yield card, partner[id(card)]
 
 
-def _similar(matcher: difflib.SequenceMatcher[str], text: str, other: str) -> bool:
-    shorter, longer = sorted((len(text), len(other)))
-    if 2 * shorter < SIMILARITY * (shorter + longer):
-        return False  # the length alone rules out the similarity
+def _similar(matcher: difflib.SequenceMatcher[str], other: str) -> bool:
     matcher.set_seq1(other)
     return matcher.quick_ratio() >= SIMILARITY and matcher.ratio() >= SIMILARITY
 

@@ -244,14 +244,16 @@ class Validation:
 def validate(paths: Sequence[Path], stamps_path: Path | None = None,
              forget: Iterable[str] = (), *, use_git: bool = False,
              package: bool = False, now: int | None = None,
-             cached: Callable[[Path], FileResult | None] | None = None) -> Validation:
+             cached: Callable[[Path], FileResult | None] | None = None,
+             read: Stamps | None = None) -> Validation:
     """Load and check ``paths``; with ``stamps_path``, also against the release history.
 
     ``forget`` names stamps to disregard (cards removed before they were ever released).
     With ``use_git``, cards present at the merge base with the main branch that are
     gone now are errors too; if git history is not available the result's ``notes``
     say so. With ``package``, each valid file's result carries its output bytes;
-    ``cached`` may answer for a file instead of checking it again.
+    ``cached`` may answer for a file instead of checking it again. ``read`` is the
+    stamps file's content if the caller has read it already.
     """
     files = discover(paths)
     problems: list[Problem] = []
@@ -265,7 +267,7 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
     recorded = stamps = Stamps()
     if stamps_path is not None:
         try:
-            recorded = Stamps.read(stamps_path)
+            recorded = read if read is not None else Stamps.read(stamps_path)
         except InvalidInput as exc:
             problems += exc.problems
             stamps_path = None
@@ -375,13 +377,14 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
     from .cache import BuildCache
 
     stamps_path = decks_dir / STAMPS_FILE
-    cache = None
+    cache = recorded = None
     with contextlib.suppress(InvalidInput):  # a broken stamps file: validate reports it
-        cache = BuildCache.open(out_dir, Stamps.read(stamps_path)) if use_cache else None
+        recorded = Stamps.read(stamps_path)
+        cache = BuildCache.open(out_dir, recorded) if use_cache else None
     if progress:
         progress(f"checking {decks_dir}")
     checked = validate([decks_dir], stamps_path, package=True, now=now,
-                       cached=cache.lookup if cache else None)
+                       cached=cache.lookup if cache else None, read=recorded)
     if checked.errors:
         raise InvalidInput(checked.errors)
     # Everything is in memory before the first file is replaced: a failure while

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .problems import InvalidInput, Position, Problem
 
@@ -39,8 +39,8 @@ def content_hash(identity: Mapping[str, object]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
+    # A tuple, not a dataclass: a release history holds one per card, read on every run.
     hash: str
     mod: int
     notetype: str | None = None  # notes only: Anki cannot move a note to another type
@@ -84,9 +84,27 @@ class Stamps:
             return entry.mod
         return max(fallback, entry.mod + 1)
 
+    def digest(self, slug: str) -> str:
+        """A hash of company ``slug``'s stamps (``notetype`` for the note types')."""
+        return self._digests.get(slug, "")
+
+    @functools.cached_property
+    def _digests(self) -> dict[str, str]:
+        hashers: dict[str, Any] = {}
+        for key in sorted(self.entries):
+            slug, _, card_id = key.partition("/")
+            entry = self.entries[key]
+            hasher = hashers.get(slug) or hashers.setdefault(slug, hashlib.sha256())
+            hasher.update(f"{card_id}\0{entry.hash}\0{entry.mod}\0{entry.notetype}\n".encode())
+        return {slug: hasher.hexdigest() for slug, hasher in hashers.items()}
+
     def card_ids(self, slug: str) -> set[str]:
         """The ids of the stamped cards of company ``slug``."""
         return self._by_slug.get(slug, set())
+
+    def slugs(self) -> set[str]:
+        """Every company with a stamp (and ``notetype``)."""
+        return set(self._by_slug)
 
     @functools.cached_property
     def _by_slug(self) -> dict[str, set[str]]:
@@ -100,6 +118,8 @@ class Stamps:
     def without(self, keys: Iterable[str]) -> Stamps:
         """These stamps less ``keys``; a key without '/' drops a whole slug."""
         drop = set(keys)
+        if not drop:
+            return self
         return Stamps({k: e for k, e in self.entries.items()
                        if k not in drop and k.partition("/")[0] not in drop})
 
@@ -133,7 +153,7 @@ def _entry(value: Any) -> Entry:
     mod, digest, notetype = value["mod"], value["hash"], value.get("notetype")
     if type(mod) is not int or not 0 <= mod <= MAX_EPOCH:
         raise ValueError(f"mod must be a whole number of seconds, got {mod!r}")
-    if not isinstance(digest, str) or not (notetype is None or isinstance(notetype, str)):
+    if type(digest) is not str or not (notetype is None or type(notetype) is str):
         raise ValueError("hash and notetype must be text")
     return Entry(digest, mod, notetype)
 

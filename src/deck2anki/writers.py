@@ -1,9 +1,10 @@
 """Write packages and CSVs: deterministic bytes, atomic replacement, no leftovers.
 
-genanki builds the collection; we write it into our own temporary SQLite file (genanki's
-``write_to_file`` leaks one into the system temp folder and stamps every note with one
-time), stamp each note and note type with its own ``mod``, and zip it with fixed entry
-dates so the same input gives the same bytes.
+The collection is an in-memory SQLite database built from genanki's schema and JSON,
+with notes and cards inserted in bulk, each note and note type carrying its own
+``mod`` (genanki's ``write_to_file`` stamps every note with one time and leaks a temp
+file). It is zipped with fixed entry dates so the same input gives the same bytes.
+genanki's own row-by-row writer is kept as the reference the bulk one is tested against.
 """
 
 from __future__ import annotations
