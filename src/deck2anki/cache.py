@@ -1,17 +1,21 @@
-"""Skip companies whose output is already up to date: a content-hash build cache.
+"""Skip deck files whose results are already known: a content-hash cache.
 
 A company's ``.apkg`` and ``.csv`` are a function of its deck file, the images it
-names, ``stamps.json``, ``SOURCE_DATE_EPOCH`` and deck2anki itself (its code, schema
-and libraries). The cache keeps a hash of those inputs and of the files it wrote, in
-the user's cache folder (``$DECK2ANKI_CACHE_DIR``, else ``$XDG_CACHE_HOME/deck2anki``,
-else ``~/.cache/deck2anki``), one file per output folder: the output folder holds
-only what learners download. When all of them still match, the
-company's recorded result (summary, warnings) stands in for a new build and its files
-are left as they are: byte-identical to a clean build, because they are the bytes a
-clean build wrote.
+names, its stamps in ``stamps.json``, ``SOURCE_DATE_EPOCH`` and deck2anki itself (its
+code, schema and libraries); what ``validate`` says of the file depends on the same,
+less the epoch. The cache keeps a hash of those inputs with the result (and, for a
+build, a hash of each file it wrote) in the user's cache folder
+(``$DECK2ANKI_CACHE_DIR``, else ``$XDG_CACHE_HOME/deck2anki``, else
+``~/.cache/deck2anki``): one record per output folder, one per decks folder for
+``validate``. The output folder holds only what learners download.
 
-Outputs stamped with the build time (content not yet in ``stamps.json``, without
-``SOURCE_DATE_EPOCH``) differ from build to build, so they are never reused.
+When every input still matches, the recorded result stands in for the work: a build
+leaves the company's files as they are (byte-identical to a clean build, because they
+are the bytes a clean build wrote, which is checked); validate reports the recorded
+problems. Checks across files (slugs, removed cards, git history) always run.
+
+Only valid files are recorded, and never outputs stamped with the build time (content
+not yet in ``stamps.json``, without ``SOURCE_DATE_EPOCH``): those differ every build.
 """
 
 from __future__ import annotations
@@ -70,10 +74,6 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _stamps_digest(stamps: Stamps, slug: str) -> str:
-    return stamps.digest(slug)
-
-
 def _problem_json(problem: Problem) -> list[Any]:
     return [str(problem.path), problem.position.line, problem.position.column,
             problem.message, problem.code, problem.level.value]
@@ -97,29 +97,44 @@ def _info(raw: dict[str, Any]) -> DeckInfo:
 
 
 @dataclass
-class BuildCache:
-    out_dir: Path
-    file: Path  # where this output folder's record lives
-    inputs: str  # hash of what every company shares: code, note type stamps, the epoch
+class ResultCache:
+    """Recorded results of deck files, for builds into one folder or for validate."""
+
+    file: Path  # where the record lives
+    inputs: str  # hash of what every deck shares: code, note type stamps, options
     stamps: Stamps
+    out_dir: Path | None = None  # builds: the folder whose files must still match
     entries: dict[str, dict[str, Any]] = field(default_factory=dict)
     keys: dict[Path, str] = field(default_factory=dict)  # this run's deck file hashes
     hits: int = 0
 
     @classmethod
-    def open(cls, out_dir: Path, stamps: Stamps) -> BuildCache:
+    def for_build(cls, out_dir: Path, stamps: Stamps) -> ResultCache:
+        return cls._open(f"build:{out_dir.resolve()}", stamps, f"sde={build_time()}",
+                         out_dir)
+
+    @classmethod
+    def for_validate(cls, stamps_path: Path, stamps: Stamps, with_cards: bool,
+                     guarded: bool) -> ResultCache:
+        # Messages name the stamps file as given, so it is part of the inputs.
+        return cls._open(f"validate:{stamps_path.parent.resolve()}", stamps,
+                         f"stamps={stamps_path}\0cards={with_cards}\0guard={guarded}", None)
+
+    @classmethod
+    def _open(cls, place: str, stamps: Stamps, options: str,
+              out_dir: Path | None) -> ResultCache:
         shared = hashlib.sha256(code_fingerprint().encode())
-        shared.update(f"\0sde={build_time()}\0".encode())
+        shared.update(f"\0{options}\0".encode())
         # Note type stamps concern every company; a card's stamp only its own company.
-        shared.update(_stamps_digest(stamps, "notetype").encode())
-        name = _sha256(str(out_dir.resolve()).encode())[:24] + ".json"
-        cache = cls(out_dir, cache_dir() / name, shared.hexdigest(), stamps)
+        shared.update(stamps.digest("notetype").encode())
+        name = _sha256(place.encode())[:24] + ".json"
+        cache = cls(cache_dir() / name, shared.hexdigest(), stamps, out_dir)
         try:
             raw = json.loads(cache.file.read_text(encoding="utf-8"))
             if raw.get("format") == FORMAT and raw.get("inputs") == cache.inputs:
                 cache.entries = dict(raw["files"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pass  # no cache, or one we cannot read: build everything
+            pass  # no record, or one we cannot read: do the work
         return cache
 
     def _key(self, path: Path) -> str:
@@ -134,41 +149,54 @@ class BuildCache:
         try:
             if entry is None or entry["key"] != self._key(path):
                 return None
-            if entry["stamps"] != _stamps_digest(self.stamps, entry["info"]["slug"]):
+            if entry["stamps"] != self.stamps.digest(entry["info"]["slug"]):
                 return None
             for image, digest in entry["images"].items():
                 if _sha256((path.parent / image).read_bytes()) != digest:
                     return None
-            for name, digest in entry["outputs"].items():
-                if _sha256((self.out_dir / name).read_bytes()) != digest:
-                    return None
+            if self.out_dir is not None:
+                for name, digest in entry["outputs"].items():
+                    if _sha256((self.out_dir / name).read_bytes()) != digest:
+                        return None
+            cards = entry.get("cards")
             result = FileResult(path, [_problem(p) for p in entry["problems"]],
-                                _info(entry["info"]), stale=list(entry["stale"]))
-        except (OSError, ValueError, KeyError, TypeError):
+                                _info(entry["info"]), entry.get("hashes", {}),
+                                entry.get("notetypes", {}), list(entry["stale"]),
+                                (cards[0], cards[1]) if cards else None)
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None
         self.hits += 1
         return result
 
     def save(self, results: Sequence[FileResult]) -> None:
-        """Record every company this build wrote (or found up to date)."""
+        """Record every deck file of this run that is valid and not time-dependent."""
         files: dict[str, Any] = {}
         for result in results:
-            if result.info is None or result.timed or not result.info.notes:
+            if result.info is None or result.timed or result.failed:
                 continue
-            entry = self.entries.get(str(result.path)) if not result.outputs else {
-                "key": self._key(result.path),
-                "stamps": _stamps_digest(self.stamps, result.info.slug),
-                "images": result.images,
-                "outputs": {name: _sha256(data) for name, data in result.outputs.items()},
-                "problems": [_problem_json(p) for p in result.problems],
-                "info": _info_json(result.info),
-                "stale": result.stale,
-            }
+            if self.out_dir is not None and not result.outputs:
+                entry = self.entries.get(str(result.path))  # reused as it was (or empty)
+            else:
+                entry = {
+                    "key": self._key(result.path),
+                    "stamps": self.stamps.digest(result.info.slug),
+                    "images": result.images,
+                    "problems": [_problem_json(p) for p in result.problems],
+                    "info": _info_json(result.info),
+                    "stale": result.stale,
+                }
+                if self.out_dir is not None:
+                    entry["outputs"] = {name: _sha256(data)
+                                        for name, data in result.outputs.items()}
+                else:
+                    entry.update(hashes=result.hashes, notetypes=result.notetypes,
+                                 cards=list(result.cards) if result.cards else None)
             if entry is not None:
                 files[str(result.path)] = entry
+        if files == self.entries:
+            return  # nothing new: leave the record (and the disk) alone
         text = json.dumps({"format": FORMAT, "inputs": self.inputs, "files": files},
                           sort_keys=True, separators=(",", ":"))
-        # A read-only home or cache folder costs only speed: the next build does the work.
+        # A read-only home or cache folder costs only speed: the next run does the work.
         with contextlib.suppress(OSError):
             write_bytes(self.file, text.encode("utf-8"))
-

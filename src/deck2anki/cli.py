@@ -150,7 +150,7 @@ def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str) -> No
                                "the deck files or folders to check")
     targets = list(paths) or [Path("decks")]
     stamps_dir = targets[0] if targets[0].is_dir() else targets[0].parent
-    result = run_validate(targets, stamps_dir / STAMPS_FILE, use_git=True)
+    result = run_validate(targets, stamps_dir / STAMPS_FILE, use_git=True, use_cache=True)
     for note in [] if quiet else result.notes:
         click.echo(f"note: {note}", err=True)
     if result.problems or fmt == "json":

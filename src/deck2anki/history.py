@@ -8,13 +8,13 @@ orphaned, so removal fails the check; ``retired: true`` is the way to withdraw a
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .loader import load_text
 from .model import card_key
 from .problems import InvalidInput, Level, Position, Problem
 
@@ -69,7 +69,7 @@ def resolve(repo: Path, revision: str) -> str:
 Cards = dict[str, dict[str, dict[str, Any]]]  # slug -> id -> the card's YAML mapping
 
 
-def cards_of(data: Any) -> tuple[str, dict[str, dict[str, Any]]] | None:
+def cards_of(data: Any) -> Parsed | None:
     if not isinstance(data, dict) or not isinstance(data.get("slug"), str):
         return None
     cards = data.get("cards")
@@ -79,24 +79,45 @@ def cards_of(data: Any) -> tuple[str, dict[str, dict[str, Any]]] | None:
                           if isinstance(c, dict) and isinstance(c.get("id"), str)}
 
 
-def cards_at(repo: Path, revision: str, decks_dir: Path) -> Cards:
-    """Every card in ``decks_dir`` as committed at ``revision`` (unreadable files skipped)."""
+def blob_id(data: bytes) -> str:
+    """The id git gives a file with these bytes (SHA-1 object format)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+Parsed = tuple[str, dict[str, dict[str, Any]]]  # a deck's slug and its cards by id
+
+
+def cards_at(repo: Path, revision: str, decks_dir: Path,
+             current: Mapping[str, tuple[str, Parsed | None]] | None = None) -> Cards:
+    """Every card in ``decks_dir`` as committed at ``revision`` (unreadable files skipped).
+
+    ``current`` maps a file name to its blob id and cards in the working tree: a file
+    unchanged since ``revision`` is taken from there instead of read and parsed again.
+    """
+    from .loader import load_text
+
     relative = decks_dir.resolve().relative_to(repo.resolve())
     tree = f"{revision}:{relative.as_posix()}" if str(relative) != "." else revision
     try:
-        listing = _git(repo, "ls-tree", "-z", "--name-only", tree)  # -z: names unquoted
+        listing = _git(repo, "ls-tree", "-z", tree)  # -z: names unquoted
     except NoHistory:
         return {}  # the folder did not exist yet at that revision
     found: Cards = {}
-    for name in listing.split("\0"):
-        if not name.endswith((".yaml", ".yml")):
+    for record in listing.split("\0"):
+        meta, _, name = record.partition("\t")
+        if not name.endswith((".yaml", ".yml")) or len(meta.split()) != 3:
             continue
-        path = (relative / name).as_posix()
-        text = _git(repo, "show", f"{revision}:{path}")
-        try:
-            parsed = cards_of(load_text(Path(path), text).data)
-        except InvalidInput:
-            continue
+        object_id = meta.split()[2]
+        now = (current or {}).get(name)
+        if now is not None and now[0] == object_id:
+            parsed = now[1]
+        else:
+            path = (relative / name).as_posix()
+            text = _git(repo, "show", f"{revision}:{path}")
+            try:
+                parsed = cards_of(load_text(Path(path), text).data)
+            except InvalidInput:
+                continue
         if parsed:
             found.setdefault(parsed[0], {}).update(parsed[1])
     return found

@@ -9,8 +9,6 @@ traceback.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -19,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .files import ReadError, read_capped
+from .files import ReadError, collector_paused, read_capped
 from .problems import InvalidInput, Position, Problem
 
 # A deck of a few hundred cards is ~100 KB; these caps only stop files crafted to hurt.
@@ -168,24 +166,10 @@ def _check_depth(path: Path, text: str) -> None:
             depth -= 1
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    # Composing allocates a node per value and no garbage cycles; the cycle collector
-    # would rescan the growing tree again and again (a 250 KB deck composes 5x faster
-    # without it).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def load_text(path: Path, text: str) -> LoadedFile:
     """Parse deck text; raise :class:`InvalidInput` with positions on any problem."""
     _check_characters(path, text)
-    with _collector_paused():
+    with collector_paused():
         return _load(path, text)
 
 

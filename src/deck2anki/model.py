@@ -6,15 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import yaml
-
-from .loader import LoadedFile
 from .markup import CLOZE_RE
 from .markup import problems as markup_problems
 from .media import Image, ImageError, load_image
 from .problems import Level, Position, Problem
+
+if TYPE_CHECKING:  # PyYAML is imported where files are loaded, not by every command
+    import yaml
+
+    from .loader import LoadedFile
 
 # Rich-text fields: checked by the markup gates, rendered as Markdown.
 TEXT_FIELDS = ("front", "back", "cloze", "context", "name", "length", "interviewers",
@@ -72,6 +74,8 @@ class Card:
 
     def at(self, name: str) -> Position:
         """Where property ``name`` (or ``steps[i]``) starts; the card's start if absent."""
+        import yaml
+
         key, _, index = name.partition("[")
         found = _value_node(self.node, key) if self.node is not None else None
         if found is not None and index:
@@ -94,6 +98,8 @@ class Card:
 
 
 def _value_node(node: yaml.Node, key: str) -> yaml.Node | None:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from . import guard, history, markup, schema
+from .files import collector_paused
 from .guard import note_hashes, note_key, note_notetypes, notetype_hashes, notetype_key
 from .lints import lint
-from .loader import load_file
 from .model import Deck, build_deck, check_slugs
 from .problems import InvalidInput, Level, Position, Problem
 from .render import NOTETYPES, RenderedDeck, csv_rows, render_deck
@@ -51,6 +51,8 @@ def load_decks(files: Sequence[Path],
 
     ``datas``, if given, receives the parsed YAML of every file that parsed.
     """
+    from .loader import load_file
+
     decks: list[Deck] = []
     problems: list[Problem] = []
     for path in files:
@@ -132,6 +134,13 @@ class Job:
 
 def check_file(path: Path, job: Job) -> FileResult:
     """Load, validate, model, lint, render and (for a build) package one deck file."""
+    with collector_paused():
+        return _check_file(path, job)
+
+
+def _check_file(path: Path, job: Job) -> FileResult:
+    from .loader import load_file  # PyYAML: only when a file is read
+
     try:
         loaded = load_file(path)
     except InvalidInput as exc:
@@ -158,9 +167,8 @@ def check_file(path: Path, job: Job) -> FileResult:
         result.timed = job.sde is None and (bool(result.stale) or job.stamps is None
                                             or job.types_stale)
         result.outputs = _package(rendered, note_mods, job)
-        result.images = {image.source: image.digest for image in
-                         {n.card.image.name: n.card.image for n in rendered.notes
-                          if n.card.image}.values()}
+    result.images = {n.card.image.source: n.card.image.digest
+                     for n in rendered.notes if n.card.image}
     result.problems = sorted(problems)
     return result
 
@@ -245,7 +253,7 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
              forget: Iterable[str] = (), *, use_git: bool = False,
              package: bool = False, now: int | None = None,
              cached: Callable[[Path], FileResult | None] | None = None,
-             read: Stamps | None = None) -> Validation:
+             read: Stamps | None = None, use_cache: bool = False) -> Validation:
     """Load and check ``paths``; with ``stamps_path``, also against the release history.
 
     ``forget`` names stamps to disregard (cards removed before they were ever released).
@@ -253,7 +261,8 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
     gone now are errors too; if git history is not available the result's ``notes``
     say so. With ``package``, each valid file's result carries its output bytes;
     ``cached`` may answer for a file instead of checking it again. ``read`` is the
-    stamps file's content if the caller has read it already.
+    stamps file's content if the caller has read it already. With ``use_cache``, files
+    unchanged since an earlier run are not checked again (see :mod:`deck2anki.cache`).
     """
     files = discover(paths)
     problems: list[Problem] = []
@@ -280,10 +289,18 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
               {nt.id: stamps.mod_for(notetype_key(nt), type_hashes[notetype_key(nt)], fallback)
                for nt in NOTETYPES}, with_cards=use_git and whole_folder,
               types_stale=bool(stamps.stale(type_hashes)))
+    own_cache = None
+    if use_cache and not package and stamps_path is not None:
+        from .cache import ResultCache
+
+        own_cache = ResultCache.for_validate(stamps_path, stamps, job.with_cards, history_known)
+        cached = own_cache.lookup
     answers = {path: cached(path) for path in files} if cached else {}
     todo = [path for path in files if answers.get(path) is None]
     fresh = dict(zip(todo, check_files(todo, job), strict=True))
     results = [answers.get(path) or fresh[path] for path in files]
+    if own_cache is not None:
+        own_cache.save(results)
     infos = [r.info for r in results if r.info is not None]
     for result in results:
         problems += result.problems
@@ -323,15 +340,21 @@ def _git_removals(decks_dir: Path, results: Sequence[FileResult], stamped: froze
     """Cards at the git base that are gone now (those in stamps.json are reported there)."""
     now: history.Cards = {}
     paths: dict[str, Path] = {}
+    current: dict[str, tuple[str, history.Parsed | None]] = {}
     for result in results:
         if result.cards is not None:
             slug, cards = result.cards
             now.setdefault(slug, {}).update(cards)
             paths.setdefault(slug, result.path)
+        if result.path.parent.resolve() == decks_dir.resolve():
+            # A file git still has as it was at the base needs no second parse.
+            with contextlib.suppress(OSError):
+                current[result.path.name] = (history.blob_id(result.path.read_bytes()),
+                                             result.cards)
     try:
         repo = history.repository(decks_dir)
         base = history.default_base(repo)
-        diff = history.compare(history.cards_at(repo, base, decks_dir), now)
+        diff = history.compare(history.cards_at(repo, base, decks_dir, current), now)
     except history.NoHistory as exc:
         notes.append(f"git history guard skipped: {exc}; stamps.json still guards every "
                      "stamped card")
@@ -374,13 +397,13 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
     company whose deck, images, stamps and deck2anki are unchanged since the last
     build into ``out_dir`` (and whose files there are untouched) is not built again.
     """
-    from .cache import BuildCache
+    from .cache import ResultCache
 
     stamps_path = decks_dir / STAMPS_FILE
     cache = recorded = None
     with contextlib.suppress(InvalidInput):  # a broken stamps file: validate reports it
         recorded = Stamps.read(stamps_path)
-        cache = BuildCache.open(out_dir, recorded) if use_cache else None
+        cache = ResultCache.for_build(out_dir, recorded) if use_cache else None
     if progress:
         progress(f"checking {decks_dir}")
     checked = validate([decks_dir], stamps_path, package=True, now=now,

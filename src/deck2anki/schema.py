@@ -11,11 +11,9 @@ import difflib
 import functools
 import json
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .loader import LoadedFile
 from .problems import Problem
 
 if TYPE_CHECKING:
@@ -23,11 +21,15 @@ if TYPE_CHECKING:
     import jsonschema_rs
     from jsonschema.exceptions import ValidationError
 
+    from .loader import LoadedFile
+
 SCHEMA_NAME = "deck.schema.json"
 
 
 def schema_path() -> Path:
     """Where the schema lives: packaged inside the wheel, or ``schema/`` in a checkout."""
+    from importlib import resources
+
     packaged = resources.files("deck2anki").joinpath("schema", SCHEMA_NAME)
     if packaged.is_file():
         return Path(str(packaged))
