@@ -150,7 +150,8 @@ def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str) -> No
                                "the deck files or folders to check")
     targets = list(paths) or [Path("decks")]
     stamps_dir = targets[0] if targets[0].is_dir() else targets[0].parent
-    result = run_validate(targets, stamps_dir / STAMPS_FILE, use_git=True, use_cache=True)
+    result = run_validate(targets, stamps_dir / STAMPS_FILE, use_git=True, use_cache=True,
+                          progress=None if quiet else _progress(False))
     for note in [] if quiet else result.notes:
         click.echo(f"note: {note}", err=True)
     if result.problems or fmt == "json":

@@ -206,7 +206,8 @@ def _check_in_worker(path: Path) -> FileResult:
     return check_file(path, _job)
 
 
-def check_files(files: Sequence[Path], job: Job, *, workers: int | None = None) -> list[FileResult]:
+def check_files(files: Sequence[Path], job: Job, *, workers: int | None = None,
+                progress: Progress | None = None) -> list[FileResult]:
     """:func:`check_file` for each file, in order; on several cores when it pays.
 
     Companies are independent, so each file is one task; a file's bytes do not depend
@@ -215,8 +216,17 @@ def check_files(files: Sequence[Path], job: Job, *, workers: int | None = None) 
     cores = workers if workers is not None else (os.cpu_count() or 1)
     size = sum(p.stat().st_size for p in files if p.is_file())
     count = min(cores, len(files))
+
+    def told(done: int, path: Path) -> None:
+        if progress:
+            progress(f"checked {done}/{len(files)}: {path}")
+
     if count < 2 or size < PARALLEL_MIN_BYTES:
-        return [check_file(path, job) for path in files]
+        results = []
+        for path in files:
+            results.append(check_file(path, job))
+            told(len(results), path)
+        return results
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -226,10 +236,13 @@ def check_files(files: Sequence[Path], job: Job, *, workers: int | None = None) 
     # Biggest first, so no core is left with one large file at the end.
     order = sorted(range(len(files)), key=lambda i: -files[i].stat().st_size
                    if files[i].is_file() else 0)
+    done: dict[int, FileResult] = {}
     with ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker,
                              initargs=(job,)) as pool:
-        done = dict(zip(order, pool.map(_check_in_worker, [files[i] for i in order]),
-                        strict=True))
+        for index, result in zip(order, pool.map(_check_in_worker,
+                                                 [files[i] for i in order]), strict=True):
+            done[index] = result
+            told(len(done), files[index])
     return [done[i] for i in range(len(files))]
 
 
@@ -253,7 +266,8 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
              forget: Iterable[str] = (), *, use_git: bool = False,
              package: bool = False, now: int | None = None,
              cached: Callable[[Path], FileResult | None] | None = None,
-             read: Stamps | None = None, use_cache: bool = False) -> Validation:
+             read: Stamps | None = None, use_cache: bool = False,
+             progress: Progress | None = None) -> Validation:
     """Load and check ``paths``; with ``stamps_path``, also against the release history.
 
     ``forget`` names stamps to disregard (cards removed before they were ever released).
@@ -297,7 +311,7 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
         cached = own_cache.lookup
     answers = {path: cached(path) for path in files} if cached else {}
     todo = [path for path in files if answers.get(path) is None]
-    fresh = dict(zip(todo, check_files(todo, job), strict=True))
+    fresh = dict(zip(todo, check_files(todo, job, progress=progress), strict=True))
     results = [answers.get(path) or fresh[path] for path in files]
     if own_cache is not None:
         own_cache.save(results)
@@ -407,7 +421,8 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
     if progress:
         progress(f"checking {decks_dir}")
     checked = validate([decks_dir], stamps_path, package=True, now=now,
-                       cached=cache.lookup if cache else None, read=recorded)
+                       cached=cache.lookup if cache else None, read=recorded,
+                       progress=progress)
     if checked.errors:
         raise InvalidInput(checked.errors)
     # Everything is in memory before the first file is replaced: a failure while
