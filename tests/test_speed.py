@@ -264,3 +264,32 @@ def test_benchmark_scripts_run(tmp_path: Path) -> None:
                     str(tmp_path / "f")], check=True, capture_output=True)
     assert len(list((tmp_path / "f").glob("*.apkg"))) == len(result.decks)
     shutil.rmtree(tmp_path / "f")
+
+
+def test_validate_cache_reports_what_a_fresh_check_reports(decks_copy: Path) -> None:
+    stamps = decks_copy / "stamps.json"
+
+    def both() -> tuple[list[str], list[str]]:
+        cached = pipeline.validate([decks_copy], stamps, use_cache=True)
+        fresh = pipeline.validate([decks_copy], stamps)
+        return ([p.format() for p in cached.problems], [p.format() for p in fresh.problems])
+
+    first, fresh = both()
+    assert first == fresh == []
+    again = pipeline.validate([decks_copy], stamps, use_cache=True)
+    assert sum(r.info is not None for r in again.results) == 2
+    assert again.hashes == pipeline.validate([decks_copy], stamps).hashes  # what stamp uses
+
+    # An edit: the file's new problems (a long answer, a stale stamp) appear at once.
+    zoom = decks_copy / "zoom.yaml"
+    zoom.write_text(zoom.read_text(encoding="utf-8").replace(
+        "'Another generic AI PM.'", "'" + "Another generic AI PM. " * 20 + "'"),
+        encoding="utf-8")
+    cached, fresh = both()
+    assert cached == fresh
+    assert {"long-answer", "stale-stamp"} <= {line.rsplit("[", 1)[1][:-1] for line in cached}
+    # Stamping changes only stamps.json: the stale warning goes, the lint stays.
+    stamp(decks_copy, now=1_960_000_000)
+    cached, fresh = both()
+    assert cached == fresh and all("stale-stamp" not in line for line in cached)
+    assert any("long-answer" in line for line in cached)

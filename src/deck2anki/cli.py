@@ -130,7 +130,10 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool, no_cache: 
               show_default=True,
               help="text: path:line:col lines; json: one array; github: annotations that "
                    "show on a pull request's lines.")
-def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str) -> None:
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Check every file, even those unchanged since the last run.")
+def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str,
+             no_cache: bool) -> None:
     """Check deck files (default: decks/) and print each problem as path:line:col.
 
     \b
@@ -150,7 +153,8 @@ def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str) -> No
                                "the deck files or folders to check")
     targets = list(paths) or [Path("decks")]
     stamps_dir = targets[0] if targets[0].is_dir() else targets[0].parent
-    result = run_validate(targets, stamps_dir / STAMPS_FILE, use_git=True, use_cache=True,
+    result = run_validate(targets, stamps_dir / STAMPS_FILE, use_git=True,
+                          use_cache=not no_cache,
                           progress=None if quiet else _progress(False))
     for note in [] if quiet else result.notes:
         click.echo(f"note: {note}", err=True)
