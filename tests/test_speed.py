@@ -129,17 +129,26 @@ def _sql_rows(apkg: bytes, tmp: Path) -> dict[str, list[tuple[object, ...]]]:
         conn.close()
 
 
+@pytest.mark.parametrize("decks", ["repository", "synthetic"])
 def test_bulk_writer_matches_genanki_row_for_row_and_in_real_anki(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, anki_collection) -> None:
+        decks: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, anki_collection) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    source = DECKS
+    if decks == "synthetic":  # every kind, multi-deletion clozes, Markdown, 2 companies
+        source = tmp_path / "synthetic"
+        subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "400",
+                        str(source)], check=True, capture_output=True)
     outputs = {}
+    real_apkg_bytes = writers.apkg_bytes
     for reference in (False, True):
-        monkeypatch.setattr(pipeline, "apkg_bytes",
-                            functools.partial(writers.apkg_bytes, reference=reference))
+        monkeypatch.setattr(writers, "apkg_bytes",
+                            functools.partial(real_apkg_bytes, reference=reference))
         out = tmp_path / f"out-{reference}"
-        build(DECKS, out, use_cache=False)
+        build(source, out, use_cache=False)
         outputs[reference] = out
-    for name in ("pinterest.apkg", "zoom.apkg"):
+    names = sorted(p.name for p in outputs[False].glob("*.apkg"))
+    assert len(names) == 2
+    for name in names:
         fast = (outputs[False] / name).read_bytes()
         slow = (outputs[True] / name).read_bytes()
         assert _sql_rows(fast, tmp_path) == _sql_rows(slow, tmp_path)

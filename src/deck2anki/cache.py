@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .files import write_bytes
 from .pipeline import DeckInfo, FileResult
 from .problems import Level, Position, Problem
 from .stamps import Stamps, build_time
-from .writers import write_bytes
 
 FORMAT = 1
 # What the bytes depend on besides our own code: a new version of these may write them

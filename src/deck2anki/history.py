@@ -50,12 +50,13 @@ def default_base(repo: Path) -> str:
     if _git(repo, "rev-parse", "--is-shallow-repository").strip() == "true":
         raise NoHistory("this is a shallow clone; fetch the history (`git fetch --unshallow`, "
                         "or actions/checkout with fetch-depth: 0)")
-    for branch in MAIN_BRANCHES:
-        try:
-            _git(repo, "rev-parse", "--verify", "--quiet", f"{branch}^{{commit}}")
-        except NoHistory:
-            continue
-        return _git(repo, "merge-base", "HEAD", branch).strip()
+    # One call lists which of the candidate branches exist (validate runs on every save).
+    refs = [f"refs/remotes/{b}" if b.startswith("origin/") else f"refs/heads/{b}"
+            for b in MAIN_BRANCHES]
+    found = set(_git(repo, "for-each-ref", "--format=%(refname)", *refs).split())
+    for ref in refs:
+        if ref in found:
+            return _git(repo, "merge-base", "HEAD", ref).strip()
     raise NoHistory("no main or master branch to compare with; pass a base revision")
 
 
@@ -94,8 +95,6 @@ def cards_at(repo: Path, revision: str, decks_dir: Path,
     ``current`` maps a file name to its blob id and cards in the working tree: a file
     unchanged since ``revision`` is taken from there instead of read and parsed again.
     """
-    from .loader import load_text
-
     relative = decks_dir.resolve().relative_to(repo.resolve())
     tree = f"{revision}:{relative.as_posix()}" if str(relative) != "." else revision
     try:
@@ -112,6 +111,8 @@ def cards_at(repo: Path, revision: str, decks_dir: Path,
         if now is not None and now[0] == object_id:
             parsed = now[1]
         else:
+            from .loader import load_text  # PyYAML: only for a file that changed
+
             path = (relative / name).as_posix()
             text = _git(repo, "show", f"{revision}:{path}")
             try:

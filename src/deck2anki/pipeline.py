@@ -24,7 +24,6 @@ from .model import Deck, build_deck, check_slugs
 from .problems import InvalidInput, Level, Position, Problem
 from .render import NOTETYPES, RenderedDeck, csv_rows, render_deck
 from .stamps import STAMPS_FILE, Stamps, build_time
-from .writers import apkg_bytes, csv_bytes, write_bytes
 
 DECK_SUFFIXES = (".yaml", ".yml")
 
@@ -186,10 +185,12 @@ def _package(rendered: RenderedDeck, note_mods: Mapping[str, int],
     description = (f"{markup.plain(deck.company)} AI PM interview prep, built by deck2anki "
                    f"from: {titles}. Cards tagged status::retired are withdrawn: you may "
                    "delete them.")
-    package = apkg_bytes(_deck_id(deck.deck_name), deck.deck_name, description,
+    from . import writers  # sqlite3, zipfile and genanki: only a build needs them
+
+    package = writers.apkg_bytes(_deck_id(deck.deck_name), deck.deck_name, description,
                          rendered.notes, rendered.notetypes, mods, notetype_mods, timestamp)
     return {f"{deck.slug}.apkg": package,
-            f"{deck.slug}.csv": csv_bytes(csv_rows(deck, rendered.notes))}
+            f"{deck.slug}.csv": writers.csv_bytes(csv_rows(deck, rendered.notes))}
 
 
 # Below this much YAML, starting worker processes costs more than it saves.
@@ -412,6 +413,7 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
     build into ``out_dir`` (and whose files there are untouched) is not built again.
     """
     from .cache import ResultCache
+    from .writers import write_bytes
 
     stamps_path = decks_dir / STAMPS_FILE
     cache = recorded = None
@@ -475,6 +477,8 @@ def stamp(decks_dir: Path, *, now: int | None = None,
              if p.code in ("todo-text", "stub-id")]
     if stubs:
         raise InvalidInput(stubs)
+    from .writers import write_bytes
+
     stamps = stamps.without(forget)
     changed = stamps.stale(hashes)
     updated = stamps.updated(hashes, now if now is not None else int(time.time()),
@@ -510,6 +514,7 @@ def diff(decks_dir: Path, base: str | None = None) -> tuple[history.CardDiff, st
 def preview(decks_dir: Path, out_dir: Path) -> list[Deck]:
     """Write the HTML preview of every deck; raise :class:`InvalidInput` if one is invalid."""
     from .preview import preview_files
+    from .writers import write_bytes
 
     decks = _valid_decks(decks_dir)
     for path, data in preview_files([render_deck(d) for d in decks], out_dir).items():

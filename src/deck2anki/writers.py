@@ -9,44 +9,30 @@ genanki's own row-by-row writer is kept as the reference the bulk one is tested 
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import itertools
 import json
-import os
 import re
 import sqlite3
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .files import atomic_path, write_bytes
 from .render import CSV_COLUMNS, NoteType, RenderedNote
 
 if TYPE_CHECKING:
     import genanki
 
+__all__ = ["apkg_bytes", "atomic_path", "csv_bytes", "write_bytes"]
+
 # Zip entries can only store dates from 1980 to 2107.
 _ZIP_FIRST = 315532800  # 1980-01-01
 _ZIP_LAST = 4354819198  # 2107-12-31 23:59:58
-
-
-@contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; move it into place only on success."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _first_id(deck_id: int, timestamp: int) -> int:
@@ -240,8 +226,3 @@ def csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
     writer.writerows(rows)
     return out.getvalue().encode("utf-8")
-
-
-def write_bytes(target: Path, data: bytes) -> None:
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(data)
