@@ -84,3 +84,21 @@ def test_oversized_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     path = tmp_path / "big.yaml"
     path.write_text("company: a very long name\n", encoding="utf-8")
     assert problem_of(path)[0] == "too-large"
+
+
+def test_deep_block_nesting_is_refused_even_on_a_small_stack(tmp_path: Path) -> None:
+    """libyaml composes recursively in C; the composer gets its own large stack, so a
+    nesting the cheap bound lets through cannot crash a caller with a small one."""
+    import subprocess
+    import sys
+
+    lines = []
+    for level in range(995):
+        lines += ["  " * level + "a:", "  " * level + "- "]
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code = f"from deck2anki.cli import main; main(['validate', '--no-cache', {str(deep)!r}])"
+    run = subprocess.run(["bash", "-c", f"ulimit -s 512 && {sys.executable} -c \"{code}\""],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 1, (run.returncode, run.stderr[-500:])
+    assert "[too-deep]" in run.stdout

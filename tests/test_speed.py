@@ -9,6 +9,7 @@ plain serial build, and lazy imports against what ``--help`` loads.
 from __future__ import annotations
 
 import functools
+import os
 import random
 import shutil
 import subprocess
@@ -35,7 +36,7 @@ def _full_rich(text: str) -> str:
     return markup.neutralize(markup._sanitize(markup._markdown_html(text)))
 
 
-_ALPHABET = st.sampled_from([*"ab cXY09 -+.)(:;,'\"?%$#@=|~^/!*_`[]\\&<>{}\n\t\xa0é—\u2019😀",
+_ALPHABET = st.sampled_from([*"ab cXY09 -+.)(:;,'\"?%$#@=|~^/!*_`[]\\&<>{}\n\t\xa0é—\u2019😀\ufeff",
                              "1. ", "- ", "&#123;", "&amp;", "\\(", "[x](https://a)"])
 
 
@@ -43,6 +44,11 @@ _ALPHABET = st.sampled_from([*"ab cXY09 -+.)(:;,'\"?%$#@=|~^/!*_`[]\\&<>{}\n\t\x
 @given(st.lists(_ALPHABET, max_size=16).map("".join))
 def test_plain_text_shortcut_matches_the_markdown_pipeline(text: str) -> None:
     assert markup.rich(text) == _full_rich(text)
+
+
+def test_byte_order_mark_takes_the_full_path() -> None:
+    # The sanitizer's HTML parser drops a leading U+FEFF; the shortcut must not keep it.
+    assert markup.rich("\ufeffWhat?") == _full_rich("\ufeffWhat?") == "What?"
 
 
 def test_every_repository_text_renders_as_the_markdown_pipeline_would() -> None:
@@ -129,7 +135,15 @@ def _sql_rows(apkg: bytes, tmp: Path) -> dict[str, list[tuple[object, ...]]]:
         conn.close()
 
 
-@pytest.mark.parametrize("decks", ["repository", "synthetic"])
+CLOZE_ORDINALS = MINIMAL + """\
+  - id: sparse
+    kind: fact
+    source: article
+    cloze: "At Acme, {{c2::two}} and {{c9::nine}} and {{c12::twelve}} and {{c2::again}}"
+"""
+
+
+@pytest.mark.parametrize("decks", ["repository", "synthetic", "sparse-cloze"])
 def test_bulk_writer_matches_genanki_row_for_row_and_in_real_anki(
         decks: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, anki_collection) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
@@ -138,6 +152,12 @@ def test_bulk_writer_matches_genanki_row_for_row_and_in_real_anki(
         source = tmp_path / "synthetic"
         subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "400",
                         str(source)], check=True, capture_output=True)
+    elif decks == "sparse-cloze":  # genanki orders a note's cards as a set does: 8 before 1
+        source = tmp_path / "sparse"
+        source.mkdir()
+        (source / "acme.yaml").write_text(CLOZE_ORDINALS, encoding="utf-8")
+        (source / "other.yaml").write_text(CLOZE_ORDINALS.replace("acme", "other").replace(
+            "Acme", "Other"), encoding="utf-8")
     outputs = {}
     real_apkg_bytes = writers.apkg_bytes
     for reference in (False, True):
@@ -302,3 +322,35 @@ def test_validate_cache_reports_what_a_fresh_check_reports(decks_copy: Path) -> 
     cached, fresh = both()
     assert cached == fresh and all("stale-stamp" not in line for line in cached)
     assert any("long-answer" in line for line in cached)
+
+
+def test_a_warm_cache_still_checks_images_like_a_cold_run(write_deck, tmp_path: Path) -> None:
+    deck = write_deck("acme.yaml", MINIMAL.replace(
+        "    back: The first answer.\n",
+        "    back: The first answer.\n    image: {file: pic.png, alt: A picture}\n"))
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    (deck.parent / "pic.png").write_bytes(png)
+    stamps = deck.parent / "stamps.json"
+    stamp(deck.parent, now=1_700_000_000)
+    assert not pipeline.validate([deck.parent], stamps, use_cache=True).errors  # warm
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(png)  # the same bytes, now outside the deck's folder
+    (deck.parent / "pic.png").unlink()
+    (deck.parent / "pic.png").symlink_to(outside)
+    warm = pipeline.validate([deck.parent], stamps, use_cache=True)
+    assert [p.code for p in warm.errors] == ["image"]
+    (deck.parent / "pic.png").unlink()
+    os.mkfifo(deck.parent / "pic.png")  # reading a FIFO would block forever
+    run = subprocess.run([sys.executable, "-m", "deck2anki", "validate", str(deck.parent)],
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 1 and "[image]" in run.stdout
+
+
+def test_without_stamps_a_second_build_says_what_the_first_said(
+        decks_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (decks_copy / "stamps.json").unlink()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    first = build(decks_copy, tmp_path / "dist")
+    second = build(decks_copy, tmp_path / "dist")
+    assert len(first.stale) == len(second.stale) > 100
+    assert first.warnings == second.warnings

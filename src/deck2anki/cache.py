@@ -26,12 +26,14 @@ import hashlib
 import importlib.util
 import json
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .files import write_bytes
+from .files import MAX_DECK_BYTES, ReadError, read_capped, write_bytes
+from .media import load_image
 from .pipeline import DeckInfo, FileResult
 from .problems import Level, Position, Problem
 from .stamps import Stamps, build_time
@@ -56,7 +58,7 @@ def _sha256(data: bytes) -> str:
 @functools.cache
 def code_fingerprint() -> str:
     """A hash of deck2anki's source and schema and of the installed libraries' versions."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(sys.version.encode())
     package = Path(__file__).parent
     for path in sorted(package.rglob("*.py")) + sorted(package.rglob("*.json")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
@@ -110,8 +112,13 @@ class ResultCache:
 
     @classmethod
     def for_build(cls, out_dir: Path, stamps: Stamps) -> ResultCache:
-        return cls._open(f"build:{out_dir.resolve()}", stamps, f"sde={build_time()}",
-                         out_dir)
+        import sqlite3
+        import zlib
+
+        # SQLite writes its version into the file and zlib may deflate differently.
+        engines = f"sqlite={sqlite3.sqlite_version}\0zlib={zlib.ZLIB_RUNTIME_VERSION}"
+        return cls._open(f"build:{out_dir.resolve()}", stamps,
+                         f"sde={build_time()}\0{engines}", out_dir)
 
     @classmethod
     def for_validate(cls, stamps_path: Path, stamps: Stamps, with_cards: bool,
@@ -138,9 +145,12 @@ class ResultCache:
         return cache
 
     def _key(self, path: Path) -> str:
+        # The same capped, regular-files-only read as the loader: a deck file swapped
+        # for a FIFO or /dev/zero must not hang or exhaust a warm run either.
         key = self.keys.get(path)
         if key is None:
-            key = self.keys[path] = _sha256(path.read_bytes())
+            key = self.keys[path] = _sha256(read_capped(path, MAX_DECK_BYTES,
+                                                        what="the deck file"))
         return key
 
     def lookup(self, path: Path) -> FileResult | None:
@@ -152,7 +162,8 @@ class ResultCache:
             if entry["stamps"] != self.stamps.digest(entry["info"]["slug"]):
                 return None
             for image, digest in entry["images"].items():
-                if _sha256((path.parent / image).read_bytes()) != digest:
+                # Every check the model makes (inside the folder, a real image, size).
+                if load_image(path.parent, image, "", "").digest != digest:
                     return None
             if self.out_dir is not None:
                 for name, digest in entry["outputs"].items():
@@ -163,8 +174,8 @@ class ResultCache:
                                 _info(entry["info"]), entry.get("hashes", {}),
                                 entry.get("notetypes", {}), list(entry["stale"]),
                                 (cards[0], cards[1]) if cards else None)
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
-            return None
+        except (OSError, ReadError, ValueError, KeyError, TypeError, IndexError):
+            return None  # ImageError is a ValueError: the full check will report it
         self.hits += 1
         return result
 

@@ -10,6 +10,9 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+# A deck of a few hundred cards is ~100 KB; this cap only stops files crafted to hurt.
+MAX_DECK_BYTES = 2 * 1024 * 1024
+
 
 class ReadError(Exception):
     """The file cannot be used; the message says why."""

@@ -10,6 +10,7 @@ traceback.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +18,11 @@ from typing import Any
 
 import yaml
 
-from .files import ReadError, collector_paused, read_capped
+from .files import MAX_DECK_BYTES, ReadError, collector_paused, read_capped
 from .problems import InvalidInput, Position, Problem
 
-# A deck of a few hundred cards is ~100 KB; these caps only stop files crafted to hurt.
-MAX_FILE_BYTES = 2 * 1024 * 1024
+# These caps only stop files crafted to hurt.
+MAX_FILE_BYTES = MAX_DECK_BYTES
 MAX_NODES = 200_000  # counted with aliases expanded, so "billion laughs" stops here
 MAX_DEPTH = 32
 MAX_ALIASES = 1_000  # a deck has no need for many; each use is counted
@@ -199,15 +200,15 @@ def _load(path: Path, text: str) -> LoadedFile:
         if _depth_bound(text) > SAFE_COMPOSE_DEPTH:
             _check_depth(path, text)
         loader = _Loader(text)
-        root = loader.get_single_node()
+        root = _compose(loader)
         if root is None:
             raise _fail(path, Position(1, 1), "file is empty; a deck needs company, slug, "
                         "sources and cards (see README, 'Deck format')", "empty")
         try:
-            data = _Builder(path, loader, _may_hide_controls(text)).build(root)
+            data = _Builder(loader, _may_hide_controls(text)).build(root)
         except _Unusual:
-            # Aliases, merge keys or explicit tags: check the tree on its own, then let
-            # PyYAML's constructor, which knows every rule, build the data.
+            # Not a plain clean file: check the tree on its own, then let PyYAML's
+            # constructor, which knows every rule, build the data.
             data = None
         if data is None:
             problems = list(_walk(path, root))
@@ -233,11 +234,35 @@ def _load(path: Path, text: str) -> LoadedFile:
     return LoadedFile(path, data, root)
 
 
-# Nesting that libyaml's recursive composer survives with a small thread stack (it was
-# seen to survive 20,000 levels with 8 MiB). Deeper files are refused from the event
-# stream first, which costs as much as the parse itself, so only files that could be
-# that deep pay for it.
+# libyaml's composer recurses in C, about 300 bytes of stack per level: 2,000 levels
+# crash a 512 KiB thread stack (macOS gives secondary threads that much, musl 128 KiB).
+# It runs on a thread of its own with COMPOSE_STACK bytes, whoever calls us, and files
+# that could nest deeper than SAFE_COMPOSE_DEPTH are refused from the event stream
+# first (which costs as much as the parse itself, so only those files pay for it).
 SAFE_COMPOSE_DEPTH = 2_000
+COMPOSE_STACK = 16 * 1024 * 1024
+
+
+def _compose(loader: yaml.SafeLoader) -> yaml.Node | None:
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(loader.get_single_node())
+        except BaseException as exc:  # handed to the caller's thread as it is
+            outcome.append(exc)
+
+    previous = threading.stack_size(COMPOSE_STACK)
+    try:
+        worker = threading.Thread(target=run, name="deck2anki-compose")
+        worker.start()
+    finally:
+        threading.stack_size(previous)
+    worker.join()
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    node: yaml.Node | None = outcome[0]
+    return node
 
 
 def _depth_bound(text: str) -> int:
@@ -255,6 +280,8 @@ def _may_hide_controls(text: str) -> bool:
 
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
+# Scalars whose resolver match guarantees they construct (a round number, retired: true).
+_SIMPLE = frozenset(f"tag:yaml.org,2002:{t}" for t in ("int", "bool", "null", "float"))
 _SEQ = "tag:yaml.org,2002:seq"
 
 
@@ -263,69 +290,50 @@ class _Unusual(Exception):
 
 
 class _Builder:
-    """Check the tree and build its data in one pass, for the usual plain deck file.
+    """Build the data of a plain, clean deck file in one pass over its tree.
 
-    It enforces what :func:`_walk` does (size, depth, duplicate keys, control
-    characters), with the same messages, and gives up (:class:`_Unusual`) on aliases,
-    merge keys and explicit collection tags.
+    It gives up (:class:`_Unusual`) at anything :func:`_walk` would report (size, depth,
+    duplicate keys, control characters) and on aliases, merge keys, tags and values
+    PyYAML must construct: the usual path then checks and builds the file as before,
+    with every problem it has, so the fast path changes no message.
     """
 
-    def __init__(self, path: Path, loader: yaml.SafeLoader, scan: bool) -> None:
-        self.path = path
+    def __init__(self, loader: yaml.SafeLoader, scan: bool) -> None:
         self.loader = loader
         self.scan = scan
         self.budget = MAX_NODES
         self.seen: set[int] = set()
-        self.problems: list[Problem] = []
 
     def build(self, root: yaml.Node) -> Any:
-        data = self._node(root, 1)
-        if self.problems:
-            raise InvalidInput(self.problems)
-        return data
-
-    def _stop(self, node: yaml.Node, message: str, code: str) -> InvalidInput:
-        return InvalidInput([*self.problems,
-                             Problem(self.path, Position.from_mark(node.start_mark), message,
-                                     code)])
+        return self._node(root, 1)
 
     def _node(self, node: yaml.Node, depth: int) -> Any:
         self.budget -= 1
-        if self.budget < 0:
-            raise self._stop(node, f"file expands to more than {MAX_NODES} YAML nodes "
-                             "(aliases are counted each time they are used); write the "
-                             "cards out plainly", "too-large")
-        if depth > MAX_DEPTH:
-            raise self._stop(node, f"nesting deeper than {MAX_DEPTH} levels; a deck needs "
-                             "only a few", "too-deep")
+        if self.budget < 0 or depth > MAX_DEPTH:
+            raise _Unusual
         kind = type(node)
         if kind is yaml.ScalarNode:
-            if self.scan and (bad := _CONTROL.search(node.value)):
-                raise self._stop(node, f"control character U+{ord(bad.group()):04X} in "
-                                 "this value; delete it (Anki would break on it)",
-                                 "bad-character")
-            return node.value if node.tag == _STR else self.loader.construct_object(node)
+            if node.tag == _STR:
+                if self.scan and _CONTROL.search(node.value):
+                    raise _Unusual
+                return node.value
+            if node.tag not in _SIMPLE:
+                raise _Unusual  # dates, '=', '<<' and explicit tags: PyYAML's to build
+            return self.loader.construct_object(node)
         if id(node) in self.seen:
-            raise _Unusual  # an alias: shared (maybe recursive) data is PyYAML's to build
+            raise _Unusual  # an alias: shared (maybe recursive) data
         self.seen.add(id(node))
         if kind is yaml.SequenceNode and node.tag == _SEQ:
             return [self._node(item, depth + 1) for item in node.value]
         if kind is not yaml.MappingNode or node.tag != _MAP:
             raise _Unusual
-        mapping: dict[Any, Any] = {}
-        keys: dict[str, yaml.Node] = {}
+        mapping: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if type(key_node) is not yaml.ScalarNode or key_node.tag != _STR:
                 raise _Unusual  # merge keys ('<<'), numbers, or collections as keys
-            first = keys.setdefault(key_node.value, key_node)
-            if first is not key_node:
-                self.problems.append(Problem(
-                    self.path, Position.from_mark(key_node.start_mark),
-                    f"duplicate key {key_node.value!r} (first at line "
-                    f"{first.start_mark.line + 1}); YAML keeps only the last one, so "
-                    "merge or rename them", "duplicate-key"))
-            key = self._node(key_node, depth + 1)
-            mapping[key] = self._node(value_node, depth + 1)
+            if key_node.value in mapping:
+                raise _Unusual  # a duplicate key
+            mapping[key_node.value] = self._node(value_node, depth + 1)
         return mapping
 
 

@@ -55,7 +55,7 @@ _NEUTRAL = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93
 # Text that no gate would change: no character Markdown, HTML or Anki gives a meaning,
 # no line break, and no start that opens a list. Most card text is like this, and it is
 # its own safe HTML, so it skips the parser (tests check both paths agree).
-_PLAIN = re.compile(r"(?![-+]( |$)|\d+[.)]( |$))[^*_`\[\]\\&<>{}\n\r\t\xa0!]*")
+_PLAIN = re.compile(r"(?![-+]( |$)|\d+[.)]( |$))[^*_`\[\]\\&<>{}\n\r\t\xa0\ufeff!]*")
 # What plain() has to escape or neutralize.
 _HTML_SPECIAL = re.compile(r"[&<>\"'{}\[\]\\]")
 # Markdown can only produce a link from '[', and a brace or backslash from an escape or

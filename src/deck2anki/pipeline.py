@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from . import guard, history, markup, schema
-from .files import collector_paused
+from .files import MAX_DECK_BYTES, ReadError, collector_paused, read_capped
 from .guard import note_hashes, note_key, note_notetypes, notetype_hashes, notetype_key
 from .lints import lint
 from .model import Deck, build_deck, check_slugs
@@ -163,8 +163,10 @@ def _check_file(path: Path, job: Job) -> FileResult:
         stamps = job.stamps or Stamps()
         note_mods = {key: stamps.mod_for(key, digest, job.fallback)
                      for key, digest in result.hashes.items()}
-        result.timed = job.sde is None and (bool(result.stale) or job.stamps is None
-                                            or job.types_stale)
+        # Without stamps.json every note ships with the build time (and is stale); with
+        # it, only content changed since its stamp does, unless the epoch is fixed.
+        result.timed = job.stamps is None or (job.sde is None and (bool(result.stale)
+                                                                   or job.types_stale))
         result.outputs = _package(rendered, note_mods, job)
     result.images = {n.card.image.source: n.card.image.digest
                      for n in rendered.notes if n.card.image}
@@ -363,9 +365,9 @@ def _git_removals(decks_dir: Path, results: Sequence[FileResult], stamped: froze
             paths.setdefault(slug, result.path)
         if result.path.parent.resolve() == decks_dir.resolve():
             # A file git still has as it was at the base needs no second parse.
-            with contextlib.suppress(OSError):
-                current[result.path.name] = (history.blob_id(result.path.read_bytes()),
-                                             result.cards)
+            with contextlib.suppress(OSError, ReadError):
+                data = read_capped(result.path, MAX_DECK_BYTES, what="the deck file")
+                current[result.path.name] = (history.blob_id(data), result.cards)
     try:
         repo = history.repository(decks_dir)
         base = history.default_base(repo)

@@ -133,8 +133,12 @@ def _collection_fast(deck: genanki.Deck, notes: Sequence[RenderedNote],
                           " " + " ".join(note.tags) + " ", "\x1f".join(note.fields),
                           note.fields[model.sort_field_index], 0, 0, ""))
         if model.model_type == genanki.Model.CLOZE:
-            ordinals = sorted({int(n) - 1 for n in _CLOZE_ORDINAL.findall(note.fields[0])
-                               if int(n) > 0}) or [0]
+            # Built and iterated as genanki does (a set: {1, 8} gives 8 first), so each
+            # card gets the id genanki, and every earlier release, gave it.
+            found: set[int] = set()
+            found.update(int(n) - 1 for n in _CLOZE_ORDINAL.findall(note.fields[0])
+                         if int(n) > 0)
+            ordinals = list(found) or [0]
         else:
             ordinals = [0]  # one template, and every front has text (checked by the model)
         card_rows.extend((next(ids), note_id, deck.deck_id, ordinal, mod, -1, 0, 0, 0, 0, 0,
