@@ -143,11 +143,11 @@ def main() -> None:
         os.environ["DECK2ANKI_CACHE_DIR"] = str(work / "cache")
         os.environ["SOURCE_DATE_EPOCH"] = "1700000000"  # what a release build sets
         startup = {
-            "python -c pass": median_of(args.runs * 3, [sys.executable, "-c", "pass"]),
-            "deck2anki --help": median_of(args.runs * 3, deck2anki("--help")),
-            "deck2anki validate --no-cache (repository decks)": median_of(
+            "`python -c pass`": median_of(args.runs * 3, [sys.executable, "-c", "pass"]),
+            "`deck2anki --help`": median_of(args.runs * 3, deck2anki("--help")),
+            "`deck2anki validate --no-cache` (repository decks)": median_of(
                 args.runs * 3, deck2anki("validate", "-q", "--no-cache")),
-            "deck2anki validate (repository decks, unchanged)": median_of(
+            "`deck2anki validate` (repository decks, unchanged)": median_of(
                 args.runs * 3, deck2anki("validate", "-q")),
         }
         results["startup"] = startup
@@ -167,10 +167,10 @@ def report(results: dict[str, object]) -> str:
     startup = results["startup"]
     assert isinstance(startup, dict)
     for name, value in startup.items():
-        lines.append(f"| `{name}` | {value['seconds'] * 1000:.0f} ms | "
+        lines.append(f"| {name} | {value['seconds'] * 1000:.0f} ms | "
                      f"{value['peak_mb']:.0f} MB |")
-    lines += ["", "| cards | companies | YAML | floor | build | build/floor | build peak "
-              "| rebuild | rebuild/build | validate | validate peak | revalidate |",
+    lines += ["", "| cards | companies | YAML | floor | build | build / floor | build peak "
+              "| rebuild | rebuild / build | validate | validate peak | revalidate |",
               "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     sizes = results["sizes"]
     assert isinstance(sizes, list)

@@ -332,7 +332,12 @@ def test_a_warm_cache_still_checks_images_like_a_cold_run(write_deck, tmp_path: 
     (deck.parent / "pic.png").write_bytes(png)
     stamps = deck.parent / "stamps.json"
     stamp(deck.parent, now=1_700_000_000)
-    assert not pipeline.validate([deck.parent], stamps, use_cache=True).errors  # warm
+    for _ in range(3):  # warm, then served from the record (which must keep its images)
+        assert not pipeline.validate([deck.parent], stamps, use_cache=True).errors
+    (deck.parent / "pic.png").write_text("not an image", encoding="utf-8")
+    broken = pipeline.validate([deck.parent], stamps, use_cache=True)
+    assert [p.code for p in broken.errors] == ["image"]
+    (deck.parent / "pic.png").write_bytes(png)
     outside = tmp_path / "outside.png"
     outside.write_bytes(png)  # the same bytes, now outside the deck's folder
     (deck.parent / "pic.png").unlink()

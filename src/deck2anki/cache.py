@@ -173,7 +173,8 @@ class ResultCache:
             result = FileResult(path, [_problem(p) for p in entry["problems"]],
                                 _info(entry["info"]), entry.get("hashes", {}),
                                 entry.get("notetypes", {}), list(entry["stale"]),
-                                (cards[0], cards[1]) if cards else None)
+                                (cards[0], cards[1]) if cards else None,
+                                images=dict(entry["images"]))
         except (OSError, ReadError, ValueError, KeyError, TypeError, IndexError):
             return None  # ImageError is a ValueError: the full check will report it
         self.hits += 1

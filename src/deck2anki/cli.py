@@ -34,9 +34,10 @@ def _exit_with(problems: Iterable[Problem]) -> NoReturn:
     sys.exit(EXIT_INVALID)
 
 
-def _progress(verbose: bool) -> Callable[[str], None] | None:
+def _progress(verbose: bool, quiet: bool = False) -> Callable[[str], None] | None:
     """Progress goes to stderr, only where a person watches (or when asked)."""
-    if verbose or (sys.stderr.isatty() and not os.environ.get("CI")):
+    in_ci = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+    if verbose or (not quiet and sys.stderr.isatty() and not in_ci):
         return lambda message: click.echo(f"  {message}", err=True)
     return None
 
@@ -76,24 +77,28 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")
 @click.option("-v", "--verbose", is_flag=True, help="Print each step as it happens.")
 @click.option("--no-cache", "no_cache", is_flag=True,
-              help="Build every company even if its files are up to date (the cache lives "
-                   "in $DECK2ANKI_CACHE_DIR, else ~/.cache/deck2anki).")
+              help="Build every company even if its files are up to date (records live "
+                   "in $DECK2ANKI_CACHE_DIR, else $XDG_CACHE_HOME/deck2anki, else "
+                   "~/.cache/deck2anki).")
 def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool, no_cache: bool) -> None:
     """Validate every deck, then write one .apkg and one .csv per company.
 
     Nothing is written if any deck is invalid. Each note carries the time its content
     last changed (from decks/stamps.json), so importing a new release into Anki updates
     edited cards in place and keeps learners' own edits and review history.
-    Set SOURCE_DATE_EPOCH for byte-identical rebuilds. A company whose deck, images
-    and stamps are unchanged since the last build into the same folder is not built
-    again; its files stay byte-identical. Companies are built on every core.
+    Set SOURCE_DATE_EPOCH for byte-identical rebuilds.
+
+    A company whose deck, images and stamps are unchanged since the last build into
+    the same folder is not built again: its files stay as they are, byte-identical to
+    a clean build (content not yet stamped ships with the build time, so it is rebuilt
+    every time unless SOURCE_DATE_EPOCH is set). Large decks are built on every core.
     """
     from .pipeline import build as run_build
     from .problems import InvalidInput
     from .stamps import BadEpoch
 
     try:
-        result = run_build(decks_dir, out_dir, progress=_progress(verbose),
+        result = run_build(decks_dir, out_dir, progress=_progress(verbose, quiet),
                            use_cache=not no_cache)
     except InvalidInput as exc:
         click.echo(f"build failed: {len(exc.problems)} problem(s); nothing was written",
@@ -131,7 +136,9 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool, no_cache: 
               help="text: path:line:col lines; json: one array; github: annotations that "
                    "show on a pull request's lines.")
 @click.option("--no-cache", "no_cache", is_flag=True,
-              help="Check every file, even those unchanged since the last run.")
+              help="Check every file again. Without it, a file unchanged since the last "
+                   "run (with the same stamps and deck2anki) reports its recorded problems; "
+                   "checks across files and the git guard always run.")
 def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str,
              no_cache: bool) -> None:
     """Check deck files (default: decks/) and print each problem as path:line:col.
@@ -155,7 +162,7 @@ def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str,
     stamps_dir = targets[0] if targets[0].is_dir() else targets[0].parent
     result = run_validate(targets, stamps_dir / STAMPS_FILE, use_git=True,
                           use_cache=not no_cache,
-                          progress=None if quiet else _progress(False))
+                          progress=_progress(False, quiet))
     for note in [] if quiet else result.notes:
         click.echo(f"note: {note}", err=True)
     if result.problems or fmt == "json":
