@@ -28,14 +28,16 @@ SCHEMA_NAME = "deck.schema.json"
 
 def schema_path() -> Path:
     """Where the schema lives: packaged inside the wheel, or ``schema/`` in a checkout."""
-    from importlib import resources
+    here = Path(__file__).resolve()
+    for candidate in (here.parent / "schema" / SCHEMA_NAME,  # an installed wheel
+                      here.parents[2] / "schema" / SCHEMA_NAME):  # a source checkout
+        if candidate.is_file():
+            return candidate
+    from importlib import resources  # other importers (a zip): slower to import
 
     packaged = resources.files("deck2anki").joinpath("schema", SCHEMA_NAME)
     if packaged.is_file():
         return Path(str(packaged))
-    checkout = Path(__file__).resolve().parents[2] / "schema" / SCHEMA_NAME
-    if checkout.is_file():
-        return checkout
     raise FileNotFoundError(f"{SCHEMA_NAME} is neither packaged nor in a source checkout")
 
 
