@@ -11,7 +11,7 @@ repository's decks are), then runs, several times each, taking the median:
 
 It also times the repository's own ``deck2anki validate`` and ``deck2anki --help``
 against ``python -c pass``. Peak memory is the largest sum of the resident memory of
-the command and its worker processes, sampled every 10 ms.
+the command and its worker processes, sampled every 20 ms.
 
     python bench/run.py                       # 1k, 10k and 100k cards, 3 runs each
     python bench/run.py --sizes 1000 --runs 5 --json results.json
@@ -37,21 +37,22 @@ sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402  (a sibling script, not a package)
 
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
 
 def _tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and of every process in its process group."""
+    """Resident bytes of ``pid`` and of its descendants (read from /proc, cheaply: the
+    sampler must not take CPU from the command it measures)."""
     total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    pending = [pid]
+    while pending:
+        current = pending.pop()
         try:
-            with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-            if int(fields[2]) != pid:  # fields[2] is the process group
-                continue
-            with open(f"/proc/{entry}/statm", encoding="ascii") as statm:
-                total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
+            with open(f"/proc/{current}/statm", encoding="ascii") as statm:
+                total += int(statm.read().split()[1]) * PAGE
+            with open(f"/proc/{current}/task/{current}/children", encoding="ascii") as kids:
+                pending.extend(int(child) for child in kids.read().split())
+        except (OSError, ValueError):
             continue
     return total
 
@@ -69,7 +70,7 @@ def measure(command: list[str], cwd: Path = ROOT) -> tuple[float, int]:
         nonlocal peak
         while not done.is_set():
             peak = max(peak, _tree_rss(process.pid))
-            done.wait(0.01)
+            done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

@@ -78,6 +78,11 @@ def _markdown() -> MarkdownIt:
     return md
 
 
+def warm_up() -> None:
+    """Import and configure markdown-it now (before worker processes are forked)."""
+    _markdown()
+
+
 def _sanitize(fragment: str) -> str:
     # url_relative="deny": '//host', '/path' and '%6aavascript:' links have no scheme
     # to check, so they are dropped too.

@@ -63,6 +63,11 @@ def _fast_validator() -> jsonschema_rs.Draft202012Validator:
     return jsonschema_rs.Draft202012Validator(load_schema())
 
 
+def warm_up() -> None:
+    """Compile the fast validator now (before worker processes are forked)."""
+    _fast_validator()
+
+
 def validate(loaded: LoadedFile) -> list[Problem]:
     """Every schema problem of one file, one per place, the most relevant first.
 
