@@ -60,10 +60,10 @@ def code_fingerprint() -> str:
     """A hash of deck2anki's source and schema and of the installed libraries' versions."""
     digest = hashlib.sha256(sys.version.encode())
     package = Path(__file__).parent
-    for path in sorted(package.rglob("*.py")) + sorted(package.rglob("*.json")):
+    for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
-    from .schema import schema_path
+    from .schema import schema_path  # packaged beside the code, or in the checkout
 
     digest.update(schema_path().read_bytes())
     for name in _LIBRARIES:

@@ -42,16 +42,18 @@ def note_notetypes(rendered: Iterable[RenderedDeck]) -> dict[str, str]:
     return {note_key(r.deck, n.card.id): n.notetype.key for r in rendered for n in r.notes}
 
 
-def check_deck(rendered: RenderedDeck, hashes: Mapping[str, str], stamps: Stamps,
+def check_deck(rendered: RenderedDeck, hashes: Mapping[str, str],
+               notetypes: Mapping[str, str], stamps: Stamps,
                stamps_path: Path) -> tuple[list[Problem], list[str]]:
     """What the release history says about one deck, and its notes whose stamps are stale.
 
-    ``hashes`` holds the content hash of each of the deck's notes (:func:`note_hashes`).
+    ``hashes`` and ``notetypes`` are the deck's :func:`note_hashes` and
+    :func:`note_notetypes`, computed once by the caller.
     """
     deck = rendered.deck
     cards = {note_key(deck, n.card.id): n.card for n in rendered.notes}
     problems = []
-    for key in stamps.notetype_changes(note_notetypes([rendered])):
+    for key in stamps.notetype_changes(notetypes):
         card = cards[key]
         was, now = (("a cloze", "a question/answer") if stamps.entries[key].notetype == "cloze"
                     else ("a question/answer", "a cloze"))

@@ -85,34 +85,36 @@ def _near_pairs(questions: list[tuple[str, Card]]) -> Iterator[tuple[Card, Card]
     other: only those neighbours are compared (the sorted-neighbourhood method), among
     questions with the same numbers, which the rule requires anyway.
     """
-    order = {id(card): index for index, (_, card) in enumerate(questions)}
-    groups: dict[tuple[str, ...], list[tuple[str, Card]]] = {}
-    for text, card in questions:
-        groups.setdefault(tuple(_NUMBERS.findall(text)), []).append((text, card))
-    partner: dict[int, Card] = {}
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for index, (text, _) in enumerate(questions):
+        groups.setdefault(tuple(_NUMBERS.findall(text)), []).append(index)
+    partner: dict[int, int] = {}  # a question -> the earliest question nearly the same
     for group in groups.values():
-        for key in (lambda item: item[0], lambda item: item[0][::-1]):
+        for key in (lambda i: questions[i][0], lambda i: questions[i][0][::-1]):
             ranked = sorted(group, key=key)
-            for i, (text, card) in enumerate(ranked):
-                # At most one matcher per card, made only when a neighbour's length
-                # allows a match: SequenceMatcher indexes its second sequence once.
-                matcher = None
-                for other_text, other in ranked[i + 1:i + 1 + NEIGHBOURS]:
-                    shorter, longer = sorted((len(text), len(other_text)))
-                    if 2 * shorter < SIMILARITY * (shorter + longer):
-                        continue  # the length alone rules out the similarity
-                    if matcher is None:
-                        matcher = difflib.SequenceMatcher(None, autojunk=False)
-                        matcher.set_seq2(text)
-                    if not _similar(matcher, other_text):
-                        continue
-                    early, late = sorted((card, other), key=lambda c: order[id(c)])
-                    known = partner.get(id(late))
-                    if known is None or order[id(early)] < order[id(known)]:
-                        partner[id(late)] = early
-    for _, card in questions:
-        if id(card) in partner:
-            yield card, partner[id(card)]
+            for place, index in enumerate(ranked):
+                nearby = ranked[place + 1:place + 1 + NEIGHBOURS]
+                for other in _alike(questions, index, nearby):
+                    early, late = min(index, other), max(index, other)
+                    if partner.get(late, late) > early:
+                        partner[late] = early
+    for late, early in sorted(partner.items()):
+        yield questions[late][1], questions[early][1]
+
+
+def _alike(questions: list[tuple[str, Card]], index: int, nearby: list[int]) -> Iterator[int]:
+    """Those of ``nearby`` whose question is nearly the same as question ``index``'s."""
+    text = questions[index][0]
+    matcher = None  # made only when a length allows a match: it indexes ``text`` once
+    for other in nearby:
+        shorter, longer = sorted((len(text), len(questions[other][0])))
+        if 2 * shorter < SIMILARITY * (shorter + longer):
+            continue  # the length alone rules out the similarity
+        if matcher is None:
+            matcher = difflib.SequenceMatcher(None, autojunk=False)
+            matcher.set_seq2(text)
+        if _similar(matcher, questions[other][0]):
+            yield other
 
 
 def _similar(matcher: difflib.SequenceMatcher[str], other: str) -> bool:

@@ -29,9 +29,13 @@ MAX_ALIASES = 1_000  # a deck has no need for many; each use is counted
 
 # libyaml's safe loader when PyYAML was built with it (the wheels are): the same node
 # tree and marks, several times faster than the pure-Python parser. Its composer
-# recurses in C, so nesting is measured on the event stream first (see _check_depth).
+# recurses in C: see _compose and SAFE_COMPOSE_DEPTH.
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_STR_TAG = "tag:yaml.org,2002:str"
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+# Scalars whose resolver match guarantees they construct (a round number, retired: true).
+_SIMPLE = frozenset(f"tag:yaml.org,2002:{t}" for t in ("int", "bool", "null", "float"))
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]  # PyYAML's C or Python loader
@@ -48,7 +52,7 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]  # PyYAML's C or P
                 not implicit[0] or (value[:1] not in self.yaml_implicit_resolvers
                                     and None not in self.yaml_implicit_resolvers
                                     and value != "")):
-            return _STR_TAG
+            return _STR
         tag: str = super().resolve(kind, value, implicit)
         return tag
 
@@ -278,11 +282,6 @@ def _may_hide_controls(text: str) -> bool:
     return "\\" in text or "\x85" in text or "\r" in text
 
 
-_STR = "tag:yaml.org,2002:str"
-_MAP = "tag:yaml.org,2002:map"
-# Scalars whose resolver match guarantees they construct (a round number, retired: true).
-_SIMPLE = frozenset(f"tag:yaml.org,2002:{t}" for t in ("int", "bool", "null", "float"))
-_SEQ = "tag:yaml.org,2002:seq"
 
 
 class _Unusual(Exception):

@@ -44,29 +44,34 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+def _load_deck(path: Path) -> tuple[Any, Deck | None, list[Problem]]:
+    """Load, schema-check and model one file: its data (if it parsed), the deck (if
+    valid) and its problems so far."""
+    from .loader import load_file  # PyYAML: only when a file is read
+
+    try:
+        loaded = load_file(path)
+    except InvalidInput as exc:
+        return None, None, exc.problems
+    problems = schema.validate(loaded)
+    if problems:
+        return loaded.data, None, problems
+    deck, problems = build_deck(loaded)
+    return loaded.data, deck, problems
+
+
 def load_decks(files: Sequence[Path],
                datas: dict[Path, Any] | None = None) -> tuple[list[Deck], list[Problem]]:
     """Every deck that is valid, and every problem of the others.
 
     ``datas``, if given, receives the parsed YAML of every file that parsed.
     """
-    from .loader import load_file
-
     decks: list[Deck] = []
     problems: list[Problem] = []
     for path in files:
-        try:
-            loaded = load_file(path)
-        except InvalidInput as exc:
-            problems.extend(exc.problems)
-            continue
-        if datas is not None:
-            datas[path] = loaded.data
-        schema_problems = schema.validate(loaded)
-        if schema_problems:
-            problems.extend(schema_problems)
-            continue
-        deck, deck_problems = build_deck(loaded)
+        data, deck, deck_problems = _load_deck(path)
+        if datas is not None and data is not None:
+            datas[path] = data
         problems.extend(deck_problems)
         if deck is not None:
             decks.append(deck)
@@ -138,17 +143,8 @@ def check_file(path: Path, job: Job) -> FileResult:
 
 
 def _check_file(path: Path, job: Job) -> FileResult:
-    from .loader import load_file  # PyYAML: only when a file is read
-
-    try:
-        loaded = load_file(path)
-    except InvalidInput as exc:
-        return FileResult(path, exc.problems)
-    cards = history.cards_of(loaded.data) if job.with_cards else None
-    problems = schema.validate(loaded)
-    if problems:
-        return FileResult(path, problems, cards=cards)
-    deck, problems = build_deck(loaded)
+    data, deck, problems = _load_deck(path)
+    cards = history.cards_of(data) if job.with_cards and data is not None else None
     if deck is None:
         return FileResult(path, problems, cards=cards)
     problems += lint([deck])
@@ -156,8 +152,8 @@ def _check_file(path: Path, job: Job) -> FileResult:
     result = FileResult(path, problems, DeckInfo.of(rendered), note_hashes(rendered),
                         note_notetypes([rendered]), cards=cards)
     if job.stamps is not None and job.stamps_path is not None:
-        found, result.stale = guard.check_deck(rendered, result.hashes, job.stamps,
-                                               job.stamps_path)
+        found, result.stale = guard.check_deck(rendered, result.hashes, result.notetypes,
+                                               job.stamps, job.stamps_path)
         problems += found
     if job.package and rendered.notes and not result.failed:
         stamps = job.stamps or Stamps()
@@ -191,8 +187,13 @@ def _package(rendered: RenderedDeck, note_mods: Mapping[str, int],
 
     package = writers.apkg_bytes(_deck_id(deck.deck_name), deck.deck_name, description,
                          rendered.notes, rendered.notetypes, mods, notetype_mods, timestamp)
-    return {f"{deck.slug}.apkg": package,
-            f"{deck.slug}.csv": writers.csv_bytes(csv_rows(deck, rendered.notes))}
+    apkg, csv = output_names(deck.slug)
+    return {apkg: package, csv: writers.csv_bytes(csv_rows(deck, rendered.notes))}
+
+
+def output_names(slug: str) -> tuple[str, str]:
+    """The package and the CSV a company's build writes."""
+    return f"{slug}.apkg", f"{slug}.csv"
 
 
 # Below this much YAML, starting worker processes costs more than it saves.
@@ -317,10 +318,11 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
     sde = build_time()
     fallback = sde if sde is not None else (now if now is not None else int(time.time()))
     history_known = stamps_path is not None and stamps_path.is_file()
+    stale_types = stamps.stale(type_hashes)
     job = Job(stamps if history_known else None, stamps_path, package, fallback, sde,
               {nt.id: stamps.mod_for(notetype_key(nt), type_hashes[notetype_key(nt)], fallback)
                for nt in NOTETYPES}, with_cards=use_git and whole_folder,
-              types_stale=bool(stamps.stale(type_hashes)))
+              types_stale=bool(stale_types))
     own_cache = None
     if use_cache and not package and stamps_path is not None:
         from .cache import ResultCache
@@ -348,8 +350,7 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
         return validation
     notes: list[str] = []
     if history_known:
-        validation.stale = sorted(stamps.stale(type_hashes)
-                                  + [key for r in results for key in r.stale])
+        validation.stale = sorted(stale_types + [key for r in results for key in r.stale])
         if whole_folder:
             problems += guard.orphaned((i.slug for i in infos), stamps, stamps_path)
     else:
@@ -403,10 +404,19 @@ def _deck_id(deck_name: str) -> int:
 @dataclass(frozen=True)
 class WrittenDeck:
     deck: DeckInfo
-    kinds: Mapping[str, int]
-    notes: int
-    cards: int
     files: tuple[Path, ...]
+
+    @property
+    def kinds(self) -> Mapping[str, int]:
+        return self.deck.kinds
+
+    @property
+    def notes(self) -> int:
+        return self.deck.notes
+
+    @property
+    def cards(self) -> int:
+        return self.deck.cards
 
 
 @dataclass(frozen=True)
@@ -451,12 +461,12 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
         info = result.info
         if info is None or not info.notes:
             continue
-        files = tuple(out_dir / name for name in (f"{info.slug}.apkg", f"{info.slug}.csv"))
+        files = tuple(out_dir / name for name in output_names(info.slug))
         for name, data in result.outputs.items():
             if progress:
                 progress(f"writing {out_dir / name}")
             write_bytes(out_dir / name, data)
-        written.append(WrittenDeck(info, info.kinds, info.notes, info.cards, files))
+        written.append(WrittenDeck(info, files))
     reused = 0
     if cache is not None:
         reused = cache.hits
