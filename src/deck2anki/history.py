@@ -103,10 +103,11 @@ def cards_at(repo: Path, revision: str, decks_dir: Path,
         return {}  # the folder did not exist yet at that revision
     found: Cards = {}
     for record in listing.split("\0"):
-        meta, _, name = record.partition("\t")
-        if not name.endswith((".yaml", ".yml")) or len(meta.split()) != 3:
+        meta, _, name = record.partition("\t")  # "<mode> <type> <object>\t<name>"
+        fields = meta.split()
+        if not name.endswith((".yaml", ".yml")) or len(fields) != 3:
             continue
-        object_id = meta.split()[2]
+        object_id = fields[2]
         now = (current or {}).get(name)
         if now is not None and now[0] == object_id:
             parsed = now[1]

@@ -75,7 +75,7 @@ class LoadedFile:
         node: yaml.Node = self.root
         key_node: yaml.Node | None = None
         for step in path:
-            child = _child(node, step)
+            child = child_node(node, step)
             if child is None:
                 break
             key_node, node = child
@@ -88,7 +88,8 @@ class LoadedFile:
         return Position.from_mark(node.start_mark)
 
 
-def _child(node: yaml.Node, step: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
+def child_node(node: yaml.Node, step: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
+    """The key node (if any) and value node of ``node``'s entry ``step``, if it has one."""
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(step):

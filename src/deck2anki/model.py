@@ -74,15 +74,17 @@ class Card:
 
     def at(self, name: str) -> Position:
         """Where property ``name`` (or ``steps[i]``) starts; the card's start if absent."""
-        import yaml
+        from .loader import child_node  # PyYAML: only when a problem is reported
 
         key, _, index = name.partition("[")
-        found = _value_node(self.node, key) if self.node is not None else None
-        if found is not None and index:
-            items = found.value if isinstance(found, yaml.SequenceNode) else []
-            number = int(index.rstrip("]"))
-            found = items[number] if number < len(items) else None
-        return Position.from_mark(found.start_mark) if found is not None else self.position
+        path: list[str | int] = [key, int(index.rstrip("]"))] if index else [key]
+        node = self.node
+        for step in path:
+            entry = child_node(node, step) if node is not None else None
+            if entry is None:
+                return self.position
+            node = entry[1]
+        return Position.from_mark(node.start_mark) if node is not None else self.position
 
     @property
     def is_cloze(self) -> bool:
@@ -95,17 +97,6 @@ class Card:
     def anki_cards(self) -> int:
         """How many cards Anki makes of this note: one per cloze number, else one."""
         return len(self.cloze_ordinals()) if self.is_cloze else 1
-
-
-def _value_node(node: yaml.Node, key: str) -> yaml.Node | None:
-    import yaml
-
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
-                found: yaml.Node = value_node
-                return found
-    return None
 
 
 @dataclass(frozen=True)
