@@ -42,9 +42,9 @@ class PreviewCard:
 
 def render_cards(note: RenderedNote) -> list[PreviewCard]:
     """The question and answer HTML of every card a note makes, as Anki renders them."""
-    model = note.notetype.model
-    fields = dict(zip((f["name"] for f in model.fields), note.fields, strict=True))
-    template = model.templates[0]
+    # The note type's own data: building a genanki model per note would only copy it.
+    fields = dict(zip(note.notetype.fields, note.fields, strict=True))
+    template = note.notetype.template
     ordinals = note.card.cloze_ordinals() if note.notetype is CLOZE else [0]
     cards = []
     for ordinal in ordinals:
