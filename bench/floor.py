@@ -18,6 +18,7 @@ import io
 import json
 import sqlite3
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -73,15 +74,23 @@ def build_one(path: Path, out: Path, validator: jsonschema_rs.Validator) -> None
         rows.append((guid, fields[0] or fields[2], fields[1], data["company"],
                      " ".join(card.get("tags", []))))
         next_id += 2
-    conn = sqlite3.connect(":memory:")
-    conn.executescript(TABLES)
-    conn.execute("INSERT INTO col VALUES (1,0,0,0,11,0,0,0,'{}','{}','{}','{}','{}')")
-    conn.executemany("INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)", notes)
-    conn.executemany("INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", cards)
-    conn.executescript(INDEXES)
-    conn.commit()
-    database = conn.serialize()
-    conn.close()
+    with tempfile.TemporaryDirectory() as tmp:
+        # Connection.serialize() is 3.11+; before it, the database goes through a file.
+        db_path = ":memory:" if sys.version_info >= (3, 11) else f"{tmp}/collection.anki2"
+        conn = sqlite3.connect(db_path)
+        conn.executescript(TABLES)
+        conn.execute("INSERT INTO col VALUES (1,0,0,0,11,0,0,0,'{}','{}','{}','{}','{}')")
+        conn.executemany("INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)", notes)
+        conn.executemany("INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                         cards)
+        conn.executescript(INDEXES)
+        conn.commit()
+        if sys.version_info >= (3, 11):
+            database = conn.serialize()
+            conn.close()
+        else:
+            conn.close()
+            database = Path(db_path).read_bytes()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr("collection.anki2", database)

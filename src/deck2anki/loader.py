@@ -9,6 +9,7 @@ traceback.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -179,10 +180,10 @@ def _check_characters(path: Path, text: str) -> None:
                     "is not allowed in YAML; delete it (it is often invisible)", "bad-character")
 
 
-def _check_depth(path: Path, text: str) -> None:
+def _check_depth(path: Path, text: str, loader: type[yaml.SafeLoader] = _Loader) -> None:
     """Refuse deep nesting from the event stream, before any recursive composing."""
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
@@ -190,6 +191,28 @@ def _check_depth(path: Path, text: str) -> None:
                             f"{MAX_DEPTH} levels; a deck needs only a few", "too-deep")
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+
+
+def _check_depth_before(path: Path, text: str, mark: yaml.Mark | None) -> None:
+    """Raise too-deep if the file nests past MAX_DEPTH before the parser's error at ``mark``.
+
+    libyaml's scanner reads a run of brackets ahead before it yields their events, so it
+    fails at its own limit before we can count; PyYAML's pure-Python parser yields each
+    event as it goes and recurses nowhere. Only the lines up to the error are parsed.
+    """
+    end = len(text) if mark is None else _line_end(text, mark.line)
+    with contextlib.suppress(yaml.YAMLError):  # the syntax error comes first: theirs
+        _check_depth(path, text[:end], yaml.SafeLoader)
+
+
+def _line_end(text: str, line: int) -> int:
+    """The index just past 0-based ``line`` of ``text``."""
+    index = -1
+    for _ in range(line + 1):
+        index = text.find("\n", index + 1)
+        if index < 0:
+            return len(text)
+    return index + 1
 
 
 def load_text(path: Path, text: str) -> LoadedFile:
@@ -226,7 +249,10 @@ def _load(path: Path, text: str) -> LoadedFile:
         if data is None:
             data = loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
+        # libyaml refuses deep nesting itself from 0.2.6 on, with wording and a limit of
+        # its own: whatever the parser says, a file that nests too deep gets our message.
         mark = exc.problem_mark or exc.context_mark
+        _check_depth_before(path, text, mark)
         raise _fail(path, Position.from_mark(mark), _yaml_message(exc), "yaml-syntax") from exc
     except yaml.YAMLError as exc:
         raise _fail(path, Position(1, 1), f"YAML error: {exc}", "yaml-syntax") from exc

@@ -35,7 +35,8 @@ def schema_path() -> Path:
             return candidate
     from importlib import resources  # other importers (a zip): slower to import
 
-    packaged = resources.files("deck2anki").joinpath("schema", SCHEMA_NAME)
+    # One step at a time: Traversable.joinpath takes a single segment before 3.11.
+    packaged = resources.files("deck2anki").joinpath("schema").joinpath(SCHEMA_NAME)
     if packaged.is_file():
         return Path(str(packaged))
     raise FileNotFoundError(f"{SCHEMA_NAME} is neither packaged nor in a source checkout")

@@ -15,6 +15,7 @@ import itertools
 import json
 import re
 import sqlite3
+import sys
 import tempfile
 import time
 import zipfile
@@ -43,7 +44,7 @@ def _first_id(deck_id: int, timestamp: int) -> int:
 
 def _database_bytes(fill: Callable[[sqlite3.Connection], None]) -> bytes:
     """Run ``fill`` on a new SQLite database and return the database file's bytes."""
-    if hasattr(sqlite3.Connection, "serialize"):  # Python 3.11+: never touches the disk
+    if sys.version_info >= (3, 11):  # serialize() never touches the disk
         conn = sqlite3.connect(":memory:")
         try:
             fill(conn)
