@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,6 +12,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DECKS = ROOT / "decks"
 SRC = ROOT / "src"
+# Read once, before the fixture below hides CI from the code under test: a test that
+# needs a tool skips where it is missing, but never in CI, which must install it.
+IN_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def require_tool(name: str, *alternatives: str, why: str) -> str:
+    """The path of a program the test needs; skip without it (fail in CI instead)."""
+    for candidate in (name, *alternatives):
+        if path := shutil.which(candidate):
+            return path
+    message = f"{name} is not on PATH: {why}"
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: CI must install it, so this test never skips there)")
+    pytest.skip(message)
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import shutil
 
 import pytest
 import yaml
@@ -43,3 +44,15 @@ def test_workflows_call_real_commands_with_full_history(workflow: str) -> None:
         assert help_result.exit_code == 0, line
         for option in (a for a in args[1:] if a.startswith("--")):
             assert option in help_result.output, (line, option)
+
+
+@pytest.mark.parametrize(("in_ci", "outcome"), [(False, pytest.skip.Exception),
+                                                 (True, pytest.fail.Exception)])
+def test_a_missing_tool_skips_with_its_reason_but_fails_in_ci(
+        monkeypatch: pytest.MonkeyPatch, in_ci: bool, outcome: type[BaseException]) -> None:
+    import conftest
+
+    monkeypatch.setattr(conftest, "IN_CI", in_ci)
+    with pytest.raises(outcome, match="no-such-tool-d2a is not on PATH: it draws"):
+        conftest.require_tool("no-such-tool-d2a", why="it draws")
+    assert conftest.require_tool("no-such-tool-d2a", "git", why="any") == shutil.which("git")
