@@ -42,13 +42,16 @@ def _numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in NUMBER.findall(text)}
 
 
-def test_every_deck_has_a_coverage_list() -> None:
-    missing = sorted({p.stem for p in DECKS.glob("*.yaml")} - set(SLUGS))
+def test_every_deck_with_cards_has_a_coverage_list() -> None:
+    # A deck fresh from `deck2anki new` teaches nothing yet; its first card needs the list.
+    with_cards = {p.stem for p in DECKS.glob("*.yaml") if _deck(p.stem).get("cards")}
+    missing = sorted(with_cards - set(SLUGS))
     assert not missing, (
         f"no coverage list for {missing}: add tests/coverage/<slug>.facts.yaml (every fact "
         "of the source with its line and cards) and copy the article into "
         "tests/coverage/sources/ (see CONTRIBUTING.md)")
-    assert sorted(p.stem for p in DECKS.glob("*.yaml")) == SLUGS
+    orphans = sorted(set(SLUGS) - {p.stem for p in DECKS.glob("*.yaml")})
+    assert not orphans, f"coverage lists of decks that do not exist: {orphans}"
 
 
 @pytest.mark.parametrize("slug", SLUGS)

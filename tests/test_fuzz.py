@@ -25,7 +25,7 @@ REPEATABLE = os.environ.get("DECK2ANKI_FUZZ_RANDOM") is None
 FUZZ = settings(max_examples=EXAMPLES, deadline=10_000, derandomize=REPEATABLE, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])
-SEED_TEXTS = [MINIMAL, (DECKS / "pinterest.yaml").read_text("utf-8")[:6000]]
+SEED_TEXTS = [MINIMAL, *(p.read_text("utf-8")[:6000] for p in sorted(DECKS.glob("*.yaml")))]
 YAML_NOISE = [":", ": ", "- ", "  ", "\t", "\n", "{{", "}}", "{{c1::", "[", "]", "{", "}",
               "&a ", "*a", "!!python/object:os.system ", "'", '"', "#", "---\n", "? ", "|\n",
               ">-\n", "<script>", "\x00", "\ufeff", "id: first\n", "kind: round\n",

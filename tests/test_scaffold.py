@@ -41,9 +41,16 @@ def test_new_creates_a_valid_empty_deck(decks: Path) -> None:
     assert result.exit_code == 0, result.output
     path = decks / "acme-corp.yaml"
     assert load_file(path).data["slug"] == "acme-corp"
-    checked = invoke("validate", str(path))
-    assert checked.exit_code == 0 and "source 'article' still holds a TODO" in checked.output
+    # Fresh from the template it is clean: strict validate, stamp and build all pass.
+    checked = invoke("validate", "--strict", str(path))
+    assert checked.exit_code == 0 and "no problems" in checked.output, checked.output
+    assert invoke("stamp").exit_code == 0
+    built = invoke("build", "--out", str(decks.parent / "dist"))
+    assert built.exit_code == 0 and "no cards yet, nothing written" in built.output
     assert invoke("new", "Acme Corp").exit_code == 2  # never overwrites
+    # Its source placeholder is reported as soon as a card cites it.
+    invoke("add", "acme-corp", "fact")
+    assert "source 'article' still holds a TODO" in invoke("validate", str(path)).output
 
 
 def test_add_appends_stubs_with_fresh_ids_for_every_kind(decks: Path) -> None:

@@ -32,6 +32,31 @@ DECKS = ROOT / "decks"
 HOSTILE = Path(__file__).parent / "hostile"
 
 
+ANOTHER = """\
+  - id: second
+    kind: fact
+    source: article
+    front: At {name}, what is second?
+    back: 'Another generic answer.'
+  - id: third
+    kind: fact
+    source: article
+    cloze: At {name}, {{{{c1::three}}}} comes after {{{{c2::two}}}}.
+"""
+
+
+@pytest.fixture
+def companies(tmp_path: Path) -> Path:
+    """Two small companies of our own, stamped: the cache's behaviour, whatever decks/ holds."""
+    folder = tmp_path / "companies"
+    folder.mkdir()
+    for name in ("Acme", "Globex"):
+        text = MINIMAL.replace("Acme", name).replace("acme", name.lower())
+        (folder / f"{name.lower()}.yaml").write_text(text + ANOTHER.format(name=name), "utf-8")
+    stamp(folder, now=1_700_000_000)
+    return folder
+
+
 def _full_rich(text: str) -> str:
     return markup.neutralize(markup._sanitize(markup._markdown_html(text)))
 
@@ -212,44 +237,44 @@ def test_workers_write_the_same_bytes_as_one_process(
 
 
 def test_unchanged_build_reuses_files_byte_identical_to_a_clean_build(
-        decks_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        companies: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out, clean = tmp_path / "dist", tmp_path / "clean"
-    first = build(decks_copy, out)
+    first = build(companies, out)
     assert first.reused == 0
-    second = build(decks_copy, out)
+    second = build(companies, out)
     assert second.reused == 2 and len(second.written) == 2
     assert second.warnings == first.warnings
-    build(decks_copy, clean, use_cache=False)
+    build(companies, clean, use_cache=False)
     assert _outputs(out) == _outputs(clean)
 
     # One company edited and stamped: only it is built again, and to the new content.
-    zoom = decks_copy / "zoom.yaml"
-    zoom.write_text(zoom.read_text(encoding="utf-8").replace(
-        "Another generic AI PM.", "Another generic AI product manager."), encoding="utf-8")
-    stamp(decks_copy, now=1_960_000_000)
-    third = build(decks_copy, out)
+    globex = companies / "globex.yaml"
+    globex.write_text(globex.read_text(encoding="utf-8").replace(
+        "Another generic answer.", "Another generic, longer answer."), encoding="utf-8")
+    stamp(companies, now=1_960_000_000)
+    third = build(companies, out)
     assert third.reused == 1
-    assert b"generic AI product manager" in (out / "zoom.csv").read_bytes()
+    assert b"generic, longer answer" in (out / "globex.csv").read_bytes()
 
     # A damaged output file is rebuilt, not trusted.
-    (out / "pinterest.csv").write_text("tampered", encoding="utf-8")
-    assert build(decks_copy, out).reused == 1
-    build(decks_copy, clean, use_cache=False)
+    (out / "acme.csv").write_text("tampered", encoding="utf-8")
+    assert build(companies, out).reused == 1
+    build(companies, clean, use_cache=False)
     assert _outputs(out) == _outputs(clean)
 
 
 def test_an_unstamped_change_is_never_served_from_the_cache(
-        decks_copy: Path, tmp_path: Path) -> None:
-    zoom = decks_copy / "zoom.yaml"
-    zoom.write_text(zoom.read_text(encoding="utf-8").replace(
-        "Another generic AI PM.", "Another generic PM."), encoding="utf-8")
+        companies: Path, tmp_path: Path) -> None:
+    globex = companies / "globex.yaml"
+    globex.write_text(globex.read_text(encoding="utf-8").replace(
+        "Another generic answer.", "Another answer."), encoding="utf-8")
     out = tmp_path / "dist"
-    build(decks_copy, out, now=1_900_000_000)
-    later = build(decks_copy, out, now=1_950_000_000)
-    assert later.reused == 1  # pinterest only: zoom ships with the build time
-    stamp(decks_copy, now=1_960_000_000)
-    assert build(decks_copy, out).reused == 1  # zoom's new stamp: zoom alone is rebuilt
-    assert build(decks_copy, out).reused == 2
+    build(companies, out, now=1_900_000_000)
+    later = build(companies, out, now=1_950_000_000)
+    assert later.reused == 1  # acme only: globex ships with the build time
+    stamp(companies, now=1_960_000_000)
+    assert build(companies, out).reused == 1  # globex's new stamp: globex alone is rebuilt
+    assert build(companies, out).reused == 2
 
 
 def test_a_changed_image_invalidates_its_company(write_deck, tmp_path: Path) -> None:
@@ -295,30 +320,30 @@ def test_benchmark_scripts_run(tmp_path: Path) -> None:
     shutil.rmtree(tmp_path / "f")
 
 
-def test_validate_cache_reports_what_a_fresh_check_reports(decks_copy: Path) -> None:
-    stamps = decks_copy / "stamps.json"
+def test_validate_cache_reports_what_a_fresh_check_reports(companies: Path) -> None:
+    stamps = companies / "stamps.json"
 
     def both() -> tuple[list[str], list[str]]:
-        cached = pipeline.validate([decks_copy], stamps, use_cache=True)
-        fresh = pipeline.validate([decks_copy], stamps)
+        cached = pipeline.validate([companies], stamps, use_cache=True)
+        fresh = pipeline.validate([companies], stamps)
         return ([p.format() for p in cached.problems], [p.format() for p in fresh.problems])
 
     first, fresh = both()
     assert first == fresh == []
-    again = pipeline.validate([decks_copy], stamps, use_cache=True)
+    again = pipeline.validate([companies], stamps, use_cache=True)
     assert sum(r.info is not None for r in again.results) == 2
-    assert again.hashes == pipeline.validate([decks_copy], stamps).hashes  # what stamp uses
+    assert again.hashes == pipeline.validate([companies], stamps).hashes  # what stamp uses
 
     # An edit: the file's new problems (a long answer, a stale stamp) appear at once.
-    zoom = decks_copy / "zoom.yaml"
-    zoom.write_text(zoom.read_text(encoding="utf-8").replace(
-        "'Another generic AI PM.'", "'" + "Another generic AI PM. " * 20 + "'"),
+    globex = companies / "globex.yaml"
+    globex.write_text(globex.read_text(encoding="utf-8").replace(
+        "'Another generic answer.'", "'" + "Another generic answer. " * 20 + "'"),
         encoding="utf-8")
     cached, fresh = both()
     assert cached == fresh
     assert {"long-answer", "stale-stamp"} <= {line.rsplit("[", 1)[1][:-1] for line in cached}
     # Stamping changes only stamps.json: the stale warning goes, the lint stays.
-    stamp(decks_copy, now=1_960_000_000)
+    stamp(companies, now=1_960_000_000)
     cached, fresh = both()
     assert cached == fresh and all("stale-stamp" not in line for line in cached)
     assert any("long-answer" in line for line in cached)
@@ -352,10 +377,10 @@ def test_a_warm_cache_still_checks_images_like_a_cold_run(write_deck, tmp_path: 
 
 
 def test_without_stamps_a_second_build_says_what_the_first_said(
-        decks_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (decks_copy / "stamps.json").unlink()
+        companies: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (companies / "stamps.json").unlink()
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    first = build(decks_copy, tmp_path / "dist")
-    second = build(decks_copy, tmp_path / "dist")
-    assert len(first.stale) == len(second.stale) > 100
+    first = build(companies, tmp_path / "dist")
+    second = build(companies, tmp_path / "dist")
+    assert len(first.stale) == len(second.stale) == 6 + 2  # every note and note type
     assert first.warnings == second.warnings
