@@ -222,3 +222,20 @@ def test_progress_shows_on_a_terminal_unless_quiet_or_in_ci(
     else:
         monkeypatch.setenv("CI", ci)
     assert (_progress(verbose, quiet) is not None) == shown
+
+
+def test_preview_open_hands_the_browser_a_file_uri(runner: CliRunner, write_deck,
+                                                   tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import webbrowser
+
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
+    deck = write_deck("acme.yaml", MINIMAL)
+    monkeypatch.chdir(tmp_path)  # a relative --out, as a contributor types it
+    result = runner.invoke(main, ["preview", "--decks", str(deck.parent), "--out", "pv",
+                                  "--open"])
+    assert result.exit_code == 0, result.output
+    assert opened == [(tmp_path / "pv" / "index.html").resolve().as_uri()]
+    assert runner.invoke(main, ["preview", "--decks", str(deck.parent), "--out", "pv"]
+                         ).exit_code == 0 and len(opened) == 1  # only when asked

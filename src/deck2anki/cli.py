@@ -261,11 +261,14 @@ def diff(base: str | None, decks_dir: Path, fmt: str) -> None:
 @decks_option()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("preview"), show_default=True, help="Folder to write the pages into.")
-def preview(decks_dir: Path, out_dir: Path) -> None:
+@click.option("--open", "open_browser", is_flag=True,
+              help="Then open the index page in your default browser (any OS).")
+def preview(decks_dir: Path, out_dir: Path, open_browser: bool) -> None:
     """Write a static HTML preview: index.html and one page per company.
 
     Every card's front and back as the package's templates and CSS render them, with
-    filters by kind and tag and a night-mode switch. Open preview/index.html in a browser.
+    filters by kind and tag and a night-mode switch. Open preview/index.html in a
+    browser, or pass --open.
     """
     from .pipeline import preview as run_preview
     from .problems import InvalidInput
@@ -274,7 +277,14 @@ def preview(decks_dir: Path, out_dir: Path) -> None:
         decks = run_preview(decks_dir, out_dir)
     except InvalidInput as exc:
         _exit_with(exc.problems)
-    click.echo(f"preview: {out_dir / 'index.html'} ({len(decks)} decks)")
+    index = out_dir / "index.html"
+    click.echo(f"preview: {index} ({len(decks)} decks)")
+    if open_browser:
+        import webbrowser
+
+        # A file: URI, which every platform's browser launcher accepts (a bare relative
+        # path fails on macOS).
+        webbrowser.open(index.resolve().as_uri())
 
 
 @main.command()
