@@ -13,33 +13,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .model import Deck, card_key
+from .identity import card_key, notetype_key
 from .problems import Level, Position, Problem
-from .render import NOTETYPES, NoteType, RenderedDeck
+from .render import NOTETYPES, RenderedDeck
 from .stamps import Stamps, keys_and_hashes
-
-
-def note_key(deck: Deck, card_id: str) -> str:
-    return card_key(deck.slug, card_id)
-
-
-def notetype_key(notetype: NoteType) -> str:
-    return f"notetype/{notetype.key}"
 
 
 def notetype_hashes() -> dict[str, str]:
     """The content hash of every note type (the same for every deck)."""
-    return keys_and_hashes((notetype_key(nt), nt.identity()) for nt in NOTETYPES)
+    return keys_and_hashes((notetype_key(nt.key), nt.identity()) for nt in NOTETYPES)
 
 
 def note_hashes(rendered: RenderedDeck) -> dict[str, str]:
     """The content hash of every note one deck would ship."""
-    return keys_and_hashes((note_key(rendered.deck, n.card.id), n.identity())
+    return keys_and_hashes((card_key(rendered.deck.slug, n.card.id), n.identity())
                            for n in rendered.notes)
 
 
 def note_notetypes(rendered: Iterable[RenderedDeck]) -> dict[str, str]:
-    return {note_key(r.deck, n.card.id): n.notetype.key for r in rendered for n in r.notes}
+    return {card_key(r.deck.slug, n.card.id): n.notetype.key for r in rendered for n in r.notes}
 
 
 def check_deck(rendered: RenderedDeck, hashes: Mapping[str, str],
@@ -51,7 +43,7 @@ def check_deck(rendered: RenderedDeck, hashes: Mapping[str, str],
     :func:`note_notetypes`, computed once by the caller.
     """
     deck = rendered.deck
-    cards = {note_key(deck, n.card.id): n.card for n in rendered.notes}
+    cards = {card_key(deck.slug, n.card.id): n.card for n in rendered.notes}
     problems = []
     for key in stamps.notetype_changes(notetypes):
         card = cards[key]

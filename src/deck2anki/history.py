@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .model import card_key
+from .identity import card_key
 from .problems import InvalidInput, Level, Position, Problem
 
 MAIN_BRANCHES = ("origin/main", "main", "origin/master", "master")

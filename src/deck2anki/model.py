@@ -26,16 +26,6 @@ _MARKUP_WARNINGS = frozenset({"raw-html", "markdown-image"})
 DECK_ROOT = "AI PM Interview Prep"
 
 
-def card_key(slug: str, card_id: str) -> str:
-    """A card's identity across companies, as stamps.json and diffs name it."""
-    return f"{slug}/{card_id}"
-
-
-def split_key(key: str) -> tuple[str, str]:
-    slug, _, card_id = key.partition("/")
-    return slug, card_id
-
-
 @dataclass(frozen=True)
 class Source:
     key: str

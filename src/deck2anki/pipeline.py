@@ -7,7 +7,6 @@ never leaves a file in the output folder. The CLI only parses options and prints
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import time
 from collections import Counter
@@ -18,7 +17,8 @@ from typing import Any
 
 from . import guard, history, markup, schema
 from .files import MAX_DECK_BYTES, ReadError, collector_paused, read_capped
-from .guard import note_hashes, note_key, note_notetypes, notetype_hashes, notetype_key
+from .guard import note_hashes, note_notetypes, notetype_hashes
+from .identity import card_key, deck_id, notetype_key
 from .lints import lint
 from .model import Deck, build_deck, check_slugs
 from .problems import InvalidInput, Level, Position, Problem
@@ -173,7 +173,7 @@ def _check_file(path: Path, job: Job) -> FileResult:
 def _package(rendered: RenderedDeck, note_mods: Mapping[str, int],
              job: Job) -> dict[str, bytes]:
     deck = rendered.deck
-    mods = {n.guid: note_mods[note_key(deck, n.card.id)] for n in rendered.notes}
+    mods = {n.guid: note_mods[card_key(deck.slug, n.card.id)] for n in rendered.notes}
     notetype_mods = {nt.id: job.notetype_mods[nt.id] for nt in rendered.notetypes}
     # Without SOURCE_DATE_EPOCH the newest stamp dates the package, so it stays reproducible.
     timestamp = (job.sde if job.sde is not None
@@ -185,7 +185,7 @@ def _package(rendered: RenderedDeck, note_mods: Mapping[str, int],
                    "delete them.")
     from . import writers  # sqlite3, zipfile and genanki: only a build needs them
 
-    package = writers.apkg_bytes(_deck_id(deck.deck_name), deck.deck_name, description,
+    package = writers.apkg_bytes(deck_id(deck.deck_name), deck.deck_name, description,
                          rendered.notes, rendered.notetypes, mods, notetype_mods, timestamp)
     apkg, csv = output_names(deck.slug)
     return {apkg: package, csv: writers.csv_bytes(csv_rows(deck, rendered.notes))}
@@ -218,10 +218,9 @@ def _warm_up(job: Job) -> None:
     schema.warm_up()
     markup.warm_up()
     if job.package:
-        from . import writers  # noqa: F401
-        from .render import note_guid
+        import genanki  # noqa: F401
 
-        note_guid("warm", "up")  # imports genanki
+        from . import writers  # noqa: F401
 
 
 def check_files(files: Sequence[Path], job: Job, *, workers: int | None = None,
@@ -320,8 +319,9 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
     history_known = stamps_path is not None and stamps_path.is_file()
     stale_types = stamps.stale(type_hashes)
     job = Job(stamps if history_known else None, stamps_path, package, fallback, sde,
-              {nt.id: stamps.mod_for(notetype_key(nt), type_hashes[notetype_key(nt)], fallback)
-               for nt in NOTETYPES}, with_cards=use_git and whole_folder,
+              {nt.id: stamps.mod_for(key, type_hashes[key], fallback)
+               for nt in NOTETYPES for key in [notetype_key(nt.key)]},
+              with_cards=use_git and whole_folder,
               types_stale=bool(stale_types))
     own_cache = None
     if use_cache and not package and stamps_path is not None:
@@ -393,12 +393,6 @@ def _git_removals(decks_dir: Path, results: Sequence[FileResult], stamped: froze
                      "stamped card")
         return []
     return history.removal_problems(diff, base, paths, skip=stamped)
-
-
-def _deck_id(deck_name: str) -> int:
-    # Anki matches decks by name and assigns its own id; a stable id keeps bytes stable.
-    digest = hashlib.sha256(f"deck2anki deck {deck_name}".encode()).digest()
-    return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
 
 
 @dataclass(frozen=True)

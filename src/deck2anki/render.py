@@ -13,7 +13,6 @@ subset, allowlist sanitizer, Anki syntax neutralised) before it meets our markup
 from __future__ import annotations
 
 import functools
-import hashlib
 import html
 import re
 from collections.abc import Iterable
@@ -21,9 +20,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import markup
+from .identity import card_key, csv_guid, note_guid
 from .markup import CLOZE_RE
 from .media import Image
-from .model import Card, Deck, card_key
+from .model import Card, Deck
 
 if TYPE_CHECKING:
     import genanki
@@ -157,21 +157,6 @@ class RenderedNote:
         """The note content Anki replaces on update; its hash decides the note's stamp."""
         return {"notetype": self.notetype.id, "fields": list(self.fields),
                 "tags": list(self.tags)}
-
-
-def note_guid(slug: str, card_id: str) -> str:
-    # Identity is (company, id) and nothing else: text and position may change freely.
-    import genanki
-
-    return str(genanki.guid_for("deck2anki", slug, card_id))
-
-
-def csv_guid(slug: str, card_id: str, ordinal: int = 0) -> str:
-    # Distinct from the .apkg GUIDs: the same GUID under another note type is a conflict.
-    # Letters and digits only (genanki's base91 can start with '=', '+', '-' or '@', which
-    # a spreadsheet would run as a formula).
-    digest = hashlib.sha256(f"deck2anki-csv\x1f{slug}\x1f{card_id}\x1f{ordinal}".encode())
-    return "d2a" + digest.hexdigest()[:20]
 
 
 def _div(cls: str, inner: str) -> str:

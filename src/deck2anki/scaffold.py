@@ -13,8 +13,8 @@ import unicodedata
 from pathlib import Path
 
 from . import schema
+from .identity import split_key
 from .loader import load_file, load_text
-from .model import split_key
 from .problems import InvalidInput
 from .stamps import STAMPS_FILE, Stamps
 from .writers import write_bytes

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from .identity import split_key
 from .problems import InvalidInput, Position, Problem
 
 STAMPS_FILE = "stamps.json"
@@ -92,7 +93,7 @@ class Stamps:
     def _digests(self) -> dict[str, str]:
         hashers: dict[str, Any] = {}
         for key in sorted(self.entries):
-            slug, _, card_id = key.partition("/")
+            slug, card_id = split_key(key)
             entry = self.entries[key]
             hasher = hashers.get(slug) or hashers.setdefault(slug, hashlib.sha256())
             hasher.update(f"{card_id}\0{entry.hash}\0{entry.mod}\0{entry.notetype}\n".encode())
@@ -111,7 +112,7 @@ class Stamps:
         # Indexed once: asking each of many companies would otherwise scan every stamp.
         index: dict[str, set[str]] = {}
         for key in self.entries:
-            slug, _, card_id = key.partition("/")
+            slug, card_id = split_key(key)
             index.setdefault(slug, set()).add(card_id)
         return index
 
@@ -121,7 +122,7 @@ class Stamps:
         if not drop:
             return self
         return Stamps({k: e for k, e in self.entries.items()
-                       if k not in drop and k.partition("/")[0] not in drop})
+                       if k not in drop and split_key(k)[0] not in drop})
 
     def stale(self, current: Mapping[str, str]) -> list[str]:
         """Keys whose content is new or changed since their stamp."""

@@ -1,0 +1,61 @@
+"""Who a note is, in every learner's collection: GUIDs, stamp keys and deck ids.
+
+Identity is data derived from names a person chose (a company's slug, a card's id), never
+from text or position, so cards can be reworded and reordered freely. Every format that
+names a note or note type lives here and nowhere else: the stamps file, the diff, the
+git guard, the card's visible id and the packages all agree because they all ask here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+# Anki's GUID alphabet (base91), in the order genanki's guid_for uses it.
+_BASE91 = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+           "!#$%&()*+,-./:;<=>?@[]^_`{|}~")
+
+
+def card_key(slug: str, card_id: str) -> str:
+    """A card's identity across companies, as stamps.json, diffs and cards name it."""
+    return f"{slug}/{card_id}"
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """The slug and card id of a :func:`card_key` (the id is empty for a bare slug)."""
+    slug, _, card_id = key.partition("/")
+    return slug, card_id
+
+
+def notetype_key(key: str) -> str:
+    """The stamps file's key of note type ``key`` (``basic``, ``cloze``)."""
+    return f"notetype/{key}"
+
+
+def note_guid(slug: str, card_id: str) -> str:
+    """The GUID of a card's note: the value genanki's ``guid_for("deck2anki", slug, id)``
+    gives, which every release so far shipped (a test pins the two equal).
+
+    Computed here rather than by genanki so that identity has one home and checking a
+    deck never imports the package writer.
+    """
+    digest = hashlib.sha256("__".join(("deck2anki", slug, card_id)).encode("utf-8")).digest()
+    number = int.from_bytes(digest[:8], "big")
+    letters: list[str] = []
+    while number > 0:
+        number, digit = divmod(number, len(_BASE91))
+        letters.append(_BASE91[digit])
+    return "".join(reversed(letters))
+
+
+def csv_guid(slug: str, card_id: str, ordinal: int = 0) -> str:
+    # Distinct from the .apkg GUIDs: the same GUID under another note type is a conflict.
+    # Letters and digits only (base91 can start with '=', '+', '-' or '@', which a
+    # spreadsheet would run as a formula).
+    digest = hashlib.sha256(f"deck2anki-csv\x1f{slug}\x1f{card_id}\x1f{ordinal}".encode())
+    return "d2a" + digest.hexdigest()[:20]
+
+
+def deck_id(deck_name: str) -> int:
+    # Anki matches decks by name and assigns its own id; a stable id keeps bytes stable.
+    digest = hashlib.sha256(f"deck2anki deck {deck_name}".encode()).digest()
+    return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
