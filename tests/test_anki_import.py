@@ -15,7 +15,7 @@ import yaml
 from deck2anki.identity import note_guid
 from deck2anki.model import CLOZE_RE
 from deck2anki.pipeline import build, stamp
-from deck2anki.render import BASIC
+from deck2anki.render.notetypes import BASIC
 
 from anki_oracle import (
     TEMPLATE_ERROR_MARK,

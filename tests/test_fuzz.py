@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deck2anki.cli import main
-from deck2anki.loader import load_file
+from deck2anki.load.parse import load_file
 
 from conftest import DECKS, MINIMAL
 

@@ -212,7 +212,8 @@ def _render_unchecked(cards: list[Card], out: Path) -> None:
     and the renderer must be safe on its own."""
     from deck2anki.model import Deck, Source
     from deck2anki.pipeline import Job, _package
-    from deck2anki.render import NOTETYPES, render_deck
+    from deck2anki.render.notes import render_deck
+    from deck2anki.render.notetypes import NOTETYPES
 
     source = Source("article", "<script>alert('title')</script>")
     model = Deck(out / "evil.yaml", "<img src=x onerror=alert('company')>", "evil", (source,),

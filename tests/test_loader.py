@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from deck2anki.loader import load_file, load_text
+from deck2anki.load.parse import load_file, load_text
 from deck2anki.problems import InvalidInput, Position
 
 
@@ -51,7 +51,7 @@ def test_billion_laughs_fails_fast() -> None:
 
 
 def test_wide_alias_fan_out_hits_the_node_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("deck2anki.loader.MAX_ALIASES", 10**9)
+    monkeypatch.setattr("deck2anki.load.parse.MAX_ALIASES", 10**9)
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
     with pytest.raises(InvalidInput) as info:
@@ -90,7 +90,7 @@ def test_positions_are_one_based_and_point_at_keys() -> None:
 
 
 def test_oversized_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("deck2anki.loader.MAX_FILE_BYTES", 10)
+    monkeypatch.setattr("deck2anki.load.parse.MAX_FILE_BYTES", 10)
     path = tmp_path / "big.yaml"
     path.write_text("company: a very long name\n", encoding="utf-8")
     assert problem_of(path)[0] == "too-large"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from deck2anki.loader import load_text
+from deck2anki.load.parse import load_text
 from deck2anki.model import build_deck, check_slugs
 
 from conftest import MINIMAL

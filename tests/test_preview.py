@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from deck2anki.cli import main
 from deck2anki.pipeline import build, discover, load_decks
-from deck2anki.preview import render_cards
-from deck2anki.render import render_deck
+from deck2anki.render.notes import render_deck
+from deck2anki.write.preview import render_cards
 
 from anki_oracle import import_apkg
 from conftest import DECKS, require_tool

@@ -8,14 +8,10 @@ import pytest
 
 from deck2anki.identity import note_guid
 from deck2anki.model import Card, Deck, Source
-from deck2anki.render import (
-    BASIC,
-    BASIC_NOTETYPE_ID,
-    CLOZE,
-    CLOZE_NOTETYPE_ID,
-    csv_rows,
-    render_note,
-)
+from deck2anki.render.csv import csv_rows
+from deck2anki.render.notes import render_note
+from deck2anki.render.notetypes import BASIC, BASIC_NOTETYPE_ID, CLOZE, CLOZE_NOTETYPE_ID
+from deck2anki.write.apkg import genanki_model
 
 SOURCE = Source("article", "An <Article> & more")
 DECK = Deck(Path("d.yaml"), "Acme & Co", "acme", (SOURCE,), ())
@@ -31,13 +27,14 @@ def test_note_types_are_a_frozen_contract() -> None:
     """Renaming a field or template makes Anki skip every update: never change these."""
     assert BASIC.id == BASIC_NOTETYPE_ID == 1434908760
     assert CLOZE.id == CLOZE_NOTETYPE_ID == 1841641272
-    assert [f["name"] for f in BASIC.model.fields] == [
+    assert [f["name"] for f in genanki_model(BASIC).fields] == [
         "Front", "Back", "Context", "Source", "Label", "CardId"]
-    assert [f["name"] for f in CLOZE.model.fields] == [
+    assert [f["name"] for f in genanki_model(CLOZE).fields] == [
         "Text", "Back", "Context", "Source", "Label", "CardId"]
-    assert [t["name"] for t in BASIC.model.templates] == ["Card"]
-    assert [t["name"] for t in CLOZE.model.templates] == ["Cloze"]
-    assert BASIC.model.name == "deck2anki Q/A" and CLOZE.model.name == "deck2anki Cloze"
+    assert [t["name"] for t in genanki_model(BASIC).templates] == ["Card"]
+    assert [t["name"] for t in genanki_model(CLOZE).templates] == ["Cloze"]
+    assert genanki_model(BASIC).name == "deck2anki Q/A"
+    assert genanki_model(CLOZE).name == "deck2anki Cloze"
 
 
 def test_text_is_escaped_and_shows_as_written() -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from deck2anki import schema
-from deck2anki.loader import load_text
+from deck2anki.check import schema
+from deck2anki.load.parse import load_text
 
 from conftest import MINIMAL, ROOT
 
@@ -73,7 +73,7 @@ def test_schema_is_found_when_installed_from_a_wheel(tmp_path: Path) -> None:
     wheel = next(wheel_dir.glob("deck2anki-*.whl"))
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
                     str(target), str(wheel)], check=True)
-    code = ("import deck2anki.schema as s, pathlib; p = s.schema_path(); "
+    code = ("import deck2anki.check.schema as s, pathlib; p = s.schema_path(); "
             "print(p); assert s.load_schema()['title']")
     out = subprocess.run([sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, "
                           f"{str(target)!r}); {code}"], cwd=tmp_path, check=True,

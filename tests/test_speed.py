@@ -20,9 +20,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deck2anki import lints, markup, pipeline, schema, writers
-from deck2anki.loader import load_file
+from deck2anki import markup, pipeline
+from deck2anki.check import lints, schema
+from deck2anki.load.parse import load_file
 from deck2anki.pipeline import build, stamp
+from deck2anki.write import apkg as writers
 
 from anki_oracle import import_apkg, rendered
 from conftest import MINIMAL

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from deck2anki.problems import InvalidInput
-from deck2anki.stamps import Entry, Stamps, build_time, content_hash
+from deck2anki.release.stamps import Entry, Stamps, build_time, content_hash
 
 
 def test_hash_is_canonical() -> None:

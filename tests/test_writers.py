@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from deck2anki.files import atomic_path
 from deck2anki.pipeline import build
-from deck2anki.writers import atomic_path, csv_bytes
+from deck2anki.write.csv import csv_bytes
 
 from conftest import MINIMAL
 

@@ -36,7 +36,7 @@ from .files import MAX_DECK_BYTES, ReadError, read_capped, write_bytes
 from .media import load_image
 from .pipeline import DeckInfo, FileResult
 from .problems import Level, Position, Problem
-from .stamps import Stamps, build_time
+from .release.stamps import Stamps, build_time
 
 FORMAT = 1
 # What the bytes depend on besides our own code: a new version of these may write them
@@ -63,7 +63,7 @@ def code_fingerprint() -> str:
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
-    from .schema import schema_path  # packaged beside the code, or in the checkout
+    from .check.schema import schema_path  # packaged beside the code, or in the checkout
 
     digest.update(schema_path().read_bytes())
     for name in _LIBRARIES:

@@ -16,7 +16,7 @@ import click
 
 from . import __version__
 from .problems import Level, Problem
-from .report import FORMATS
+from .report.problems import FORMATS
 
 EXIT_INVALID = 1
 
@@ -95,7 +95,7 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool, no_cache: 
     """
     from .pipeline import build as run_build
     from .problems import InvalidInput
-    from .stamps import BadEpoch
+    from .release.stamps import BadEpoch
 
     try:
         result = run_build(decks_dir, out_dir, progress=_progress(verbose, quiet),
@@ -152,8 +152,8 @@ def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str,
     Exits 1 on any error.
     """
     from .pipeline import validate as run_validate
-    from .report import render
-    from .stamps import STAMPS_FILE
+    from .release.stamps import STAMPS_FILE
+    from .report.problems import render
 
     if not paths and not Path("decks").is_dir():
         raise click.UsageError("no decks/ folder here; run from the repository root or pass "
@@ -195,7 +195,7 @@ def stamp(decks_dir: Path, check: bool, forget: tuple[str, ...]) -> None:
     from .pipeline import stamp as run_stamp
     from .pipeline import validate as run_validate
     from .problems import InvalidInput
-    from .stamps import STAMPS_FILE
+    from .release.stamps import STAMPS_FILE
 
     try:
         if check:
@@ -239,9 +239,10 @@ def diff(base: str | None, decks_dir: Path, fmt: str) -> None:
       deck2anki diff                      what this branch changes
       deck2anki diff v1.2.0 --format markdown > CHANGELOG-cards.md
     """
-    from . import history
     from .pipeline import diff as run_diff
     from .problems import InvalidInput
+    from .release import git as history
+    from .report.changes import render as render_changes
 
     try:
         changes, revision = run_diff(decks_dir, base)
@@ -249,7 +250,7 @@ def diff(base: str | None, decks_dir: Path, fmt: str) -> None:
         raise click.UsageError(f"cannot compare with git history: {exc}") from exc
     except InvalidInput as exc:
         _exit_with(exc.problems)
-    click.echo(history.render(changes, fmt, revision), nl=False)
+    click.echo(render_changes(changes, fmt, revision), nl=False)
     if changes.breaking:
         click.echo(f"{len(changes.breaking)} card(s) removed, renamed or switched between "
                    "Q/A and cloze: learners would keep orphaned or frozen notes; restore "

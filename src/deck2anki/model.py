@@ -16,7 +16,7 @@ from .problems import Level, Position, Problem
 if TYPE_CHECKING:  # PyYAML is imported where files are loaded, not by every command
     import yaml
 
-    from .loader import LoadedFile
+    from .load.parse import LoadedFile
 
 # Rich-text fields: checked by the markup gates, rendered as Markdown.
 TEXT_FIELDS = ("front", "back", "cloze", "context", "name", "length", "interviewers",
@@ -64,7 +64,7 @@ class Card:
 
     def at(self, name: str) -> Position:
         """Where property ``name`` (or ``steps[i]``) starts; the card's start if absent."""
-        from .loader import child_node  # PyYAML: only when a problem is reported
+        from .load.parse import child_node  # PyYAML: only when a problem is reported
 
         key, _, index = name.partition("[")
         path: list[str | int] = [key, int(index.rstrip("]"))] if index else [key]

@@ -15,15 +15,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import guard, history, markup, schema
+from . import markup
+from .check import schema
+from .check.lints import lint
 from .files import MAX_DECK_BYTES, ReadError, collector_paused, read_capped
-from .guard import note_hashes, note_notetypes, notetype_hashes
 from .identity import card_key, deck_id, notetype_key
-from .lints import lint
 from .model import Deck, build_deck, check_slugs
 from .problems import InvalidInput, Level, Position, Problem
-from .render import NOTETYPES, RenderedDeck, csv_rows, render_deck
-from .stamps import STAMPS_FILE, Stamps, build_time
+from .release import changes, guard
+from .release import git as history
+from .release.guard import note_hashes, note_notetypes, notetype_hashes
+from .release.stamps import STAMPS_FILE, Stamps, build_time
+from .render.csv import csv_rows
+from .render.notes import RenderedDeck, render_deck
+from .render.notetypes import NOTETYPES
 
 DECK_SUFFIXES = (".yaml", ".yml")
 
@@ -47,7 +52,7 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 def _load_deck(path: Path) -> tuple[Any, Deck | None, list[Problem]]:
     """Load, schema-check and model one file: its data (if it parsed), the deck (if
     valid) and its problems so far."""
-    from .loader import load_file  # PyYAML: only when a file is read
+    from .load.parse import load_file  # PyYAML: only when a file is read
 
     try:
         loaded = load_file(path)
@@ -183,12 +188,12 @@ def _package(rendered: RenderedDeck, note_mods: Mapping[str, int],
     description = (f"{markup.plain(deck.company)} AI PM interview prep, built by deck2anki "
                    f"from: {titles}. Cards tagged status::retired are withdrawn: you may "
                    "delete them.")
-    from . import writers  # sqlite3, zipfile and genanki: only a build needs them
+    from .write import apkg, csv  # sqlite3, zipfile and genanki: only a build needs them
 
-    package = writers.apkg_bytes(deck_id(deck.deck_name), deck.deck_name, description,
+    package = apkg.apkg_bytes(deck_id(deck.deck_name), deck.deck_name, description,
                          rendered.notes, rendered.notetypes, mods, notetype_mods, timestamp)
-    apkg, csv = output_names(deck.slug)
-    return {apkg: package, csv: writers.csv_bytes(csv_rows(deck, rendered.notes))}
+    apkg_name, csv_name = output_names(deck.slug)
+    return {apkg_name: package, csv_name: csv.csv_bytes(csv_rows(deck, rendered.notes))}
 
 
 def output_names(slug: str) -> tuple[str, str]:
@@ -213,14 +218,14 @@ def _check_in_worker(path: Path) -> FileResult:
 def _warm_up(job: Job) -> None:
     """Import and prepare, once, what every worker needs, so forked workers inherit it
     instead of each paying for it (about 0.3 s of imports and schema compiling)."""
-    from . import loader, markup  # noqa: F401  (imported for the workers)
+    from .load import parse  # noqa: F401  (imported for the workers)
 
     schema.warm_up()
     markup.warm_up()
     if job.package:
         import genanki  # noqa: F401
 
-        from . import writers  # noqa: F401
+        from .write import apkg  # noqa: F401
 
 
 def check_files(files: Sequence[Path], job: Job, *, workers: int | None = None,
@@ -371,7 +376,7 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
 def _git_removals(decks_dir: Path, results: Sequence[FileResult], stamped: frozenset[str],
                   notes: list[str]) -> list[Problem]:
     """Cards at the git base that are gone now (those in stamps.json are reported there)."""
-    now: history.Cards = {}
+    now: changes.Cards = {}
     paths: dict[str, Path] = {}
     current: dict[str, tuple[str, history.Parsed | None]] = {}
     for result in results:
@@ -387,12 +392,12 @@ def _git_removals(decks_dir: Path, results: Sequence[FileResult], stamped: froze
     try:
         repo = history.repository(decks_dir)
         base = history.default_base(repo)
-        diff = history.compare(history.cards_at(repo, base, decks_dir, current), now)
+        diff = changes.compare(history.cards_at(repo, base, decks_dir, current), now)
     except history.NoHistory as exc:
         notes.append(f"git history guard skipped: {exc}; stamps.json still guards every "
                      "stamped card")
         return []
-    return history.removal_problems(diff, base, paths, skip=stamped)
+    return changes.removal_problems(diff, base, paths, skip=stamped)
 
 
 @dataclass(frozen=True)
@@ -434,7 +439,7 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
     build into ``out_dir`` (and whose files there are untouched) is not built again.
     """
     from .cache import ResultCache
-    from .writers import write_bytes
+    from .files import write_bytes
 
     stamps_path = decks_dir / STAMPS_FILE
     cache = recorded = None
@@ -498,7 +503,7 @@ def stamp(decks_dir: Path, *, now: int | None = None,
              if p.code in ("todo-text", "stub-id")]
     if stubs:
         raise InvalidInput(stubs)
-    from .writers import write_bytes
+    from .files import write_bytes
 
     stamps = stamps.without(forget)
     changed = stamps.stale(hashes)
@@ -518,7 +523,7 @@ def _valid_decks(decks_dir: Path, datas: dict[Path, Any] | None = None) -> list[
     return decks
 
 
-def diff(decks_dir: Path, base: str | None = None) -> tuple[history.CardDiff, str]:
+def diff(decks_dir: Path, base: str | None = None) -> tuple[changes.CardDiff, str]:
     """Cards added, changed and removed since ``base`` (default: the merge base with main).
 
     Raises :class:`history.NoHistory` without git history, :class:`InvalidInput` if a
@@ -529,13 +534,13 @@ def diff(decks_dir: Path, base: str | None = None) -> tuple[history.CardDiff, st
     before = history.cards_at(repo, revision, decks_dir)
     datas: dict[Path, Any] = {}
     _valid_decks(decks_dir, datas)
-    return history.compare(before, history.cards_now(datas)), revision
+    return changes.compare(before, history.cards_now(datas)), revision
 
 
 def preview(decks_dir: Path, out_dir: Path) -> list[Deck]:
     """Write the HTML preview of every deck; raise :class:`InvalidInput` if one is invalid."""
-    from .preview import preview_files
-    from .writers import write_bytes
+    from .files import write_bytes
+    from .write.preview import preview_files
 
     decks = _valid_decks(decks_dir)
     for path, data in preview_files([render_deck(d) for d in decks], out_dir).items():

@@ -12,12 +12,12 @@ import re
 import unicodedata
 from pathlib import Path
 
-from . import schema
+from .check import schema
+from .files import write_bytes
 from .identity import split_key
-from .loader import load_file, load_text
+from .load.parse import load_file, load_text
 from .problems import InvalidInput
-from .stamps import STAMPS_FILE, Stamps
-from .writers import write_bytes
+from .release.stamps import STAMPS_FILE, Stamps
 
 DECK_TEMPLATE = """\
 # yaml-language-server: $schema=../schema/deck.schema.json

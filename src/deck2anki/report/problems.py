@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from .problems import Level, Problem
+from ..problems import Level, Problem
 
 FORMATS = ("text", "json", "github")
 

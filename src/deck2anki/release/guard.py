@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .identity import card_key, notetype_key
-from .problems import Level, Position, Problem
-from .render import NOTETYPES, RenderedDeck
+from ..identity import card_key, notetype_key
+from ..problems import Level, Position, Problem
+from ..render.notes import RenderedDeck
+from ..render.notetypes import NOTETYPES
 from .stamps import Stamps, keys_and_hashes
 
 

@@ -19,8 +19,9 @@ from typing import Any
 
 import yaml
 
-from .files import MAX_DECK_BYTES, ReadError, collector_paused, read_capped
-from .problems import InvalidInput, Position, Problem
+from ..files import MAX_DECK_BYTES, ReadError, collector_paused, read_capped
+from ..problems import InvalidInput, Position, Problem
+from .hints import yaml_message
 
 # These caps only stop files crafted to hurt.
 MAX_FILE_BYTES = MAX_DECK_BYTES
@@ -253,7 +254,7 @@ def _load(path: Path, text: str) -> LoadedFile:
         # its own: whatever the parser says, a file that nests too deep gets our message.
         mark = exc.problem_mark or exc.context_mark
         _check_depth_before(path, text, mark)
-        raise _fail(path, Position.from_mark(mark), _yaml_message(exc), "yaml-syntax") from exc
+        raise _fail(path, Position.from_mark(mark), yaml_message(exc), "yaml-syntax") from exc
     except yaml.YAMLError as exc:
         raise _fail(path, Position(1, 1), f"YAML error: {exc}", "yaml-syntax") from exc
     except RecursionError as exc:  # the pure-Python composer, via deep aliases
@@ -377,33 +378,3 @@ def _node_kind(node: yaml.Node) -> str:
     if isinstance(node, yaml.SequenceNode):
         return "list"
     return "single value"
-
-
-# PyYAML's parser vocabulary, translated into what a contributor should do.
-_YAML_HINTS = (
-    ("'\\t'", "tab character where YAML expects indentation; indent with spaces"),
-    ("tab character", "tab character where YAML expects indentation; indent with spaces"),
-    ("expected a single document", "a second YAML document ('---'); keep one deck per file "
-     "and remove the '---' line"),
-    ("mapping values are not allowed", "a ': ' inside unquoted text; put the whole text in "
-     "quotes"),
-    ("expected <block end>", "this line's indentation does not match the lines above; "
-     "align it with its siblings (spaces only)"),
-    ("could not find expected ':'", "a key without ':', or an unclosed quote above; check "
-     "this line and the one before"),
-    ("found unexpected end of stream", "a quote or bracket is never closed; close it"),
-    ("constructor for the tag", "YAML tags (!!python/..., !name) are not allowed; remove "
-     "the tag"),
-    ("found undefined alias", "an alias (*name) with no matching anchor (&name); write the "
-     "value out"),
-    ("cannot start any token", "a character such as '@', '`' or '%' cannot start plain "
-     "YAML text; put the text in quotes"),
-)
-
-
-def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
-    problem = f"{exc.context or ''} {exc.problem or ''}"
-    for needle, hint in _YAML_HINTS:
-        if needle in problem:
-            return hint
-    return f"YAML syntax error: {problem.strip()}; check quoting and indentation here"

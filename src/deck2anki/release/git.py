@@ -11,12 +11,11 @@ from __future__ import annotations
 import hashlib
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .identity import card_key
-from .problems import InvalidInput, Level, Position, Problem
+from ..problems import InvalidInput
+from .changes import Cards
 
 MAIN_BRANCHES = ("origin/main", "main", "origin/master", "master")
 
@@ -67,7 +66,6 @@ def resolve(repo: Path, revision: str) -> str:
         raise NoHistory(f"{revision!r} is not a commit in {repo}") from exc
 
 
-Cards = dict[str, dict[str, dict[str, Any]]]  # slug -> id -> the card's YAML mapping
 
 
 def cards_of(data: Any) -> Parsed | None:
@@ -112,7 +110,7 @@ def cards_at(repo: Path, revision: str, decks_dir: Path,
         if now is not None and now[0] == object_id:
             parsed = now[1]
         else:
-            from .loader import load_text  # PyYAML: only for a file that changed
+            from ..load.parse import load_text  # PyYAML: only for a file that changed
 
             path = (relative / name).as_posix()
             text = _git(repo, "show", f"{revision}:{path}")
@@ -132,93 +130,3 @@ def cards_now(datas: Mapping[Path, Any]) -> Cards:
         if parsed:
             found.setdefault(parsed[0], {}).update(parsed[1])
     return found
-
-
-@dataclass
-class CardDiff:
-    added: list[tuple[str, str]] = field(default_factory=list)
-    changed: list[tuple[str, str, list[str]]] = field(default_factory=list)
-    retired: list[tuple[str, str]] = field(default_factory=list)
-    removed: list[tuple[str, str]] = field(default_factory=list)
-    # Q/A <-> cloze under one id: Anki skips every update of such a note ("conflicting").
-    switched: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def empty(self) -> bool:
-        return not (self.added or self.changed or self.retired or self.removed)
-
-    @property
-    def breaking(self) -> list[tuple[str, str]]:
-        return self.removed + self.switched
-
-
-def compare(before: Cards, after: Cards) -> CardDiff:
-    diff = CardDiff()
-    for slug in sorted(set(before) | set(after)):
-        old, new = before.get(slug, {}), after.get(slug, {})
-        for card_id in sorted(set(old) | set(new)):
-            if card_id not in old:
-                diff.added.append((slug, card_id))
-            elif card_id not in new:
-                diff.removed.append((slug, card_id))
-            elif old[card_id] != new[card_id]:
-                fields = sorted(k for k in set(old[card_id]) | set(new[card_id])
-                                if old[card_id].get(k) != new[card_id].get(k))
-                if new[card_id].get("retired") and not old[card_id].get("retired"):
-                    diff.retired.append((slug, card_id))
-                else:
-                    diff.changed.append((slug, card_id, fields))
-                if ("cloze" in old[card_id]) != ("cloze" in new[card_id]):
-                    diff.switched.append((slug, card_id))
-    return diff
-
-
-def removal_problems(diff: CardDiff, base: str, paths: Mapping[str, Path],
-                     skip: frozenset[str] = frozenset()) -> list[Problem]:
-    """One error per card that existed at ``base`` and is gone now."""
-    problems = []
-    for slug, card_id in diff.removed:
-        if card_key(slug, card_id) in skip:
-            continue
-        where = paths.get(slug, Path(f"decks/{slug}.yaml"))
-        problems.append(Problem(where, Position(1, 1),
-                                f"card {slug}/{card_id} exists at {base[:12]} but is gone "
-                                "now: learners keep it forever. Restore it with "
-                                "`retired: true` instead of deleting or renaming it",
-                                "removed-card", Level.ERROR))
-    return problems
-
-
-def render(diff: CardDiff, fmt: str, base: str) -> str:
-    """The diff as text (for review), markdown (for a changelog) or json."""
-    if fmt == "json":
-        import json
-
-        return json.dumps({"base": base, "added": [f"{s}/{c}" for s, c in diff.added],
-                           "changed": {f"{s}/{c}": f for s, c, f in diff.changed},
-                           "retired": [f"{s}/{c}" for s, c in diff.retired],
-                           "removed": [f"{s}/{c}" for s, c in diff.removed],
-                           "switched": [f"{s}/{c}" for s, c in diff.switched]},
-                          indent=2) + "\n"
-    if fmt == "markdown":
-        lines = [f"## Card changes since `{base[:12]}`", ""]
-        sections = (("Added", [f"`{s}/{c}`" for s, c in diff.added]),
-                    ("Changed", [f"`{s}/{c}` ({', '.join(f)})" for s, c, f in diff.changed]),
-                    ("Retired (safe to delete in Anki: `tag:status::retired`)",
-                     [f"`{s}/{c}`" for s, c in diff.retired]),
-                    ("Removed (learners keep these)", [f"`{s}/{c}`" for s, c in diff.removed]))
-        for title, items in sections:
-            if items:
-                lines += [f"### {title}", "", *[f"- {item}" for item in items], ""]
-        if diff.empty:
-            lines.append("No card changed.")
-        return "\n".join(lines).rstrip() + "\n"
-    lines = [f"+ {s}/{c}" for s, c in diff.added]
-    lines += [f"~ {s}/{c}: {', '.join(f)}" for s, c, f in diff.changed]
-    lines += [f"R {s}/{c}: retired" for s, c in diff.retired]
-    lines += [f"- {s}/{c}: REMOVED (retire it instead)" for s, c in diff.removed]
-    lines += [f"! {s}/{c}: SWITCHED between Q/A and cloze (use a new id, retire this one)"
-              for s, c in diff.switched]
-    summary = (f"{len(diff.added)} added, {len(diff.changed)} changed, {len(diff.retired)} "
-               f"retired, {len(diff.removed)} removed since {base[:12]}")
-    return "\n".join([*lines, summary]) + "\n"

@@ -9,7 +9,6 @@ genanki's own row-by-row writer is kept as the reference the bulk one is tested 
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import json
@@ -23,13 +22,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .files import atomic_path, write_bytes
-from .render import CSV_COLUMNS, NoteType, RenderedNote
+from ..render.notes import RenderedNote
+from ..render.notetypes import NoteType
 
 if TYPE_CHECKING:
     import genanki
-
-__all__ = ["apkg_bytes", "atomic_path", "csv_bytes", "write_bytes"]
 
 # Zip entries can only store dates from 1980 to 2107.
 _ZIP_FIRST = 315532800  # 1980-01-01
@@ -61,12 +58,21 @@ def _database_bytes(fill: Callable[[sqlite3.Connection], None]) -> bytes:
         return db_path.read_bytes()
 
 
+def genanki_model(notetype: NoteType) -> genanki.Model:
+    import genanki
+
+    return genanki.Model(notetype.id, notetype.name,
+                         fields=[{"name": f} for f in notetype.fields],
+                         templates=[dict(notetype.template)], css=notetype.css,
+                         model_type=notetype.kind)
+
+
 def _genanki_deck(deck_id: int, deck_name: str, description: str,
                   notes: Sequence[RenderedNote], notetypes: Sequence[NoteType]) -> genanki.Deck:
     import genanki  # here, not at the top: only writing a package needs it
 
     deck = genanki.Deck(deck_id, deck_name, description)
-    models = {notetype.id: notetype.model for notetype in notetypes}
+    models = {notetype.id: genanki_model(notetype) for notetype in notetypes}
     for model in models.values():
         deck.add_model(model)
     for note in notes:
@@ -196,38 +202,3 @@ def apkg_bytes(deck_id: int, deck_name: str, description: str,
             # Level 1: a third of the time of level 6 for a few percent more bytes.
             archive.writestr(info, data, compresslevel=1)
     return buffer.getvalue()
-
-
-CSV_HEADER = (
-    "#separator:Comma",
-    "#html:true",
-    "#notetype:Basic",
-    f"#columns:{','.join(CSV_COLUMNS)}",
-    f"#guid column:{CSV_COLUMNS.index('GUID') + 1}",
-    f"#deck column:{CSV_COLUMNS.index('Deck') + 1}",
-    f"#tags column:{CSV_COLUMNS.index('Tags') + 1}",
-)
-
-
-# A cell a spreadsheet would run as a formula. Our cells never start with one by
-# construction (HTML cells start with '<', GUIDs with 'd2a', decks with the root deck's
-# name, tags with a letter or digit); prefixing a quote would show in Anki, so a cell
-# that breaks the rule is a bug to stop, not text to rewrite.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-class UnsafeCsvCell(ValueError):
-    """A CSV cell starts like a spreadsheet formula."""
-
-
-def csv_bytes(rows: Sequence[Sequence[str]]) -> bytes:
-    for row in rows:
-        for cell in row:
-            if cell.startswith(FORMULA_START):
-                raise UnsafeCsvCell(f"CSV cell would start a spreadsheet formula: {cell[:30]!r}")
-    out = io.StringIO()
-    out.write("\n".join(CSV_HEADER) + "\n")
-    # Every cell quoted: Anki reads an unquoted first cell starting with '#' as a header.
-    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")

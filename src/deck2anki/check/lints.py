@@ -32,8 +32,8 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from .model import TEXT_FIELDS, Card, Deck
-from .problems import Level, Problem
+from ..model import TEXT_FIELDS, Card, Deck
+from ..problems import Level, Problem
 
 MAX_ANSWER_CHARS = 300
 SIMILARITY = 0.92

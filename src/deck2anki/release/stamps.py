@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .identity import split_key
-from .problems import InvalidInput, Position, Problem
+from ..identity import split_key
+from ..problems import InvalidInput, Position, Problem
 
 STAMPS_FILE = "stamps.json"
 FORMAT = 1

@@ -14,23 +14,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .problems import Problem
+from ..problems import Problem
 
 if TYPE_CHECKING:
     import jsonschema
     import jsonschema_rs
     from jsonschema.exceptions import ValidationError
 
-    from .loader import LoadedFile
+    from ..load.parse import LoadedFile
 
 SCHEMA_NAME = "deck.schema.json"
 
 
 def schema_path() -> Path:
     """Where the schema lives: packaged inside the wheel, or ``schema/`` in a checkout."""
-    here = Path(__file__).resolve()
-    for candidate in (here.parent / "schema" / SCHEMA_NAME,  # an installed wheel
-                      here.parents[2] / "schema" / SCHEMA_NAME):  # a source checkout
+    package = Path(__file__).resolve().parents[1]  # deck2anki/, from deck2anki/check/
+    for candidate in (package / "schema" / SCHEMA_NAME,  # an installed wheel
+                      package.parents[1] / "schema" / SCHEMA_NAME):  # a source checkout
         if candidate.is_file():
             return candidate
     from importlib import resources  # other importers (a zip): slower to import

@@ -22,7 +22,9 @@ from pathlib import Path
 
 import chevron
 
-from .render import CLOZE, CSS, RenderedDeck, RenderedNote, cloze_side
+from ..markup import cloze_side
+from ..render.notes import RenderedDeck, RenderedNote
+from ..render.notetypes import CLOZE, CSS
 
 _PLAIN_TAG = re.compile(r"\{\{(?![#/^&!])\s*([^}]+?)\s*\}\}")
 

@@ -1,0 +1,1 @@
+"""What a deck must be: the schema, and the style rules past it."""

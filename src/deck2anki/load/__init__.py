@@ -1,0 +1,1 @@
+"""Reading deck files: bytes -> YAML node tree with positions -> plain data."""

@@ -1,0 +1,1 @@
+"""Release history: stamps (when each note changed), the guard, and git."""

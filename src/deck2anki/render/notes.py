@@ -1,0 +1,156 @@
+"""Render cards into Anki note content: the note types, each card's fields and tags,
+and the CSV rows for the built-in Basic note type.
+
+Note types are a compatibility contract with every learner's collection: Anki silently
+skips all updates to notes of a type whose field or template names changed. So there is
+one general field set, frozen here, and kind-specific layout lives in the rendered HTML.
+Never rename, add or remove a field or template of a released note type.
+
+Card text is untrusted: every piece of it goes through :mod:`deck2anki.markup` (Markdown
+subset, allowlist sanitizer, Anki syntax neutralised) before it meets our markup.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .. import markup
+from ..identity import card_key, note_guid
+from ..media import Image
+from ..model import Card, Deck
+from .notetypes import BASIC, CLOZE, NOTETYPES, NoteType
+
+if TYPE_CHECKING:
+    pass
+
+@dataclass(frozen=True)
+class RenderedNote:
+    """One Anki note, ready to write: what Anki stores, nothing else."""
+
+    card: Card
+    slug: str
+    notetype: NoteType
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+
+    @functools.cached_property
+    def guid(self) -> str:
+        return note_guid(self.slug, self.card.id)
+
+    def identity(self) -> dict[str, object]:
+        """The note content Anki replaces on update; its hash decides the note's stamp."""
+        return {"notetype": self.notetype.id, "fields": list(self.fields),
+                "tags": list(self.tags)}
+
+
+def div(cls: str, inner: str) -> str:
+    return f'<div class="{cls}">{inner}</div>'
+
+
+def _label(deck: Deck, card: Card) -> str:
+    label = f"{deck.company} · {card.kind}"
+    return markup.plain(label + (" · retired" if card.retired else ""))
+
+
+def _round_front(deck: Deck, card: Card) -> str:
+    if card.front:
+        return markup.rich(card.front)
+    how_long = ", and how long is it" if card.length else ""
+    return markup.plain(f"{deck.company} AI PM interview, round {card.number}: "
+                        f"what is it{how_long}?")
+
+
+def _round_back(card: Card) -> str:
+    rows = [("Length", card.length), ("Interviewers", card.interviewers),
+            ("Assesses", card.assesses)]
+    facts = "".join(f"<dt>{label}</dt><dd>{markup.rich(value)}</dd>"
+                    for label, value in rows if value)
+    name = f"Round {card.number}: {markup.rich(card.name or '')}"
+    return div("d2a-heading", name) + f'<dl class="d2a-facts">{facts}</dl>'
+
+
+def _script_back(card: Card) -> str:
+    parts = [div("d2a-answer", markup.rich(card.back or ""))]
+    if card.steps:
+        items = "".join(f"<li>{markup.rich(step)}</li>" for step in card.steps)
+        parts.append(f'<ol class="d2a-steps">{items}</ol>')
+    if card.bad and card.good:
+        parts.append(div("d2a-pair",
+                          div("d2a-bad", '<span class="d2a-tag">BAD:</span> '
+                               + markup.rich(card.bad))
+                          + div("d2a-good", '<span class="d2a-tag">GOOD:</span> '
+                                 + markup.rich(card.good))))
+    if card.quote:
+        parts.append(f'<blockquote class="d2a-quote">{markup.rich(card.quote)}</blockquote>')
+    return "".join(parts)
+
+
+def _front_back(deck: Deck, card: Card) -> tuple[str, str]:
+    """The question and answer HTML of a non-cloze card, laid out by kind."""
+    if card.kind == "round":
+        return _round_front(deck, card), _round_back(card)
+    if card.kind == "signal":
+        heading = div("d2a-heading", "Signal: " + markup.rich(card.name)) if card.name else ""
+        return markup.rich(card.front or ""), heading + div("d2a-answer",
+                                                              markup.rich(card.back or ""))
+    if card.kind == "script":
+        return markup.rich(card.front or ""), _script_back(card)
+    return markup.rich(card.front or ""), div("d2a-answer", markup.rich(card.back or ""))
+
+
+def tags_for(deck: Deck, card: Card) -> tuple[str, ...]:
+    auto = {f"company::{deck.slug}", f"kind::{card.kind}"}
+    if card.retired:
+        auto.add("status::retired")
+    return tuple(sorted(auto | set(card.tags)))
+
+
+def image_html(image: Image) -> str:
+    # The name is ours (slug, safe stem, hash), never the contributor's raw path.
+    return f'<div class="d2a-image"><img src="{image.name}" alt="{markup.plain(image.alt)}"></div>'
+
+
+def image_alt_html(image: Image) -> str:
+    """What the CSV shows instead: a CSV cannot carry the image file."""
+    return f'<div class="d2a-image">Image: {markup.plain(image.alt)}</div>'
+
+
+def render_note(deck: Deck, card: Card, *, images: bool = True) -> RenderedNote:
+    """The note for ``card``; without ``images``, an image shows as its alt text (for
+    the CSV, which cannot carry files)."""
+    picture = image_html if images else image_alt_html
+    context = markup.rich(card.context) if card.context else ""
+    source = markup.plain(card.source.title)
+    card_ref = markup.plain(card_key(deck.slug, card.id))
+    if card.is_cloze:
+        text = markup.cloze(card.cloze or "")
+        extra = markup.rich(card.back) if card.back else ""
+        if card.image:
+            extra += picture(card.image)
+        fields = (text, extra, context, source, _label(deck, card), card_ref)
+        notetype = CLOZE
+    else:
+        front, back = _front_back(deck, card)
+        if card.image:
+            back += picture(card.image)
+        fields = (front, back, context, source, _label(deck, card), card_ref)
+        notetype = BASIC
+    return RenderedNote(card, deck.slug, notetype, fields,
+                        tags_for(deck, card))
+
+
+@dataclass(frozen=True)
+class RenderedDeck:
+    deck: Deck
+    notes: tuple[RenderedNote, ...]
+
+    @property
+    def notetypes(self) -> tuple[NoteType, ...]:
+        used = {note.notetype.key for note in self.notes}
+        return tuple(nt for nt in NOTETYPES if nt.key in used)
+
+
+def render_deck(deck: Deck) -> RenderedDeck:
+    return RenderedDeck(deck, tuple(render_note(deck, card) for card in deck.cards))

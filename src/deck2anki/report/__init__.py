@@ -1,0 +1,1 @@
+"""Printing results: problems and card diffs, one format per reporter."""

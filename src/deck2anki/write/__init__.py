@@ -1,0 +1,1 @@
+"""Files learners and reviewers get: packages, CSVs and the HTML preview."""
