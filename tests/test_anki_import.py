@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from deck2anki.commands.build import build
+from deck2anki.commands.stamp import stamp
 from deck2anki.identity import note_guid
 from deck2anki.model import CLOZE_RE
-from deck2anki.pipeline import build, stamp
 from deck2anki.render.notetypes import BASIC
 
 from anki_oracle import (

@@ -211,17 +211,16 @@ def _render_unchecked(cards: list[Card], out: Path) -> None:
     """Write a package straight from the renderer: validate would refuse these decks,
     and the renderer must be safe on its own."""
     from deck2anki.model import Deck, Source
-    from deck2anki.pipeline import Job, _package
     from deck2anki.render.notes import render_deck
     from deck2anki.render.notetypes import NOTETYPES
+    from deck2anki.write.outputs import Mods, deck_outputs
 
     source = Source("article", "<script>alert('title')</script>")
     model = Deck(out / "evil.yaml", "<img src=x onerror=alert('company')>", "evil", (source,),
                  tuple(replace(card, source=source) for card in cards))
     rendered = render_deck(model)
     mods = {f"evil/{n.card.id}": 1_700_000_000 for n in rendered.notes}
-    files = _package(rendered, mods, Job(notetype_mods={nt.id: 1_700_000_000
-                                                        for nt in NOTETYPES}))
+    files = deck_outputs(rendered, Mods(mods, {nt.id: 1_700_000_000 for nt in NOTETYPES}))
     out.mkdir()
     for name, data in files.items():
         (out / name).write_bytes(data)

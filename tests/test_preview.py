@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from deck2anki.cli import main
-from deck2anki.pipeline import build, discover, load_decks
+from deck2anki.commands.build import build
+from deck2anki.engine import discover, load_decks
 from deck2anki.render.notes import render_deck
 from deck2anki.write.preview import render_cards
 

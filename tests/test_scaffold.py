@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from deck2anki.cli import main
+from deck2anki.commands.scaffold import slugify
 from deck2anki.load.parse import load_file
-from deck2anki.scaffold import slugify
 
 
 @pytest.fixture

@@ -20,10 +20,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from deck2anki import markup, pipeline
+from deck2anki import engine, markup
 from deck2anki.check import lints, schema
+from deck2anki.commands.build import build
+from deck2anki.commands.stamp import stamp
+from deck2anki.commands.validate import validate
 from deck2anki.load.parse import load_file
-from deck2anki.pipeline import build, stamp
 from deck2anki.write import apkg as writers
 
 from anki_oracle import import_apkg, rendered
@@ -140,7 +142,7 @@ def test_near_duplicate_lint_compares_a_bounded_number_of_pairs(
              "back: x}" for card_id, front in zip(ids, fronts, strict=True)]
     text = MINIMAL.split("cards:")[0] + "cards:\n" + "\n".join(cards) + "\n"
     deck = write_deck("acme.yaml", text)
-    result = pipeline.validate([deck])
+    result = validate([deck])
     near = {p.message.split("'")[1] for p in result.problems
             if p.code == "near-duplicate-front"}
     assert near == {"near-end", "near-start"}
@@ -220,9 +222,9 @@ def _outputs(folder: Path) -> dict[str, bytes]:
 def test_workers_write_the_same_bytes_as_one_process(
         decks_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 10**12)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 10**12)
     build(decks_copy, tmp_path / "serial", use_cache=False)
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 0)
     import concurrent.futures
 
     pools = []
@@ -313,7 +315,7 @@ def test_benchmark_scripts_run(tmp_path: Path) -> None:
     bench = ROOT / "bench"
     subprocess.run([sys.executable, str(bench / "generate.py"), "600", str(tmp_path / "d")],
                    check=True, capture_output=True)
-    result = pipeline.validate([tmp_path / "d"])
+    result = validate([tmp_path / "d"])
     assert not result.errors, result.errors[:3]
     assert sum(d.notes for d in result.decks) == 600
     subprocess.run([sys.executable, str(bench / "floor.py"), str(tmp_path / "d"),
@@ -326,15 +328,15 @@ def test_validate_cache_reports_what_a_fresh_check_reports(companies: Path) -> N
     stamps = companies / "stamps.json"
 
     def both() -> tuple[list[str], list[str]]:
-        cached = pipeline.validate([companies], stamps, use_cache=True)
-        fresh = pipeline.validate([companies], stamps)
+        cached = validate([companies], stamps, use_cache=True)
+        fresh = validate([companies], stamps)
         return ([p.format() for p in cached.problems], [p.format() for p in fresh.problems])
 
     first, fresh = both()
     assert first == fresh == []
-    again = pipeline.validate([companies], stamps, use_cache=True)
+    again = validate([companies], stamps, use_cache=True)
     assert sum(r.info is not None for r in again.results) == 2
-    assert again.hashes == pipeline.validate([companies], stamps).hashes  # what stamp uses
+    assert again.hashes == validate([companies], stamps).hashes  # what stamp uses
 
     # An edit: the file's new problems (a long answer, a stale stamp) appear at once.
     globex = companies / "globex.yaml"
@@ -360,16 +362,16 @@ def test_a_warm_cache_still_checks_images_like_a_cold_run(write_deck, tmp_path: 
     stamps = deck.parent / "stamps.json"
     stamp(deck.parent, now=1_700_000_000)
     for _ in range(3):  # warm, then served from the record (which must keep its images)
-        assert not pipeline.validate([deck.parent], stamps, use_cache=True).errors
+        assert not validate([deck.parent], stamps, use_cache=True).errors
     (deck.parent / "pic.png").write_text("not an image", encoding="utf-8")
-    broken = pipeline.validate([deck.parent], stamps, use_cache=True)
+    broken = validate([deck.parent], stamps, use_cache=True)
     assert [p.code for p in broken.errors] == ["image"]
     (deck.parent / "pic.png").write_bytes(png)
     outside = tmp_path / "outside.png"
     outside.write_bytes(png)  # the same bytes, now outside the deck's folder
     (deck.parent / "pic.png").unlink()
     (deck.parent / "pic.png").symlink_to(outside)
-    warm = pipeline.validate([deck.parent], stamps, use_cache=True)
+    warm = validate([deck.parent], stamps, use_cache=True)
     assert [p.code for p in warm.errors] == ["image"]
     (deck.parent / "pic.png").unlink()
     os.mkfifo(deck.parent / "pic.png")  # reading a FIFO would block forever

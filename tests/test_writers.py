@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from deck2anki.commands.build import build
 from deck2anki.files import atomic_path
-from deck2anki.pipeline import build
 from deck2anki.write.csv import csv_bytes
 
 from conftest import MINIMAL
@@ -30,7 +30,7 @@ def test_builds_are_byte_identical(write_deck, tmp_path: Path,
 
 def test_without_epoch_the_stamps_date_the_package(write_deck, tmp_path: Path) -> None:
     deck = write_deck("acme.yaml", MINIMAL)
-    from deck2anki.pipeline import stamp
+    from deck2anki.commands.stamp import stamp
 
     stamp(deck.parent, now=1750000000)
     build(deck.parent, tmp_path / "one", now=1800000000)

@@ -1,13 +1,16 @@
 """Skip deck files whose results are already known: a content-hash cache.
 
+The one seam where results are remembered: :func:`check_files` wraps the engine's, and
+nothing else in deck2anki knows there is a cache.
+
 A company's ``.apkg`` and ``.csv`` are a function of its deck file, the images it
 names, its stamps in ``stamps.json``, ``SOURCE_DATE_EPOCH`` and deck2anki itself (its
 code, schema and libraries); what ``validate`` says of the file depends on the same,
 less the epoch. The cache keeps a hash of those inputs with the result (and, for a
 build, a hash of each file it wrote) in the user's cache folder
-(``$DECK2ANKI_CACHE_DIR``, else ``$XDG_CACHE_HOME/deck2anki``, else
-``~/.cache/deck2anki``): one record per output folder, one per decks folder for
-``validate``. The output folder holds only what learners download.
+(``$DECK2ANKI_CACHE_DIR``, else the platform's, from platformdirs: ``~/.cache/deck2anki``
+or ``$XDG_CACHE_HOME/deck2anki`` on Linux): one record per output folder, one per decks
+folder for ``validate``. The output folder holds only what learners download.
 
 When every input still matches, the recorded result stands in for the work: a build
 leaves the company's files as they are (byte-identical to a clean build, because they
@@ -32,11 +35,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import engine
+from .engine import DeckInfo, FileResult, Job, Progress
 from .files import MAX_DECK_BYTES, ReadError, read_capped, write_bytes
 from .media import load_image
-from .pipeline import DeckInfo, FileResult
 from .problems import Level, Position, Problem
-from .release.stamps import Stamps, build_time
+from .release.stamps import Stamps
 
 FORMAT = 1
 # What the bytes depend on besides our own code: a new version of these may write them
@@ -47,8 +51,26 @@ _LIBRARIES = ("genanki", "markdown_it", "nh3", "yaml", "jsonschema", "jsonschema
 def cache_dir() -> Path:
     if os.environ.get("DECK2ANKI_CACHE_DIR"):
         return Path(os.environ["DECK2ANKI_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "deck2anki"
+    import platformdirs  # honours XDG_CACHE_HOME on Linux; Library/Caches, AppData elsewhere
+
+    return Path(platformdirs.user_cache_dir("deck2anki", appauthor=False))
+
+
+def check_files(files: Sequence[Path], job: Job, cache: ResultCache | None,
+                progress: Progress | None = None) -> list[FileResult]:
+    """:func:`deck2anki.engine.check_files`, answering from ``cache`` where it can.
+
+    Without a cache it is the engine's own call; with one, files whose recorded result
+    still stands are not checked again, and this run's results are recorded.
+    """
+    if cache is None:
+        return engine.check_files(files, job, progress=progress)
+    answers = {path: cache.lookup(path) for path in files}
+    todo = [path for path in files if answers[path] is None]
+    fresh = dict(zip(todo, engine.check_files(todo, job, progress=progress), strict=True))
+    results = [answers[path] or fresh[path] for path in files]
+    cache.save(results)
+    return results
 
 
 def _sha256(data: bytes) -> str:
@@ -111,21 +133,25 @@ class ResultCache:
     hits: int = 0
 
     @classmethod
-    def for_build(cls, out_dir: Path, stamps: Stamps) -> ResultCache:
-        import sqlite3
-        import zlib
+    def open(cls, job: Job, stamps_path: Path, out_dir: Path | None = None) -> ResultCache:
+        """The record for this kind of run: a build into ``out_dir``, or a check of the
+        decks beside ``stamps_path``. What every file's result depends on besides the
+        file itself is hashed into its ``inputs``; what one file's depends on is checked
+        by :meth:`lookup`."""
+        if job.package and out_dir is not None:
+            import sqlite3
+            import zlib
 
-        # SQLite writes its version into the file and zlib may deflate differently.
-        engines = f"sqlite={sqlite3.sqlite_version}\0zlib={zlib.ZLIB_RUNTIME_VERSION}"
-        return cls._open(f"build:{out_dir.resolve()}", stamps,
-                         f"sde={build_time()}\0{engines}", out_dir)
-
-    @classmethod
-    def for_validate(cls, stamps_path: Path, stamps: Stamps, with_cards: bool,
-                     guarded: bool) -> ResultCache:
-        # Messages name the stamps file as given, so it is part of the inputs.
-        return cls._open(f"validate:{stamps_path.parent.resolve()}", stamps,
-                         f"stamps={stamps_path}\0cards={with_cards}\0guard={guarded}", None)
+            # SQLite writes its version into the file and zlib may deflate differently.
+            options = (f"sde={job.history.sde}\0sqlite={sqlite3.sqlite_version}"
+                       f"\0zlib={zlib.ZLIB_RUNTIME_VERSION}")
+            place = f"build:{out_dir.resolve()}"
+        else:
+            # Messages name the stamps file as given, so it is part of the inputs.
+            options = (f"stamps={stamps_path}\0cards={job.with_cards}"
+                       f"\0guard={job.history.guarded}")
+            place, out_dir = f"validate:{stamps_path.parent.resolve()}", None
+        return cls._open(place, job.history.stamps, options, out_dir)
 
     @classmethod
     def _open(cls, place: str, stamps: Stamps, options: str,

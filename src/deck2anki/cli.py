@@ -1,4 +1,4 @@
-"""Command line: parse options, call the pipeline, print. No logic lives here.
+"""Command line: parse options, call a command (deck2anki.commands), print. No logic here.
 
 Exit codes: 0 success, 1 invalid input (or a build that could not be written),
 2 usage error (click's own).
@@ -93,7 +93,7 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool, no_cache: 
     a clean build (content not yet stamped ships with the build time, so it is rebuilt
     every time unless SOURCE_DATE_EPOCH is set). Large decks are built on every core.
     """
-    from .pipeline import build as run_build
+    from .commands.build import build as run_build
     from .problems import InvalidInput
     from .release.stamps import BadEpoch
 
@@ -151,7 +151,7 @@ def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str,
     that exists on the main branch (at the merge base) and is gone now is an error too.
     Exits 1 on any error.
     """
-    from .pipeline import validate as run_validate
+    from .commands.validate import validate as run_validate
     from .release.stamps import STAMPS_FILE
     from .report.problems import render
 
@@ -192,8 +192,8 @@ def stamp(decks_dir: Path, check: bool, forget: tuple[str, ...]) -> None:
     what makes Anki apply your change on a learner's next import (and only your change).
     Stamps of cards that vanished are kept, so validate goes on reporting them.
     """
-    from .pipeline import stamp as run_stamp
-    from .pipeline import validate as run_validate
+    from .commands.stamp import stamp as run_stamp
+    from .commands.validate import validate as run_validate
     from .problems import InvalidInput
     from .release.stamps import STAMPS_FILE
 
@@ -239,7 +239,7 @@ def diff(base: str | None, decks_dir: Path, fmt: str) -> None:
       deck2anki diff                      what this branch changes
       deck2anki diff v1.2.0 --format markdown > CHANGELOG-cards.md
     """
-    from .pipeline import diff as run_diff
+    from .commands.diff import diff as run_diff
     from .problems import InvalidInput
     from .release import git as history
     from .report.changes import render as render_changes
@@ -271,7 +271,7 @@ def preview(decks_dir: Path, out_dir: Path, open_browser: bool) -> None:
     filters by kind and tag and a night-mode switch. Open preview/index.html in a
     browser, or pass --open.
     """
-    from .pipeline import preview as run_preview
+    from .commands.preview import preview as run_preview
     from .problems import InvalidInput
 
     try:
@@ -296,7 +296,7 @@ def new(company: str, decks_dir: Path) -> None:
 
     Example: deck2anki new "Acme Corp"  ->  decks/acme-corp.yaml
     """
-    from .scaffold import ScaffoldError, new_deck
+    from .commands.scaffold import ScaffoldError, new_deck
 
     try:
         path = new_deck(decks_dir, company)
@@ -316,8 +316,8 @@ def add(slug: str, kind: str, decks_dir: Path) -> None:
     The stub's TODO placeholders are reported by validate until you replace them.
     Rename the generated id to a meaningful one before the card is first released.
     """
+    from .commands.scaffold import ScaffoldError, add_card
     from .problems import InvalidInput
-    from .scaffold import ScaffoldError, add_card
 
     try:
         path, card_id, line = add_card(decks_dir, slug, kind)

@@ -1,10 +1,12 @@
-"""Write packages and CSVs: deterministic bytes, atomic replacement, no leftovers.
+"""Write an ``.apkg``: deterministic bytes, each note and note type with its own ``mod``.
 
-The collection is an in-memory SQLite database built from genanki's schema and JSON,
-with notes and cards inserted in bulk, each note and note type carrying its own
-``mod`` (genanki's ``write_to_file`` stamps every note with one time and leaks a temp
-file). It is zipped with fixed entry dates so the same input gives the same bytes.
-genanki's own row-by-row writer is kept as the reference the bulk one is tested against.
+The one module that uses genanki, and only through its public API. genanki's
+``Package.write_to_db`` lays out the collection (schema, collection row, deck and note
+type JSON) for a deck without notes; the notes and cards go in with one ``executemany``
+each, every note carrying the time its content last changed (genanki's ``write_to_file``
+stamps every note with one time and leaks a temp file). The database is vacuumed and
+zipped with fixed entry dates, so the same input gives the same bytes. genanki writing
+the notes itself, row by row, stays as the reference the bulk path is tested against.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import sys
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,8 +61,22 @@ def _database_bytes(fill: Callable[[sqlite3.Connection], None]) -> bytes:
         return db_path.read_bytes()
 
 
+@dataclass(frozen=True)
+class PackageInput:
+    """Everything one ``.apkg`` holds, decided: the writer only lays it out."""
+
+    deck_id: int
+    deck_name: str
+    description: str
+    notes: Sequence[RenderedNote]
+    notetypes: Sequence[NoteType]
+    note_mods: Mapping[str, int]  # GUID -> the note's mod
+    notetype_mods: Mapping[int, int]  # note type id -> its mod
+    timestamp: int  # dates the package (zip entries, first ids)
+
+
 def genanki_model(notetype: NoteType) -> genanki.Model:
-    import genanki
+    import genanki  # here, not at the top: only writing a package needs it
 
     return genanki.Model(notetype.id, notetype.name,
                          fields=[{"name": f} for f in notetype.fields],
@@ -67,79 +84,73 @@ def genanki_model(notetype: NoteType) -> genanki.Model:
                          model_type=notetype.kind)
 
 
-def _genanki_deck(deck_id: int, deck_name: str, description: str,
-                  notes: Sequence[RenderedNote], notetypes: Sequence[NoteType]) -> genanki.Deck:
-    import genanki  # here, not at the top: only writing a package needs it
+def _genanki_deck(package: PackageInput, *, with_notes: bool) -> genanki.Deck:
+    import genanki
 
-    deck = genanki.Deck(deck_id, deck_name, description)
-    models = {notetype.id: genanki_model(notetype) for notetype in notetypes}
+    deck = genanki.Deck(package.deck_id, package.deck_name, package.description)
+    models = {notetype.id: genanki_model(notetype) for notetype in package.notetypes}
     for model in models.values():
         deck.add_model(model)
-    for note in notes:
+    for note in package.notes if with_notes else ():
         deck.add_note(genanki.Note(model=models[note.notetype.id], fields=list(note.fields),
                                    tags=list(note.tags), guid=note.guid))
     return deck
 
 
-def _collection_reference(deck: genanki.Deck, notes: Sequence[RenderedNote],
-                          note_mods: Mapping[str, int], notetype_mods: Mapping[int, int],
-                          timestamp: int) -> bytes:
-    """The collection as genanki writes it, with our modification times patched in.
+def _collection(package: PackageInput, *, reference: bool) -> bytes:
+    """The collection database: genanki's layout, our notes and modification times.
 
-    The reference the fast writer is tested against: one INSERT per row, and every
-    card's ordinals found by rendering the templates.
+    With ``reference``, genanki writes every note itself (one INSERT per row, each
+    card's ordinals found by rendering the templates) and our mods are patched in
+    after: the path the bulk one is tested against.
     """
     import genanki
 
+    deck = _genanki_deck(package, with_notes=reference)
+    first_id = _first_id(package.deck_id, package.timestamp)
+
     def fill(conn: sqlite3.Connection) -> None:
         cursor = conn.cursor()
-        genanki.Package(deck).write_to_db(cursor, timestamp,
-                                          itertools.count(_first_id(deck.deck_id, timestamp)))
-        for note in notes:
-            mod = note_mods[note.guid]
-            cursor.execute("UPDATE notes SET mod = ? WHERE guid = ?", (mod, note.guid))
-            cursor.execute("UPDATE cards SET mod = ? WHERE nid = "
-                           "(SELECT id FROM notes WHERE guid = ?)", (mod, note.guid))
+        genanki.Package(deck).write_to_db(cursor, package.timestamp, itertools.count(first_id))
+        if reference:
+            _patch_note_mods(cursor, package)
+        else:
+            _insert_notes(cursor, package, itertools.count(first_id))
         (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
-        models = json.loads(models_json)
-        for model_id, model in models.items():
-            model["mod"] = notetype_mods[int(model_id)]
+        models = {key: {**model, "mod": package.notetype_mods[int(key)]}
+                  for key, model in json.loads(models_json).items()}
         cursor.execute("UPDATE col SET models = ?", (json.dumps(models, sort_keys=True),))
         conn.commit()
-        # Rewrite the file compactly so its bytes depend only on its content.
+        # Rewrite the file compactly, so its bytes depend only on its content.
         conn.execute("VACUUM")
 
     return _database_bytes(fill)
 
 
+def _patch_note_mods(cursor: sqlite3.Cursor, package: PackageInput) -> None:
+    for note in package.notes:
+        mod = package.note_mods[note.guid]
+        cursor.execute("UPDATE notes SET mod = ? WHERE guid = ?", (mod, note.guid))
+        cursor.execute("UPDATE cards SET mod = ? WHERE nid = "
+                       "(SELECT id FROM notes WHERE guid = ?)", (mod, note.guid))
+
+
 _CLOZE_ORDINAL = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)  # genanki's own rule
+_CLOZE_KIND = 1  # genanki.Model.CLOZE
 
 
-def _collection_fast(deck: genanki.Deck, notes: Sequence[RenderedNote],
-                     note_mods: Mapping[str, int], notetype_mods: Mapping[int, int],
-                     timestamp: int) -> bytes:
-    """The same rows as :func:`_collection_reference`, written in bulk.
-
-    genanki still supplies the schema, the collection row and the deck and note type
-    JSON; the notes and cards go in with one ``executemany`` each, the indexes are
-    built after them, and a cloze note's cards come from its markers (genanki renders
-    templates to find them). Ids are drawn in genanki's order: a note, then its cards.
-    """
-    import genanki
-    from genanki.apkg_col import APKG_COL
-    from genanki.apkg_schema import APKG_SCHEMA
-
-    ids = itertools.count(_first_id(deck.deck_id, timestamp))
+def _insert_notes(cursor: sqlite3.Cursor, package: PackageInput,
+                  ids: Iterator[int]) -> None:
+    """The rows genanki would write, in bulk; ids drawn in its order: a note, its cards."""
     note_rows: list[tuple[object, ...]] = []
     card_rows: list[tuple[object, ...]] = []
-    for note in notes:
-        model = deck.models[note.notetype.id]
-        mod = note_mods[note.guid]
+    for note in package.notes:
+        mod = package.note_mods[note.guid]
         note_id = next(ids)
-        note_rows.append((note_id, note.guid, model.model_id, mod, -1,
+        note_rows.append((note_id, note.guid, note.notetype.id, mod, -1,
                           " " + " ".join(note.tags) + " ", "\x1f".join(note.fields),
-                          note.fields[model.sort_field_index], 0, 0, ""))
-        if model.model_type == genanki.Model.CLOZE:
+                          note.fields[0], 0, 0, ""))  # the sort field is the first
+        if note.notetype.kind == _CLOZE_KIND:
             # Built and iterated as genanki does (a set: {1, 8} gives 8 first), so each
             # card gets the id genanki, and every earlier release, gave it.
             found: set[int] = set()
@@ -148,50 +159,28 @@ def _collection_fast(deck: genanki.Deck, notes: Sequence[RenderedNote],
             ordinals = list(found) or [0]
         else:
             ordinals = [0]  # one template, and every front has text (checked by the model)
-        card_rows.extend((next(ids), note_id, deck.deck_id, ordinal, mod, -1, 0, 0, 0, 0, 0,
-                          0, 0, 0, 0, 0, 0, "") for ordinal in ordinals)
-    models = {str(model.model_id): {**model.to_json(timestamp, deck.deck_id),
-                                    "mod": notetype_mods[model.model_id]}
-              for model in deck.models.values()}
-    tables, _, indexes = APKG_SCHEMA.partition("CREATE INDEX")
-
-    def fill(conn: sqlite3.Connection) -> None:
-        conn.executescript(tables + APKG_COL)
-        (decks_json,) = conn.execute("SELECT decks FROM col").fetchone()
-        decks = {**json.loads(decks_json), str(deck.deck_id): deck.to_json()}
-        conn.execute("UPDATE col SET decks = ?, models = ?",
-                     (json.dumps(decks), json.dumps(models, sort_keys=True)))
-        conn.executemany("INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)", note_rows)
-        conn.executemany("INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                         card_rows)
-        conn.executescript("CREATE INDEX" + indexes)
-        conn.commit()
-        conn.execute("VACUUM")  # the col row was updated in place: drop the free page
-
-    return _database_bytes(fill)
+        card_rows.extend((next(ids), note_id, package.deck_id, ordinal, mod, -1, 0, 0, 0, 0,
+                          0, 0, 0, 0, 0, 0, 0, "") for ordinal in ordinals)
+    cursor.executemany("INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)", note_rows)
+    cursor.executemany("INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       card_rows)
 
 
-def apkg_bytes(deck_id: int, deck_name: str, description: str,
-               notes: Sequence[RenderedNote], notetypes: Sequence[NoteType],
-               note_mods: Mapping[str, int], notetype_mods: Mapping[int, int],
-               timestamp: int, *, reference: bool = False) -> bytes:
+def apkg_bytes(package: PackageInput, *, reference: bool = False) -> bytes:
     """The bytes of one ``.apkg``: collection database, media map, media files.
 
     ``reference`` writes the collection with genanki's own writer, which tests compare
     the fast one against.
     """
-    deck = _genanki_deck(deck_id, deck_name, description,
-                         [] if not reference else notes, notetypes)
-    write = _collection_reference if reference else _collection_fast
-    collection = write(deck, notes, note_mods, notetype_mods, timestamp)
-    images = sorted({n.card.image.name: n.card.image for n in notes if n.card.image}.values(),
-                    key=lambda image: image.name)
+    collection = _collection(package, reference=reference)
+    images = sorted({n.card.image.name: n.card.image for n in package.notes
+                     if n.card.image}.values(), key=lambda image: image.name)
     # Anki's legacy package layout: "media" maps zip entry names "0", "1"... to file names.
     media_map = json.dumps({str(i): image.name for i, image in enumerate(images)},
                            sort_keys=True).encode()
     entries = [("collection.anki2", collection), ("media", media_map)]
     entries += [(str(i), image.data) for i, image in enumerate(images)]
-    date_time = time.gmtime(min(max(timestamp, _ZIP_FIRST), _ZIP_LAST))[:6]
+    date_time = time.gmtime(min(max(package.timestamp, _ZIP_FIRST), _ZIP_LAST))[:6]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, data in entries:

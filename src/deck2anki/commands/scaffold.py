@@ -12,12 +12,12 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .check import schema
-from .files import write_bytes
-from .identity import split_key
-from .load.parse import load_file, load_text
-from .problems import InvalidInput
-from .release.stamps import STAMPS_FILE, Stamps
+from ..check import schema
+from ..files import write_bytes
+from ..identity import split_key
+from ..load.parse import load_file, load_text
+from ..problems import InvalidInput
+from ..release.stamps import STAMPS_FILE, Stamps
 
 DECK_TEMPLATE = """\
 # yaml-language-server: $schema=../schema/deck.schema.json

@@ -1,0 +1,1 @@
+"""One module per command: what each command does, callable without the command line."""

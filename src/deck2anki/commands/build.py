@@ -1,0 +1,86 @@
+"""``deck2anki build``: every deck checked, then each company's ``.apkg`` and ``.csv``.
+
+Nothing is written unless every deck is valid, and every file is in memory before the
+first one is replaced, so a failure leaves the output folder exactly as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import cache as result_cache
+from ..engine import DeckInfo, Progress
+from ..files import write_bytes
+from ..problems import InvalidInput, Level, Problem
+from ..release.stamps import STAMPS_FILE, Stamps
+from ..write.outputs import output_names
+from .validate import Request, conclude, plan
+
+
+@dataclass(frozen=True)
+class WrittenDeck:
+    deck: DeckInfo
+    files: tuple[Path, ...]
+
+    @property
+    def kinds(self) -> Mapping[str, int]:
+        return self.deck.kinds
+
+    @property
+    def notes(self) -> int:
+        return self.deck.notes
+
+    @property
+    def cards(self) -> int:
+        return self.deck.cards
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    written: tuple[WrittenDeck, ...]
+    stale: tuple[str, ...]
+    warnings: tuple[Problem, ...]
+    skipped: tuple[DeckInfo, ...] = ()  # decks with no cards yet
+    reused: int = 0  # companies whose files were already up to date
+
+
+def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
+          progress: Progress | None = None, use_cache: bool = True) -> BuildResult:
+    """Validate every deck, then write ``<slug>.apkg`` and ``<slug>.csv`` for each.
+
+    Raises :class:`InvalidInput` before writing anything if any deck has an error. A
+    company whose deck, images, stamps and deck2anki are unchanged since the last
+    build into ``out_dir`` (and whose files there are untouched) is not built again.
+    """
+    stamps_path = decks_dir / STAMPS_FILE
+    recorded = None
+    with contextlib.suppress(InvalidInput):  # a broken stamps file: validate reports it
+        recorded = Stamps.read(stamps_path)
+    planned = plan(Request([decks_dir], stamps_path, package=True, now=now), read=recorded)
+    store = None
+    if use_cache and recorded is not None:
+        store = result_cache.ResultCache.open(planned.job, stamps_path, out_dir)
+    if progress:
+        progress(f"checking {decks_dir}")
+    checked = conclude(planned, result_cache.check_files(planned.files, planned.job, store,
+                                                         progress))
+    if checked.errors:
+        raise InvalidInput(checked.errors)
+    written: list[WrittenDeck] = []
+    for result in checked.results:
+        info = result.info
+        if info is None or not info.notes:
+            continue
+        for name, data in result.outputs.items():
+            if progress:
+                progress(f"writing {out_dir / name}")
+            write_bytes(out_dir / name, data)
+        written.append(WrittenDeck(info, tuple(out_dir / name
+                                               for name in output_names(info.slug))))
+    warnings = [p for p in checked.problems if p.level is Level.WARNING]
+    skipped = tuple(i for i in checked.decks if not i.notes)
+    return BuildResult(tuple(written), tuple(checked.stale), tuple(warnings), skipped,
+                       store.hits if store is not None else 0)

@@ -1,0 +1,52 @@
+"""``deck2anki stamp``: record in stamps.json when each note's content last changed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from ..files import write_bytes
+from ..problems import InvalidInput, Level, Position, Problem
+from ..release.stamps import STAMPS_FILE
+from .validate import validate
+
+
+def stamp(decks_dir: Path, *, now: int | None = None,
+          forget: Iterable[str] = ()) -> tuple[list[str], Path]:
+    """Record the current content of every note; return the keys that got a new stamp."""
+    stamps_path = decks_dir / STAMPS_FILE
+    checked = validate([decks_dir], stamps_path, forget)
+    if checked.errors:
+        raise InvalidInput(checked.errors)
+    stamps = checked.stamps
+    hashes = checked.hashes
+
+    # Forgetting is for cards that vanished before release. Forgetting a live card would
+    # re-stamp it as new (overwriting learners' edits) and hide a Q/A-cloze switch.
+    def live(key: str) -> bool:
+        return key in hashes or any(k.startswith(f"{key}/") for k in hashes)
+
+    misused = [key for key in forget
+               if live(key) or len(stamps.without([key]).entries) == len(stamps.entries)]
+    if misused:
+        raise InvalidInput([Problem(stamps_path, Position(1, 1),
+                                    f"cannot forget {key!r}: "
+                                    + ("it is in the decks; only the stamps of removed cards "
+                                       "or decks can be forgotten" if live(key)
+                                       else "it has no stamp"), "forget")
+                            for key in misused])
+    # A stub is not content yet: stamping it would make its generated id final.
+    stubs = [replace(p, level=Level.ERROR) for p in checked.problems
+             if p.code in ("todo-text", "stub-id")]
+    if stubs:
+        raise InvalidInput(stubs)
+    stamps = stamps.without(forget)
+    changed = stamps.stale(hashes)
+    updated = stamps.updated(hashes, now if now is not None else int(time.time()),
+                             checked.notetypes)
+    if updated.dumps() != (stamps_path.read_text(encoding="utf-8")
+                           if stamps_path.is_file() else None):
+        write_bytes(stamps_path, updated.dumps().encode("utf-8"))
+    return changed, stamps_path

@@ -1,0 +1,188 @@
+"""``deck2anki validate``: every problem of the decks, and what the release record says.
+
+A run is planned (which files, which stamps, what the engine is asked), each file goes
+through the engine (and the cache, at its one seam), and the checks that need every
+file at once close it: slugs shared by two decks, stamped companies with no deck left,
+and cards that git has at the merge base and that are gone now.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import cache as result_cache
+from ..engine import DeckInfo, FileResult, History, Job, Progress, discover
+from ..files import MAX_DECK_BYTES, ReadError, read_capped
+from ..identity import notetype_key
+from ..model import check_slugs
+from ..problems import InvalidInput, Level, Position, Problem
+from ..release import changes, git, guard
+from ..release.stamps import Stamps, build_time
+from ..render.notetypes import NOTETYPES
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a command asks of a run."""
+
+    paths: Sequence[Path]
+    stamps_path: Path | None = None  # the release record to check against
+    forget: Iterable[str] = ()  # stamps to disregard (cards removed before release)
+    use_git: bool = False  # also guard against cards gone since the merge base
+    package: bool = False  # also write each company's files (in memory)
+    now: int | None = None  # the build time, if not now
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A run, planned: its files, the engine's job, and what planning found."""
+
+    files: list[Path]
+    job: Job
+    stamps_path: Path | None  # None: no readable record to check against
+    recorded: Stamps  # as read, before any --forget
+    whole_folder: bool  # the decks folder itself was named: cross-file guards apply
+    notetype_hashes: dict[str, str]
+    stale_types: list[str]
+    problems: list[Problem]
+
+
+@dataclass
+class Validation:
+    decks: list[DeckInfo]
+    problems: list[Problem]
+    stale: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what could not be checked, and why
+    stamps: Stamps = field(default_factory=Stamps)  # as read, before any --forget
+    hashes: dict[str, str] = field(default_factory=dict)  # every note and note type
+    notetypes: dict[str, str] = field(default_factory=dict)  # note key -> note type key
+    results: list[FileResult] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level is Level.ERROR]
+
+
+def plan(request: Request, read: Stamps | None = None) -> Plan:
+    """Find the files and read the release record; ``read`` is the record if the caller
+    has read it already."""
+    files = discover(request.paths)
+    problems: list[Problem] = []
+    if not files:
+        where = ", ".join(str(p) for p in request.paths)
+        problems.append(Problem(Path(where), Position(1, 1), "no deck files (*.yaml, *.yml) "
+                                "here; pass the folder or files that hold the decks",
+                                "no-decks"))
+    stamps_path = request.stamps_path
+    whole_folder = stamps_path is not None and any(
+        p.is_dir() and p.resolve() == stamps_path.parent.resolve() for p in request.paths)
+    recorded = stamps = Stamps()
+    if stamps_path is not None:
+        try:
+            recorded = read if read is not None else Stamps.read(stamps_path)
+        except InvalidInput as exc:
+            problems += exc.problems
+            stamps_path = None
+        stamps = recorded.without(request.forget)
+    type_hashes = guard.notetype_hashes()
+    sde = build_time()
+    fallback = sde if sde is not None else (
+        request.now if request.now is not None else int(time.time()))
+    known = stamps_path is not None and stamps_path.is_file()
+    stale_types = stamps.stale(type_hashes)
+    notetype_mods = {nt.id: stamps.mod_for(key, type_hashes[key], fallback)
+                     for nt in NOTETYPES for key in [notetype_key(nt.key)]}
+    history = History(stamps, stamps_path if known else None, fallback, sde, notetype_mods,
+                      bool(stale_types))
+    job = Job(history, request.package, with_cards=request.use_git and whole_folder)
+    return Plan(files, job, stamps_path, recorded, whole_folder, type_hashes, stale_types,
+                problems)
+
+
+def conclude(planned: Plan, results: list[FileResult]) -> Validation:
+    """The checks across files, once every file has its result."""
+    problems = list(planned.problems)
+    infos = [r.info for r in results if r.info is not None]
+    for result in results:
+        problems += result.problems
+    problems += check_slugs(infos)
+    hashes = dict(planned.notetype_hashes)
+    notetypes: dict[str, str] = {}
+    for result in results:
+        hashes.update(result.hashes)
+        notetypes.update(result.notetypes)
+    validation = Validation(infos, problems, [], [], planned.recorded, hashes, notetypes,
+                            results)
+    stamps_path = planned.stamps_path
+    if stamps_path is None or any(r.failed for r in results) or validation.errors:
+        validation.problems.sort()
+        return validation
+    history = planned.job.history
+    if history.guarded:
+        validation.stale = sorted(planned.stale_types
+                                  + [key for r in results for key in r.stale])
+        if planned.whole_folder:
+            problems += guard.orphaned((i.slug for i in infos), history.stamps, stamps_path)
+    else:
+        validation.stale = sorted(hashes)
+        if planned.whole_folder:
+            problems.append(Problem(stamps_path, Position(1, 1), "no stamps file: every card "
+                                    "ships stamped with the build time, which overwrites "
+                                    "learners' own edits on every release; run "
+                                    "`deck2anki stamp` and commit it", "no-stamps",
+                                    Level.WARNING))
+    if planned.job.with_cards:
+        problems += _git_removals(stamps_path.parent, results,
+                                  frozenset(history.stamps.entries), validation.notes)
+    validation.problems.sort()
+    return validation
+
+
+def validate(paths: Sequence[Path], stamps_path: Path | None = None,
+             forget: Iterable[str] = (), *, use_git: bool = False, use_cache: bool = False,
+             progress: Progress | None = None) -> Validation:
+    """Load and check ``paths``; with ``stamps_path``, also against the release history.
+
+    ``forget`` names stamps to disregard (cards removed before they were ever released).
+    With ``use_git``, cards present at the merge base with the main branch that are
+    gone now are errors too; if git history is not available the result's ``notes``
+    say so. With ``use_cache``, files unchanged since an earlier run are not checked
+    again (see :mod:`deck2anki.cache`).
+    """
+    planned = plan(Request(paths, stamps_path, tuple(forget), use_git=use_git))
+    store = None
+    if use_cache and planned.stamps_path is not None:
+        store = result_cache.ResultCache.open(planned.job, planned.stamps_path)
+    return conclude(planned, result_cache.check_files(planned.files, planned.job, store,
+                                                      progress))
+
+
+def _git_removals(decks_dir: Path, results: Sequence[FileResult], stamped: frozenset[str],
+                  notes: list[str]) -> list[Problem]:
+    """Cards at the git base that are gone now (those in stamps.json are reported there)."""
+    now: changes.Cards = {}
+    paths: dict[str, Path] = {}
+    current: dict[str, tuple[str, git.Parsed | None]] = {}
+    for result in results:
+        if result.cards is not None:
+            slug, cards = result.cards
+            now.setdefault(slug, {}).update(cards)
+            paths.setdefault(slug, result.path)
+        if result.path.parent.resolve() == decks_dir.resolve():
+            # A file git still has as it was at the base needs no second parse.
+            with contextlib.suppress(OSError, ReadError):
+                data = read_capped(result.path, MAX_DECK_BYTES, what="the deck file")
+                current[result.path.name] = (git.blob_id(data), result.cards)
+    try:
+        repo = git.repository(decks_dir)
+        base = git.default_base(repo)
+        diff = changes.compare(git.cards_at(repo, base, decks_dir, current), now)
+    except git.NoHistory as exc:
+        notes.append(f"git history guard skipped: {exc}; stamps.json still guards every "
+                     "stamped card")
+        return []
+    return changes.removal_problems(diff, base, paths, skip=stamped)

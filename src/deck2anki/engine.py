@@ -1,0 +1,268 @@
+"""The engine: one deck file in, everything there is to know about it out.
+
+``check_file`` loads, schema-checks, models, lints and renders one file, asks the release
+history about it and, for a build, writes its package and CSV bytes in memory. It keeps
+nothing between calls and knows no cache: :mod:`deck2anki.cache` wraps
+:func:`check_files` at one seam. Files are independent, so :func:`check_files` spreads
+them over worker processes when they are big enough to pay for it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import markup
+from .check import schema
+from .check.lints import lint
+from .files import collector_paused
+from .model import Deck, build_deck, check_slugs
+from .problems import InvalidInput, Level, Position, Problem
+from .release import git, guard
+from .release.stamps import Stamps
+from .render.notes import RenderedDeck, render_deck
+
+DECK_SUFFIXES = (".yaml", ".yml")
+Progress = Callable[[str], None]
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Deck files named by ``paths``: files as given, folders' own *.yaml/*.yml files.
+
+    Folders are not searched recursively: decks sit side by side, and other YAML in
+    subfolders (images, fixtures) is not a deck.
+    """
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.suffix in DECK_SUFFIXES
+                                and p.is_file()))
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def load_deck(path: Path) -> tuple[Any, Deck | None, list[Problem]]:
+    """Load, schema-check and model one file: its data (if it parsed), the deck (if
+    valid) and its problems so far."""
+    from .load.parse import load_file  # PyYAML: only when a file is read
+
+    try:
+        loaded = load_file(path)
+    except InvalidInput as exc:
+        return None, None, exc.problems
+    problems = schema.validate(loaded)
+    if problems:
+        return loaded.data, None, problems
+    deck, problems = build_deck(loaded)
+    return loaded.data, deck, problems
+
+
+def load_decks(files: Sequence[Path],
+               datas: dict[Path, Any] | None = None) -> tuple[list[Deck], list[Problem]]:
+    """Every deck that is valid, and every problem of the others.
+
+    ``datas``, if given, receives the parsed YAML of every file that parsed.
+    """
+    decks: list[Deck] = []
+    problems: list[Problem] = []
+    for path in files:
+        data, deck, deck_problems = load_deck(path)
+        if datas is not None and data is not None:
+            datas[path] = data
+        problems.extend(deck_problems)
+        if deck is not None:
+            decks.append(deck)
+    problems.extend(check_slugs(decks))
+    problems.extend(lint(decks))
+    return decks, sorted(problems)
+
+
+def valid_decks(decks_dir: Path, datas: dict[Path, Any] | None = None) -> list[Deck]:
+    """Every deck of ``decks_dir``; raise :class:`InvalidInput` if any has an error."""
+    decks, problems = load_decks(discover([decks_dir]), datas)
+    errors = [p for p in problems if p.level is Level.ERROR]
+    if errors:
+        raise InvalidInput(errors)
+    return decks
+
+
+@dataclass(frozen=True)
+class DeckInfo:
+    """What the rest of a run needs to know of one valid deck (small, and picklable)."""
+
+    path: Path
+    company: str
+    slug: str
+    deck_name: str
+    slug_position: Position
+    kinds: Mapping[str, int]
+    notes: int
+    cards: int
+
+    @classmethod
+    def of(cls, rendered: RenderedDeck) -> DeckInfo:
+        deck = rendered.deck
+        kinds = Counter(n.card.kind for n in rendered.notes)
+        return cls(deck.path, deck.company, deck.slug, deck.deck_name, deck.slug_position,
+                   dict(sorted(kinds.items())), len(rendered.notes),
+                   sum(n.card.anki_cards for n in rendered.notes))
+
+
+@dataclass(frozen=True)
+class History:
+    """What the release record says for this run: the same for every file."""
+
+    stamps: Stamps = field(default_factory=Stamps)  # as recorded, less --forget
+    path: Path | None = None  # the stamps file; None: no record to guard against
+    fallback: int = 0  # the stamp of content changed since its stamp (or never stamped)
+    sde: int | None = None  # SOURCE_DATE_EPOCH: dates the package instead of the stamps
+    notetype_mods: Mapping[int, int] = field(default_factory=dict)  # note type id -> mod
+    types_stale: bool = False  # a note type changed since its stamp
+
+    @property
+    def guarded(self) -> bool:
+        return self.path is not None
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every file of one run is checked against (sent once to each worker)."""
+
+    history: History = field(default_factory=History)
+    package: bool = False  # also write the .apkg and .csv bytes
+    with_cards: bool = False  # return the raw cards, for the git guard
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One deck file, checked (and for a build, packaged): a worker's whole answer."""
+
+    path: Path
+    problems: list[Problem]
+    info: DeckInfo | None = None  # None: the file is not a valid deck
+    hashes: dict[str, str] = field(default_factory=dict)  # note key -> content hash
+    notetypes: dict[str, str] = field(default_factory=dict)  # note key -> note type key
+    stale: list[str] = field(default_factory=list)  # note keys changed since their stamp
+    cards: git.Parsed | None = None  # for the git guard: slug, raw cards
+    outputs: dict[str, bytes] = field(default_factory=dict)  # file name -> bytes
+    images: dict[str, str] = field(default_factory=dict)  # image path -> content hash
+    timed: bool = False  # its bytes depend on the build time (unstamped content)
+
+    @property
+    def failed(self) -> bool:
+        return any(p.level is Level.ERROR for p in self.problems)
+
+
+def check_file(path: Path, job: Job) -> FileResult:
+    """Load, validate, model, lint, render and (for a build) package one deck file."""
+    with collector_paused():
+        return _check_file(path, job)
+
+
+def _check_file(path: Path, job: Job) -> FileResult:
+    data, deck, problems = load_deck(path)
+    cards = git.cards_of(data) if job.with_cards and data is not None else None
+    if deck is None:
+        return FileResult(path, problems, cards=cards)
+    problems += lint([deck])
+    rendered = render_deck(deck)
+    hashes, notetypes = guard.note_hashes(rendered), guard.note_notetypes([rendered])
+    stale: list[str] = []
+    history = job.history
+    if history.path is not None:
+        found, stale = guard.check_deck(rendered, hashes, notetypes, history.stamps,
+                                        history.path)
+        problems += found
+    outputs: dict[str, bytes] = {}
+    timed = False
+    if job.package and rendered.notes and not any(p.level is Level.ERROR for p in problems):
+        # Without stamps.json every note ships with the build time (and is stale); with
+        # it, only content changed since its stamp does, unless the epoch is fixed.
+        timed = not history.guarded or (history.sde is None
+                                        and (bool(stale) or history.types_stale))
+        outputs = _package(rendered, hashes, history)
+    images = {n.card.image.source: n.card.image.digest for n in rendered.notes if n.card.image}
+    return FileResult(path, sorted(problems), DeckInfo.of(rendered), hashes, notetypes, stale,
+                      cards, outputs, images, timed)
+
+
+def _package(rendered: RenderedDeck, hashes: Mapping[str, str],
+             history: History) -> dict[str, bytes]:
+    from .write.outputs import Mods, deck_outputs  # sqlite3, zipfile: only a build
+
+    notes = {key: history.stamps.mod_for(key, digest, history.fallback)
+             for key, digest in hashes.items()}
+    return deck_outputs(rendered, Mods(notes, history.notetype_mods, history.sde))
+
+
+# Below this much YAML, starting worker processes costs more than it saves.
+PARALLEL_MIN_BYTES = 512 * 1024
+_job = Job()
+
+
+def _start_worker(job: Job) -> None:
+    global _job
+    _job = job
+
+
+def _check_in_worker(path: Path) -> FileResult:
+    return check_file(path, _job)
+
+
+def _warm_up(job: Job) -> None:
+    """Import and prepare, once, what every worker needs, so forked workers inherit it
+    instead of each paying for it (about 0.3 s of imports and schema compiling)."""
+    from .load import parse  # noqa: F401  (imported for the workers)
+
+    schema.warm_up()
+    markup.warm_up()
+    if job.package:
+        import genanki  # noqa: F401
+
+        from .write import outputs  # noqa: F401
+
+
+def check_files(files: Sequence[Path], job: Job, *, workers: int | None = None,
+                progress: Progress | None = None) -> list[FileResult]:
+    """:func:`check_file` for each file, in order; on several cores when it pays.
+
+    Companies are independent, so each file is one task; a file's bytes do not depend
+    on which process made them.
+    """
+    cores = workers if workers is not None else (os.cpu_count() or 1)
+    size = sum(p.stat().st_size for p in files if p.is_file())
+    count = min(cores, len(files))
+
+    def told(done: int, path: Path) -> None:
+        if progress:
+            progress(f"checked {done}/{len(files)}: {path}")
+
+    if count < 2 or size < PARALLEL_MIN_BYTES:
+        results = []
+        for path in files:
+            results.append(check_file(path, job))
+            told(len(results), path)
+        return results
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    _warm_up(job)
+    # fork where there is one: workers start in milliseconds, with everything imported.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    # Biggest first, so no core is left with one large file at the end.
+    order = sorted(range(len(files)), key=lambda i: -files[i].stat().st_size
+                   if files[i].is_file() else 0)
+    done: dict[int, FileResult] = {}
+    with ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker,
+                             initargs=(job,)) as pool:
+        for index, result in zip(order, pool.map(_check_in_worker,
+                                                 [files[i] for i in order]), strict=True):
+            done[index] = result
+            told(len(done), files[index])
+    return [done[i] for i in range(len(files))]
