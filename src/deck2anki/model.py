@@ -3,20 +3,15 @@ the schema cannot express (unique ids, known sources, real cloze deletions, roun
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from .markup import CLOZE_RE
 from .markup import problems as markup_problems
 from .media import Image, ImageError, load_image
 from .problems import Level, Position, Problem
-
-if TYPE_CHECKING:  # PyYAML is imported where files are loaded, not by every command
-    import yaml
-
-    from .load.parse import LoadedFile
 
 # Rich-text fields: checked by the markup gates, rendered as Markdown.
 TEXT_FIELDS = ("front", "back", "cloze", "context", "name", "length", "interviewers",
@@ -24,6 +19,28 @@ TEXT_FIELDS = ("front", "back", "cloze", "context", "name", "length", "interview
 # Problems the markup gates would disarm silently: errors, except HTML shown as text.
 _MARKUP_WARNINGS = frozenset({"raw-html", "markdown-image"})
 DECK_ROOT = "AI PM Interview Prep"
+
+
+class Where(Protocol):
+    """Where each property of one card starts (the loader knows; the model only asks)."""
+
+    def at(self, name: str) -> Position | None: ...
+
+
+class Item(Where, Protocol):
+    @property
+    def start(self) -> Position: ...
+
+
+class Document(Protocol):
+    """A parsed deck file as the model sees it: plain data, and positions on request."""
+
+    @property
+    def path(self) -> Path: ...
+    @property
+    def data(self) -> Any: ...
+    def position(self, path: Sequence[str | int], *, key: bool = False) -> Position: ...
+    def items(self, path: Sequence[str | int]) -> Sequence[Item]: ...
 
 
 @dataclass(frozen=True)
@@ -58,23 +75,14 @@ class Card:
     good: str | None = None
     image: Image | None = None
     position: Position = field(default=Position(1, 1), compare=False)
-    # The card's YAML mapping: where each property's value starts, for problems about
-    # one field. Looked up only when a problem is reported (most cards have none).
-    node: yaml.Node | None = field(default=None, compare=False, repr=False)
+    # Where each property's value starts, for problems about one field; looked up only
+    # when a problem is reported (most cards have none).
+    where: Where | None = field(default=None, compare=False, repr=False)
 
     def at(self, name: str) -> Position:
         """Where property ``name`` (or ``steps[i]``) starts; the card's start if absent."""
-        from .load.parse import child_node  # PyYAML: only when a problem is reported
-
-        key, _, index = name.partition("[")
-        path: list[str | int] = [key, int(index.rstrip("]"))] if index else [key]
-        node = self.node
-        for step in path:
-            entry = child_node(node, step) if node is not None else None
-            if entry is None:
-                return self.position
-            node = entry[1]
-        return Position.from_mark(node.start_mark) if node is not None else self.position
+        found = self.where.at(name) if self.where is not None else None
+        return found if found is not None else self.position
 
     @property
     def is_cloze(self) -> bool:
@@ -104,7 +112,7 @@ class Deck:
         return f"{DECK_ROOT}::{self.company}"
 
 
-def build_deck(loaded: LoadedFile) -> tuple[Deck | None, list[Problem]]:
+def build_deck(loaded: Document) -> tuple[Deck | None, list[Problem]]:
     """Build a deck from schema-valid data; return the problems the schema cannot see."""
     data: dict[str, Any] = loaded.data
     sources = {key: Source(key, value["title"], value.get("file"),
@@ -118,10 +126,10 @@ def build_deck(loaded: LoadedFile) -> tuple[Deck | None, list[Problem]]:
     cards: list[Card] = []
     first_seen: dict[str, int] = {}
     round_owner: dict[int, str] = {}
-    card_nodes = loaded.node_at(("cards",))[0].value
+    items = loaded.items(("cards",))
     for index, raw in enumerate(data["cards"]):
         where = ("cards", index)
-        node = card_nodes[index]
+        item = items[index]
         card_id = raw["id"]
         if card_id in first_seen:
             line = loaded.position(("cards", first_seen[card_id], "id")).line
@@ -160,7 +168,7 @@ def build_deck(loaded: LoadedFile) -> tuple[Deck | None, list[Problem]]:
             interviewers=raw.get("interviewers"), assesses=raw.get("assesses"),
             steps=tuple(raw.get("steps", ())), quote=raw.get("quote"),
             bad=raw.get("bad"), good=raw.get("good"), image=image,
-            position=Position.from_mark(node.start_mark), node=node,
+            position=item.start, where=item,
         ))
         if raw["kind"] == "round" and not raw.get("retired", False):
             owner = round_owner.setdefault(raw["number"], card_id)
@@ -177,7 +185,7 @@ def build_deck(loaded: LoadedFile) -> tuple[Deck | None, list[Problem]]:
     return (None if failed else deck), problems
 
 
-def _text_problems(loaded: LoadedFile, index: int, raw: dict[str, Any]) -> Iterator[Problem]:
+def _text_problems(loaded: Document, index: int, raw: dict[str, Any]) -> Iterator[Problem]:
     fields: list[tuple[tuple[str | int, ...], str]] = [
         ((name,), raw[name]) for name in TEXT_FIELDS if isinstance(raw.get(name), str)]
     fields += [(("steps", i), step) for i, step in enumerate(raw.get("steps", ()))]

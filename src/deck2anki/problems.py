@@ -1,7 +1,7 @@
 """Problems are values: every check yields them, the CLI prints them.
 
-Positions are 1-based (converted from PyYAML's 0-based marks in exactly one place,
-``Position.from_mark``) so they match what editors and ``path:line:col`` readers expect.
+Positions are 1-based (converted from PyYAML's 0-based marks in exactly one place, the
+loader's ``position_of``) so they match what editors and ``path:line:col`` readers expect.
 """
 
 from __future__ import annotations
@@ -9,12 +9,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
-
-
-class _Mark(Protocol):
-    line: int
-    column: int
 
 
 class Level(enum.Enum):
@@ -26,12 +20,6 @@ class Level(enum.Enum):
 class Position:
     line: int
     column: int
-
-    @classmethod
-    def from_mark(cls, mark: _Mark | None) -> Position:
-        if mark is None:
-            return cls(1, 1)
-        return cls(mark.line + 1, mark.column + 1)
 
 
 @dataclass(frozen=True, order=True)

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -28,6 +28,18 @@ MAX_FILE_BYTES = MAX_DECK_BYTES
 MAX_NODES = 200_000  # counted with aliases expanded, so "billion laughs" stops here
 MAX_DEPTH = 32
 MAX_ALIASES = 1_000  # a deck has no need for many; each use is counted
+
+class _Mark(Protocol):  # PyYAML's Python or libyaml's mark
+    line: int
+    column: int
+
+
+def position_of(mark: _Mark | None) -> Position:
+    """PyYAML's 0-based mark as our 1-based position: the one place it is converted."""
+    if mark is None:
+        return Position(1, 1)
+    return Position(mark.line + 1, mark.column + 1)
+
 
 # libyaml's safe loader when PyYAML was built with it (the wheels are): the same node
 # tree and marks, several times faster than the pure-Python parser. Its composer
@@ -86,8 +98,38 @@ class LoadedFile:
     def position(self, path: Sequence[str | int], *, key: bool = False) -> Position:
         node, key_node = self.node_at(path)
         if key and key_node is not None:
-            return Position.from_mark(key_node.start_mark)
-        return Position.from_mark(node.start_mark)
+            return position_of(key_node.start_mark)
+        return position_of(node.start_mark)
+
+    def items(self, path: Sequence[str | int]) -> list[NodeWhere]:
+        """Positions inside each item of the list at ``path`` (one per item)."""
+        node = self.node_at(path)[0]
+        return [NodeWhere(item) for item in node.value] if isinstance(
+            node, yaml.SequenceNode) else []
+
+
+@dataclass(frozen=True)
+class NodeWhere:
+    """Where each property of one mapping starts. The model holds it without seeing YAML:
+    most cards never need a position, so none is looked up until a problem asks."""
+
+    node: yaml.Node
+
+    @property
+    def start(self) -> Position:
+        return position_of(self.node.start_mark)
+
+    def at(self, name: str) -> Position | None:
+        """Where property ``name`` (or ``steps[i]``) starts; None if it is absent."""
+        key, _, index = name.partition("[")
+        path: list[str | int] = [key, int(index.rstrip("]"))] if index else [key]
+        node = self.node
+        for step in path:
+            entry = child_node(node, step)
+            if entry is None:
+                return None
+            node = entry[1]
+        return position_of(node.start_mark)
 
 
 def child_node(node: yaml.Node, step: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
@@ -132,20 +174,20 @@ def _walk(path: Path, node: yaml.Node) -> Iterator[Problem]:
         if id(current) in seen and isinstance(current, yaml.CollectionNode):
             aliases += 1  # the composer shares an anchored node: this is an alias use
             if aliases > MAX_ALIASES:
-                yield Problem(path, Position.from_mark(current.start_mark),
+                yield Problem(path, position_of(current.start_mark),
                               f"more than {MAX_ALIASES} alias uses; write the cards out "
                               "plainly instead of with anchors (&) and aliases (*)",
                               "too-many-aliases")
                 return
         seen.add(id(current))
         if budget < 0:
-            yield Problem(path, Position.from_mark(current.start_mark),
+            yield Problem(path, position_of(current.start_mark),
                           f"file expands to more than {MAX_NODES} YAML nodes (aliases are "
                           "counted each time they are used); write the cards out plainly",
                           "too-large")
             return
         if depth > MAX_DEPTH:
-            yield Problem(path, Position.from_mark(current.start_mark),
+            yield Problem(path, position_of(current.start_mark),
                           f"nesting deeper than {MAX_DEPTH} levels; a deck needs only a few",
                           "too-deep")
             return
@@ -155,7 +197,7 @@ def _walk(path: Path, node: yaml.Node) -> Iterator[Problem]:
                 if isinstance(key_node, yaml.ScalarNode):
                     first = keys.setdefault(key_node.value, key_node)
                     if first is not key_node:
-                        yield Problem(path, Position.from_mark(key_node.start_mark),
+                        yield Problem(path, position_of(key_node.start_mark),
                                       f"duplicate key {key_node.value!r} (first at line "
                                       f"{first.start_mark.line + 1}); YAML keeps only the "
                                       "last one, so merge or rename them", "duplicate-key")
@@ -164,7 +206,7 @@ def _walk(path: Path, node: yaml.Node) -> Iterator[Problem]:
         elif isinstance(current, yaml.SequenceNode):
             stack.extend((item, depth + 1) for item in current.value)
         elif isinstance(current, yaml.ScalarNode) and (bad := _CONTROL.search(current.value)):
-            yield Problem(path, Position.from_mark(current.start_mark),
+            yield Problem(path, position_of(current.start_mark),
                           f"control character U+{ord(bad.group()):04X} in this value; delete "
                           "it (Anki would break on it)", "bad-character")
             return
@@ -188,7 +230,7 @@ def _check_depth(path: Path, text: str, loader: type[yaml.SafeLoader] = _Loader)
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                raise _fail(path, Position.from_mark(event.start_mark), f"nesting deeper than "
+                raise _fail(path, position_of(event.start_mark), f"nesting deeper than "
                             f"{MAX_DEPTH} levels; a deck needs only a few", "too-deep")
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
@@ -244,7 +286,7 @@ def _load(path: Path, text: str) -> LoadedFile:
             if problems:
                 raise InvalidInput(problems)
         if not isinstance(root, yaml.MappingNode):
-            raise _fail(path, Position.from_mark(root.start_mark), "the document must be a "
+            raise _fail(path, position_of(root.start_mark), "the document must be a "
                         "mapping with company, slug, sources and cards; found a "
                         f"{_node_kind(root)}", "not-a-mapping")
         if data is None:
@@ -254,7 +296,7 @@ def _load(path: Path, text: str) -> LoadedFile:
         # its own: whatever the parser says, a file that nests too deep gets our message.
         mark = exc.problem_mark or exc.context_mark
         _check_depth_before(path, text, mark)
-        raise _fail(path, Position.from_mark(mark), yaml_message(exc), "yaml-syntax") from exc
+        raise _fail(path, position_of(mark), yaml_message(exc), "yaml-syntax") from exc
     except yaml.YAMLError as exc:
         raise _fail(path, Position(1, 1), f"YAML error: {exc}", "yaml-syntax") from exc
     except RecursionError as exc:  # the pure-Python composer, via deep aliases
