@@ -189,17 +189,34 @@ def problems(text: str, *, is_cloze: bool = False) -> list[tuple[str, str]]:
     """``(code, message)`` for everything in ``text`` the gates would drop or disarm."""
     if not is_cloze and not _PROBLEM_TRIGGERS.search(text):
         return []  # nothing here any check below could find
+    found = _link_problems(text)
+    prose = _CODE_SPAN.sub("", text)  # `<b>` in a code span is shown as code, on purpose
+    found += _html_problems(prose)
+    if is_cloze:
+        found += _cloze_problems(text)
+    found += _template_problems(text, is_cloze)
+    hints = [m.group(3) for m in CLOZE_RE.finditer(text) if m.group(3)] if is_cloze else []
+    if _ANKI_TAGS.search(text) or any(_ANKI_TAGS.search(f"[{hint}]") for hint in hints):
+        found.append(("anki-tag", "Anki media/LaTeX tags ([sound:...], [latex], [$]) are "
+                      "shown as text; they are not allowed in card text"))
+    return found
+
+
+def _link_problems(text: str) -> list[tuple[str, str]]:
     found = []
-    parse = _PARSE_TRIGGERS.search(text) is not None
     for href in _links(_tokens(text)) if "[" in text else ():
         scheme = _SCHEME.match(href)
         if not scheme or scheme.group(1).lower() not in LINK_SCHEMES:
             found.append(("unsafe-link", f"link to {href[:40]!r} would be removed; only "
                           f"absolute {', '.join(sorted(LINK_SCHEMES))} links are allowed"))
-    if parse and _MATHJAX.search(_markdown_html(text)):
+    if _PARSE_TRIGGERS.search(text) is not None and _MATHJAX.search(_markdown_html(text)):
         found.append(("mathjax", "MathJax delimiters (\\( \\) \\[ \\]) are shown as text; "
                       "they are not allowed in card text"))
-    prose = _CODE_SPAN.sub("", text)  # `<b>` in a code span is shown as code, on purpose
+    return found
+
+
+def _html_problems(prose: str) -> list[tuple[str, str]]:
+    found = []
     if _AUTOLINK.search(prose):
         found.append(("raw-html", "<https://...> is shown as text, not as a link; write "
                       "[text](https://...)"))
@@ -209,15 +226,24 @@ def problems(text: str, *, is_cloze: bool = False) -> list[tuple[str, str]]:
     if "![" in prose:
         found.append(("markdown-image", "Markdown images are not shown; put an image on the "
                       "card with `image: {file: ..., alt: ...}`"))
-    if is_cloze and _CLOZE_ZERO.search(text):
+    return found
+
+
+def _cloze_problems(text: str) -> list[tuple[str, str]]:
+    found = []
+    if _CLOZE_ZERO.search(text):
         found.append(("cloze-number", "cloze numbers start at 1: Anki makes no card for c0; "
                       "renumber from {{c1::...}}"))
-    if is_cloze and any("{{" in m.group(2) for m in CLOZE_RE.finditer(text)):
+    if any("{{" in m.group(2) for m in CLOZE_RE.finditer(text)):
         found.append(("nested-cloze", "a cloze deletion inside another is not supported; "
                       "make them separate deletions or separate cards"))
-    if is_cloze and not all(_balanced(piece) for piece in _cloze_pieces(text)):
+    if not all(_balanced(piece) for piece in _cloze_pieces(text)):
         found.append(("cloze-markup", "Markdown (a link, `code` or emphasis) crosses a "
                       "{{cN::...}} marker; open and close it on the same side of the marker"))
+    return found
+
+
+def _template_problems(text: str, is_cloze: bool) -> list[tuple[str, str]]:
     outside = CLOZE_RE.sub("", text) if is_cloze else text
     # Escapes and character references become braces once rendered: check both forms.
     shown = [outside]
@@ -227,13 +253,9 @@ def problems(text: str, *, is_cloze: bool = False) -> list[tuple[str, str]]:
     incomplete_cloze = is_cloze and (outside == text or _CLOZE_ZERO.search(text) is not None)
     if any("{{" in form or "}}" in form for form in shown) and not incomplete_cloze:
         where = "outside a {{cN::...}} deletion" if is_cloze else "in this field"
-        found.append(("template-syntax", f"'{{{{' or '}}}}' {where} would be shown as text; "
-                      "Anki template syntax is not allowed in card text"))
-    hints = [m.group(3) for m in CLOZE_RE.finditer(text) if m.group(3)] if is_cloze else []
-    if _ANKI_TAGS.search(text) or any(_ANKI_TAGS.search(f"[{hint}]") for hint in hints):
-        found.append(("anki-tag", "Anki media/LaTeX tags ([sound:...], [latex], [$]) are "
-                      "shown as text; they are not allowed in card text"))
-    return found
+        return [("template-syntax", f"'{{{{' or '}}}}' {where} would be shown as text; "
+                 "Anki template syntax is not allowed in card text")]
+    return []
 
 
 def cloze_side(text: str, ordinal: int, *, answer: bool) -> str:
