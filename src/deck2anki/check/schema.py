@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import jsonschema_rs
     from jsonschema.exceptions import ValidationError
 
-    from ..load.parse import LoadedFile
+    from ..load.positions import LoadedFile
 
 SCHEMA_NAME = "deck.schema.json"
 
