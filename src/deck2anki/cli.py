@@ -16,6 +16,7 @@ import click
 
 from . import __version__
 from .problems import Level, Problem
+from .report.changes import FORMATS as DIFF_FORMATS
 from .report.problems import FORMATS
 
 EXIT_INVALID = 1
@@ -222,7 +223,7 @@ def stamp(decks_dir: Path, check: bool, forget: tuple[str, ...]) -> None:
 @main.command()
 @click.argument("base", required=False)
 @decks_option()
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]),
+@click.option("--format", "fmt", type=click.Choice(DIFF_FORMATS),
               default="text", show_default=True,
               help="text for review, markdown for a release changelog, json for tools.")
 def diff(base: str | None, decks_dir: Path, fmt: str) -> None:

@@ -1,17 +1,20 @@
 """Print problems for people (text), programs (json) and pull requests (github).
 
-The GitHub format is workflow commands: GitHub turns each line into an annotation on
-the pull request's changed line (``::error file=...,line=...,col=...::message``).
+Each format is one reporter in ``REPORTERS``: a function from the problems (their
+levels already final) to the output lines. The GitHub format is workflow commands:
+GitHub turns each line into an annotation on the pull request's changed line
+(``::error file=...,line=...,col=...::message``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from ..problems import Level, Problem
 
-FORMATS = ("text", "json", "github")
+Reporter = Callable[[Sequence[Problem]], list[str]]
 
 
 def _github_escape(value: str, *, property_value: bool = False) -> str:
@@ -21,8 +24,8 @@ def _github_escape(value: str, *, property_value: bool = False) -> str:
     return value
 
 
-def github(problem: Problem, level: Level) -> str:
-    command = "error" if level is Level.ERROR else "warning"
+def github(problem: Problem) -> str:
+    command = "error" if problem.level is Level.ERROR else "warning"
     props = ",".join(f"{key}={_github_escape(str(value), property_value=True)}"
                      for key, value in (("file", problem.path),
                                         ("line", problem.position.line),
@@ -31,17 +34,26 @@ def github(problem: Problem, level: Level) -> str:
     return f"::{command} {props}::{_github_escape(problem.message)}"
 
 
+def _text(problems: Sequence[Problem]) -> list[str]:
+    return [p.format() for p in problems]
+
+
+def _json(problems: Sequence[Problem]) -> list[str]:
+    return [json.dumps([{"path": str(p.path), "line": p.position.line,
+                         "column": p.position.column, "level": p.level.value,
+                         "code": p.code, "message": p.message} for p in problems], indent=2)]
+
+
+def _github(problems: Sequence[Problem]) -> list[str]:
+    return [github(p) for p in problems]
+
+
+REPORTERS: dict[str, Reporter] = {"text": _text, "json": _json, "github": _github}
+FORMATS = tuple(REPORTERS)
+
+
 def render(problems: Sequence[Problem], fmt: str, *, strict: bool = False) -> list[str]:
     """One output line per problem (json: one document), warnings raised under strict."""
-
-    def level(problem: Problem) -> Level:
-        return Level.ERROR if strict else problem.level
-
-    if fmt == "json":
-        return [json.dumps([{"path": str(p.path), "line": p.position.line,
-                             "column": p.position.column, "level": level(p).value,
-                             "code": p.code, "message": p.message} for p in problems],
-                           indent=2)]
-    if fmt == "github":
-        return [github(p, level(p)) for p in problems]
-    return [Problem(p.path, p.position, p.message, p.code, level(p)).format() for p in problems]
+    if strict:
+        problems = [replace(p, level=Level.ERROR) for p in problems]
+    return REPORTERS[fmt](problems)
