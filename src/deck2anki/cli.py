@@ -289,6 +289,31 @@ def preview(decks_dir: Path, out_dir: Path, open_browser: bool) -> None:
         webbrowser.open(index.resolve().as_uri())
 
 
+@main.command(name="rules")
+@click.argument("codes", nargs=-1, metavar="[CODE]...")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
+              show_default=True,
+              help="text: each rule with a failing and a passing example; markdown: the "
+                   "README's table of codes.")
+def list_rules(codes: tuple[str, ...], fmt: str) -> None:
+    """List the problem codes validate reports: level, what each catches, and how to fix it.
+
+    \b
+    Examples:
+      deck2anki rules                    every code, with a failing and a passing example
+      deck2anki rules duplicate-id       what one code in validate's output means
+      deck2anki rules --format markdown  the table in README.md
+    """
+    from . import rules
+
+    try:
+        selected = [rules.rule(code) for code in codes] if codes else list(rules.RULES)
+    except KeyError as exc:
+        raise click.UsageError(exc.args[0]) from exc
+    click.echo(rules.markdown_table(selected) if fmt == "markdown"
+               else rules.text_listing(selected), nl=False)
+
+
 @main.command()
 @click.argument("company")
 @decks_option("Folder for the new deck file.", must_exist=False)

@@ -1,29 +1,11 @@
 """Lints: what the schema allows but a good deck avoids.
 
-Each rule has a code, a level and a fix hint, and is documented here with a passing
-and a failing example. They run on built decks (after the schema and the semantic
-checks), so every card here is well-formed.
-
-``duplicate-front`` (error) / ``near-duplicate-front`` (warning)
-    Two cards of one company asking the same question: learners answer one from
-    memory of the other. Fronts are compared lowercased, without punctuation; 92 %
-    similar counts as near-identical, unless their numbers differ ("round 1" and
-    "round 2" are different questions). Near matches are searched among sorted
-    neighbours, so the check stays linear in cards; a pair edited at both ends at once
-    can slip through, which a warning can afford. Bad: "At Zoom, how long is round 2?" twice.
-``long-answer`` (warning)
-    A back over 300 characters tests more than one fact (minimum information
-    principle): split the card or move detail into ``context``.
-``unknown-tag-namespace`` (warning) / ``reserved-tag`` (error)
-    Tags are ``topic::...``; ``company::``, ``kind::`` and ``status::`` are set by
-    deck2anki itself. Good: ``topic::compensation``. Bad: ``pay``, ``kind::fact``.
-``round-gap`` (warning)
-    Round numbers of a company's live cards should run 1..N: a gap means a round is
-    missing. (A repeated number is an error of the model step, ``duplicate-round``.)
-``todo-text`` (warning)
-    Text still holding the ``TODO`` placeholders that ``deck2anki new``/``add`` write.
-``stub-id`` (warning)
-    An id ``deck2anki add`` generated (``new-fact-3``): rename it before release.
+They run on built decks (after the schema and the semantic checks), so every card here
+is well-formed. Each rule's code, level, meaning and a failing and a passing example
+live in the registry (:mod:`deck2anki.rules`, ``deck2anki rules``); what is here is
+only how each is found. Near-duplicate fronts are compared lowercased, without
+punctuation, among sorted neighbours only, so the check stays linear in cards; a pair
+edited at both ends at once can slip through, which a warning can afford.
 """
 
 from __future__ import annotations
