@@ -388,3 +388,36 @@ def test_without_stamps_a_second_build_says_what_the_first_said(
     second = build(companies, tmp_path / "dist")
     assert len(first.stale) == len(second.stale) == 6 + 2  # every note and note type
     assert first.warnings == second.warnings
+
+
+def test_cached_and_uncached_runs_say_and_write_the_same(companies: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache changes how long a run takes, never what it says or writes."""
+    from click.testing import CliRunner
+
+    from deck2anki.cli import main
+
+    globex = companies / "globex.yaml"  # a warning (long answer) and a stale stamp to report
+    globex.write_text(globex.read_text("utf-8").replace(
+        "'Another generic answer.'", "'" + "Another generic answer. " * 20 + "'"), "utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(main, list(args))
+        return result.exit_code, result.output
+
+    for command in (["validate", str(companies)], ["validate", "--format", "json",
+                                                   str(companies)]):
+        fresh = run(*command, "--no-cache")
+        assert run(*command) == run(*command) == fresh  # cold cache, then warm
+    out = tmp_path / "dist"
+    cold = run("build", "--decks", str(companies), "--out", str(out))
+    first = _outputs(out)
+    warm = run("build", "--decks", str(companies), "--out", str(out))
+    assert _outputs(out) == first
+    fresh = run("build", "--no-cache", "--decks", str(companies), "--out", str(tmp_path / "f"))
+    assert _outputs(tmp_path / "f") == first
+    assert cold[0] == warm[0] == fresh[0] == 0
+    # What it says differs only in the count of companies it found up to date.
+    assert warm[1].replace(" (2 already up to date)", "") == cold[1] == fresh[1].replace(
+        str(tmp_path / "f"), str(out))
