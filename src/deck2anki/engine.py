@@ -222,9 +222,9 @@ def _warm_up(job: Job) -> None:
     schema.warm_up()
     markup.warm_up()
     if job.package:
-        import genanki  # noqa: F401
+        from .write import apkg, outputs  # noqa: F401  (outputs: imported for the workers)
 
-        from .write import outputs  # noqa: F401
+        apkg.warm_up()
 
 
 def check_files(files: Sequence[Path], job: Job, *, workers: int | None = None,

@@ -61,6 +61,11 @@ def _database_bytes(fill: Callable[[sqlite3.Connection], None]) -> bytes:
         return db_path.read_bytes()
 
 
+def warm_up() -> None:
+    """Import genanki now, before worker processes are forked."""
+    import genanki  # noqa: F401
+
+
 @dataclass(frozen=True)
 class PackageInput:
     """Everything one ``.apkg`` holds, decided: the writer only lays it out."""
