@@ -26,7 +26,7 @@ def _modules() -> Iterator[tuple[str, Path]]:
 
 def _imports(name: str, path: Path) -> Iterator[str]:
     """The package modules ``name`` imports (dotted, relative to the package)."""
-    package = name.split(".")[:-1] if path.name != "__init__.py" else name.split(".")[:-1]
+    package = name.split(".")[:-1]  # a module's package; "x.__init__" is package x
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and node.level:
             base = package[:len(package) - (node.level - 1)]
