@@ -79,8 +79,8 @@ def main() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Print each step as it happens.")
 @click.option("--no-cache", "no_cache", is_flag=True,
               help="Build every company even if its files are up to date (records live "
-                   "in $DECK2ANKI_CACHE_DIR, else $XDG_CACHE_HOME/deck2anki, else "
-                   "~/.cache/deck2anki).")
+                   "in $DECK2ANKI_CACHE_DIR, else your platform's cache folder, e.g. "
+                   "~/.cache/deck2anki on Linux).")
 def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool, no_cache: bool) -> None:
     """Validate every deck, then write one .apkg and one .csv per company.
 
