@@ -270,3 +270,20 @@ def test_changed_template_reaches_learners_only_with_a_newer_stamp(
     import_apkg(col, tmp_path / "v3" / "acme.apkg")
     # Stamped earlier than v2's build time: Anki keeps what it has ("if newer").
     assert "color: navy" not in question()
+
+
+@pytest.mark.parametrize(("hint", "shown"), [("a pet", "[a pet]"), ("pet", "[pet]"),
+                                             ("a <b> & c", "[a <b> & c]"),
+                                             ("x  y", "[x  y]")])
+def test_cloze_hints_show_as_written_in_anki(write_deck, tmp_path: Path, anki_collection,
+                                             hint: str, shown: str) -> None:
+    import html
+
+    deck = write_deck("acme.yaml", MINIMAL.replace(
+        "    front: At Acme, what is first?\n    back: The first answer.\n",
+        f"    cloze: 'At Acme, the mascot is a {{{{c1::dog::{hint}}}}}.'\n"))
+    build(deck.parent, tmp_path / "dist")
+    col = anki_collection()
+    import_apkg(col, tmp_path / "dist" / "acme.apkg")
+    question = col.get_card(col.find_cards("")[0]).question()
+    assert shown in html.unescape(re.sub(r"<[^>]+>", "", question))

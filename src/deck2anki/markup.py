@@ -144,7 +144,12 @@ def _hint(text: str) -> str:
     # Anki shows a hint as "[hint]", as is: plain text whose first character is spelled
     # as a reference, so no "[sound:...]", "[latex]" or "[$]" can be assembled from it.
     hint = text.strip()
-    return f"&#{ord(hint[0])};" + plain(hint[1:]) if hint else ""
+    if not hint:
+        return ""
+    rest = hint[1:]  # as written: a space after the first character stays (a pet, not apet)
+    if _HTML_SPECIAL.search(rest):
+        rest = neutralize(html.escape(rest, quote=True))
+    return f"&#{ord(hint[0])};{rest}"
 
 
 def cloze(text: str) -> str:
