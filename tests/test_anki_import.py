@@ -287,3 +287,15 @@ def test_cloze_hints_show_as_written_in_anki(write_deck, tmp_path: Path, anki_co
     import_apkg(col, tmp_path / "dist" / "acme.apkg")
     question = col.get_card(col.find_cards("")[0]).question()
     assert shown in html.unescape(re.sub(r"<[^>]+>", "", question))
+
+
+def test_the_parent_deck_arrives_expanded(built: Path, anki_collection) -> None:
+    """A parent deck the package lacks is created collapsed, hiding the company decks."""
+    col = anki_collection()
+    for apkg in sorted(built.glob("*.apkg")):
+        import_apkg(col, apkg)
+    parent = col.decks.by_name("AI PM Interview Prep")
+    assert parent is not None
+    assert (parent["collapsed"], parent["browserCollapsed"]) == (False, False)
+    assert col.card_count() == col.db.scalar(
+        "select count() from cards where did != ?", parent["id"])  # no card in the parent

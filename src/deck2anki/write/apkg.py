@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..identity import deck_id
 from ..render.notes import RenderedNote
 from ..render.notetypes import NoteType
 
@@ -116,7 +117,11 @@ def _collection(package: PackageInput, *, reference: bool) -> bytes:
 
     def fill(conn: sqlite3.Connection) -> None:
         cursor = conn.cursor()
-        genanki.Package(deck).write_to_db(cursor, package.timestamp, itertools.count(first_id))
+        # The parent decks travel too, expanded: a parent the package lacks is created
+        # collapsed by Anki's importer, hiding the company decks inside it.
+        parents = [genanki.Deck(deck_id(name), name) for name in _parents(package.deck_name)]
+        genanki.Package([*parents, deck]).write_to_db(cursor, package.timestamp,
+                                                      itertools.count(first_id))
         if reference:
             _patch_note_mods(cursor, package)
         else:
@@ -130,6 +135,12 @@ def _collection(package: PackageInput, *, reference: bool) -> bytes:
         conn.execute("VACUUM")
 
     return _database_bytes(fill)
+
+
+def _parents(deck_name: str) -> list[str]:
+    """``A::B::C`` -> ``[A, A::B]``."""
+    parts = deck_name.split("::")
+    return ["::".join(parts[:i]) for i in range(1, len(parts))]
 
 
 def _patch_note_mods(cursor: sqlite3.Cursor, package: PackageInput) -> None:
