@@ -299,3 +299,44 @@ def test_the_parent_deck_arrives_expanded(built: Path, anki_collection) -> None:
     assert (parent["collapsed"], parent["browserCollapsed"]) == (False, False)
     assert col.card_count() == col.db.scalar(
         "select count() from cards where did != ?", parent["id"])  # no card in the parent
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("Zoom", "zoom"), ("Zoom", "Zoom "), ("Zoom", "ZOOM"), ("Zoom", " Zoom"),
+    ("Zo\u0301om", "Z\u00f3om"),  # NFD beside NFC
+])
+def test_company_names_anki_folds_into_one_deck_are_refused(
+        write_deck, anki_collection, tmp_path: Path, first: str, second: str) -> None:
+    from deck2anki.model import Card, Deck, Source
+    from deck2anki.render.notes import render_deck
+    from deck2anki.render.notetypes import NOTETYPES
+    from deck2anki.write.outputs import Mods, deck_outputs
+
+    # What Anki does with two such packages: one deck holds both companies' cards.
+    col = anki_collection()
+    for slug, company in (("a", first), ("b", second)):
+        source = Source("article", "T")
+        deck = Deck(tmp_path / f"{slug}.yaml", company, slug, (source,),
+                    (Card(id="c", kind="fact", source=source, front="Q?", back="A."),))
+        mods = Mods({f"{slug}/c": 1_700_000_000}, {nt.id: 1_700_000_000 for nt in NOTETYPES})
+        (tmp_path / f"{slug}.apkg").write_bytes(deck_outputs(render_deck(deck), mods)[
+            f"{slug}.apkg"])
+        import_apkg(col, tmp_path / f"{slug}.apkg")
+    company_decks = {d.name for d in col.decks.all_names_and_ids()} - {
+        "Default", "AI PM Interview Prep"}
+    assert len(company_decks) == 1 and col.card_count() == 2, company_decks
+    # So validate refuses the second company, naming the first.
+    write_deck("a.yaml", MINIMAL.replace("company: Acme", f"company: '{first}'"))
+    write_deck("b.yaml", MINIMAL.replace("company: Acme", f"company: '{second}'")
+               .replace("slug: acme", "slug: acme-b"))
+    result = run_cli("validate", "decks", cwd=tmp_path)
+    assert result.returncode == 1 and "[duplicate-company]" in result.stdout, result.stdout
+    assert "is the same Anki deck as" in result.stdout
+
+
+def test_company_names_anki_keeps_apart_are_accepted(write_deck, tmp_path: Path) -> None:
+    write_deck("a.yaml", MINIMAL.replace("company: Acme", "company: 'Acme Corp'"))
+    write_deck("b.yaml", MINIMAL.replace("company: Acme", "company: 'Acme  Corp'")
+               .replace("slug: acme", "slug: acme-b"))  # Anki keeps inner spaces apart
+    result = run_cli("validate", "decks", cwd=tmp_path)
+    assert "[duplicate-company]" not in result.stdout, result.stdout

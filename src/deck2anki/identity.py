@@ -9,6 +9,7 @@ git guard, the card's visible id and the packages all agree because they all ask
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 
 # Anki's GUID alphabet (base91), in the order genanki's guid_for uses it.
 _BASE91 = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -53,6 +54,13 @@ def csv_guid(slug: str, card_id: str, ordinal: int = 0) -> str:
     # spreadsheet would run as a formula).
     digest = hashlib.sha256(f"deck2anki-csv\x1f{slug}\x1f{card_id}\x1f{ordinal}".encode())
     return "d2a" + digest.hexdigest()[:20]
+
+
+def deck_key(deck_name: str) -> str:
+    """The name as Anki tells decks apart: case, Unicode normalization (NFC/NFD) and the
+    spaces around each ``::`` part make no difference to it (spaces within a part do)."""
+    parts = (part.strip() for part in deck_name.split("::"))
+    return unicodedata.normalize("NFC", "::".join(parts)).casefold()
 
 
 def deck_id(deck_name: str) -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from .identity import deck_key
 from .markup import CLOZE_RE
 from .markup import problems as markup_problems
 from .media import Image, ImageError, load_image
@@ -217,12 +218,20 @@ def check_slugs(decks: Iterable[Named]) -> list[Problem]:
         seen: dict[str, Named] = {}
         for deck in decks:
             value = getattr(deck, attribute)
-            other = seen.setdefault(value, deck)
-            if other is not deck:
-                position = deck.slug_position if attribute == "slug" else Position(1, 1)
-                problems.append(Problem(deck.path, position,
-                                        f"{what} {value!r} is already used by {other.path}; "
-                                        f"give each company its own {what}",
-                                        "duplicate-slug" if attribute == "slug"
-                                        else "duplicate-company"))
+            # Anki files "Zoom" and "zoom " (or NFC and NFD) in one deck.
+            other = seen.setdefault(deck_key(value) if attribute == "deck_name" else value,
+                                    deck)
+            if other is deck:
+                continue
+            if value == getattr(other, attribute):
+                message = f"{what} {value!r} is already used by {other.path}"
+            else:
+                message = (f"{what} {value!r} is the same Anki deck as "
+                           f"{getattr(other, attribute)!r} of {other.path} (Anki ignores "
+                           "case, Unicode normalization and extra spaces in deck names)")
+            position = deck.slug_position if attribute == "slug" else Position(1, 1)
+            problems.append(Problem(deck.path, position,
+                                    f"{message}; give each company its own {what}",
+                                    "duplicate-slug" if attribute == "slug"
+                                    else "duplicate-company"))
     return problems
