@@ -148,6 +148,8 @@ def _hint(error: ValidationError) -> tuple[str, str]:
         "id-pattern": f"{error.instance!r} is not a valid identifier; use lowercase letters "
                       "and digits joined by single hyphens, e.g. 'round-4-system-design'",
         "too-long": f"longer than {schema.get('maxLength')} characters; shorten or split it",
+        "reserved-slug": f"{error.instance!r} is reserved: stamps.json keys the note types "
+                         "as notetype/...; pick another slug",
     }
     if code in messages:
         return code, messages[code]

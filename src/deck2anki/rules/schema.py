@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import EXAMPLE_IMAGE, E, Rule, cards
+from .base import EXAMPLE_IMAGE, E, Rule, cards, deck
 
 RULES = (
     Rule("bad-good-pair", E, "schema",
@@ -154,6 +154,22 @@ RULES = (
                number: 1
                name: Recruiter screen
          """), "card"),
+    Rule("reserved-slug", E, "schema",
+         "the slug `notetype`: stamps.json keys the note types with it, so its cards would clash",
+         deck("""
+             company: Notetype Inc
+             slug: notetype
+             sources:
+               article: {title: Notetype PM interview guide}
+             cards: []
+         """),
+         deck("""
+             company: Notetype Inc
+             slug: notetype-inc
+             sources:
+               article: {title: Notetype PM interview guide}
+             cards: []
+         """), "deck"),
     Rule("repeated-item", E, "schema",
          "a list names the same item twice (a tag): remove the repeat",
          cards("""
