@@ -313,3 +313,73 @@ def test_concurrent_builds_never_corrupt_a_package(write_deck, tmp_path: Path,
     assert sorted(p.name for p in out.iterdir()) == ["acme.apkg", "acme.csv"]
     col = anki_collection()
     assert import_apkg(col, out / "acme.apkg").new == 301
+
+
+# --- Hostile environments: real processes, one clear line, exit 1, dist/ as it was ------
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "CI")}
+    env["PYTHONPATH"] = str(SRC)
+    return subprocess.run([sys.executable, "-m", "deck2anki", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def _stamps_as_fifo(stamps: Path) -> None:
+    os.mkfifo(stamps)  # reading it would block forever; writing over it would lose it
+
+
+def _stamps_as_folder(stamps: Path) -> None:
+    stamps.mkdir()
+
+
+def _stamps_deep(stamps: Path) -> None:
+    stamps.write_text('{"format": 1, "stamps": ' + "[" * 100_000 + "]" * 100_000 + "}")
+
+
+def _image_as_folder(stamps: Path) -> None:
+    deck = stamps.parent / "acme.yaml"
+    deck.write_text(deck.read_text("utf-8").replace(
+        "    back: The first answer.\n",
+        "    back: The first answer.\n    image: {file: pic.png, alt: A picture}\n"), "utf-8")
+    (stamps.parent / "pic.png").mkdir()
+
+
+@pytest.mark.parametrize(("spoil", "says"), [
+    (_stamps_as_fifo, "stamps.json:1:1: error: the stamps file is not a regular file"),
+    (_stamps_as_folder, "stamps.json:1:1: error: the stamps file is a folder, not a file"),
+    (_stamps_deep, "stamps.json:1:1: error: stamps file is damaged (nested too deep)"),
+    (_image_as_folder, "acme.yaml:12:19: error: image 'pic.png' is a folder, not a file"),
+], ids=["stamps-fifo", "stamps-folder", "stamps-deep", "image-folder"])
+def test_a_hostile_file_system_gets_one_line_and_leaves_dist_alone(
+        write_deck, tmp_path: Path, spoil, says: str) -> None:
+    deck = write_deck("acme.yaml", MINIMAL)
+    stamps = deck.parent / "stamps.json"
+    spoil(stamps)
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "acme.apkg").write_bytes(b"last release")
+    for args in (["validate", "decks"], ["build", "--decks", "decks", "--out", "dist"],
+                 ["stamp", "--decks", "decks"]):
+        run = _cli(*args, cwd=tmp_path)
+        output = run.stdout + run.stderr
+        assert run.returncode == 1, (args, output)
+        assert "Traceback" not in output and says in output, (args, output)
+        assert [line for line in output.splitlines() if says in line] == [
+            next(line for line in output.splitlines() if says in line)]  # said once
+    assert sorted(p.name for p in dist.iterdir()) == ["acme.apkg"]
+    assert (dist / "acme.apkg").read_bytes() == b"last release"
+    if spoil is _stamps_as_fifo:
+        assert stamps.is_fifo()  # stamp did not replace it with a file
+
+
+def test_a_newline_in_a_file_name_cannot_forge_an_output_line(tmp_path: Path) -> None:
+    decks = tmp_path / "decks"
+    decks.mkdir()
+    evil = decks / "evil\nfake.yaml:1:1: error: forged [x].yaml"
+    evil.write_text(MINIMAL.replace("company: Acme", "company: Acme\ncompany: again"))
+    run = _cli("validate", "decks", cwd=tmp_path)
+    assert run.returncode == 1
+    problem_lines = [line for line in run.stdout.splitlines() if line]
+    assert len(problem_lines) == 1 and "[duplicate-key]" in problem_lines[0]
+    assert "evil\\nfake.yaml" in problem_lines[0]
+    assert not any(line.startswith("fake.yaml") for line in run.stdout.splitlines())

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 import click
 
 from . import __version__
-from .problems import Level, Problem
+from .problems import Level, Problem, printable
 from .report.changes import FORMATS as DIFF_FORMATS
 from .report.problems import FORMATS
 
@@ -39,7 +39,7 @@ def _progress(verbose: bool, quiet: bool = False) -> Callable[[str], None] | Non
     """Progress goes to stderr, only where a person watches (or when asked)."""
     in_ci = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
     if verbose or (not quiet and sys.stderr.isatty() and not in_ci):
-        return lambda message: click.echo(f"  {message}", err=True)
+        return lambda message: click.echo(printable(f"  {message}"), err=True)
     return None
 
 
@@ -49,7 +49,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except OSError as exc:  # a folder we cannot write, a file that vanished, ...
             where = exc.filename or "a file"
-            click.echo(f"error: {where}: {exc.strerror or exc}", err=True)
+            click.echo(printable(f"error: {where}: {exc.strerror or exc}"), err=True)
             ctx.exit(EXIT_INVALID)
 
 
@@ -114,10 +114,10 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool, no_cache: 
     for deck in result.written:
         kinds = ", ".join(f"{n} {kind}" for kind, n in deck.kinds.items())
         files = ", ".join(str(p) for p in deck.files)
-        click.echo(f"{deck.deck.company}: {deck.notes} notes ({kinds}), {deck.cards} cards "
-                   f"-> {files}")
+        click.echo(printable(f"{deck.deck.company}: {deck.notes} notes ({kinds}), "
+                             f"{deck.cards} cards -> {files}"))
     for empty in result.skipped:
-        click.echo(f"{empty.company}: no cards yet, nothing written ({empty.path})")
+        click.echo(printable(f"{empty.company}: no cards yet, nothing written ({empty.path})"))
     total = sum(d.notes for d in result.written)
     reused = f" ({result.reused} already up to date)" if result.reused else ""
     click.echo(f"built {len(result.written)} companies, {total} notes{reused}")
@@ -165,7 +165,7 @@ def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str,
                           use_cache=not no_cache,
                           progress=_progress(False, quiet))
     for note in [] if quiet else result.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(printable(f"note: {note}"), err=True)
     if result.problems or fmt == "json":
         for line in render(result.problems, fmt, strict=strict):
             click.echo(line)
@@ -216,8 +216,8 @@ def stamp(decks_dir: Path, check: bool, forget: tuple[str, ...]) -> None:
                    "meaningful ids, no TODOs)", err=True)
         _exit_with(exc.problems)
     forgotten = f", forgot {', '.join(forget)}" if forget else ""
-    click.echo(f"{path}: {len(changed)} new or changed stamp(s){forgotten}" if changed
-               else f"{path}: up to date{forgotten}")
+    click.echo(printable(f"{path}: {len(changed)} new or changed stamp(s){forgotten}"
+                         if changed else f"{path}: up to date{forgotten}"))
 
 
 @main.command()
@@ -280,7 +280,7 @@ def preview(decks_dir: Path, out_dir: Path, open_browser: bool) -> None:
     except InvalidInput as exc:
         _exit_with(exc.problems)
     index = out_dir / "index.html"
-    click.echo(f"preview: {index} ({len(decks)} decks)")
+    click.echo(printable(f"preview: {index} ({len(decks)} decks)"))
     if open_browser:
         import webbrowser
 
@@ -328,8 +328,8 @@ def new(company: str, decks_dir: Path) -> None:
         path = new_deck(decks_dir, company)
     except ScaffoldError as exc:
         raise click.UsageError(str(exc)) from exc
-    click.echo(f"created {path}: fill in its source, then `deck2anki add "
-               f"{path.stem} fact` to add cards")
+    click.echo(printable(f"created {path}: fill in its source, then `deck2anki add "
+                         f"{path.stem} fact` to add cards"))
 
 
 @main.command()
@@ -351,5 +351,5 @@ def add(slug: str, kind: str, decks_dir: Path) -> None:
         raise click.UsageError(str(exc)) from exc
     except InvalidInput as exc:  # the deck (or stamps.json) must be valid to extend it
         _exit_with(exc.problems)
-    click.echo(f"{path}:{line}:3: added {kind} card {card_id!r}: replace the TODOs and give "
-               "it a meaningful id before it is released")
+    click.echo(printable(f"{path}:{line}:3: added {kind} card {card_id!r}: replace the TODOs "
+                         "and give it a meaningful id before it is released"))

@@ -34,10 +34,18 @@ def read_capped(path: Path, limit: int, *, what: str) -> bytes:
         raise ReadError(f"{what} does not exist; check the path") from exc
     except OSError as exc:
         raise ReadError(f"{what} cannot be read: {exc.strerror}") from exc
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise ReadError(f"{what} is a folder, not a file")
+        if not stat.S_ISREG(mode):
             raise ReadError(f"{what} is not a regular file")
-        data = handle.read(limit + 1)
+        with os.fdopen(fd, "rb") as handle:
+            fd = -1  # the handle closes it now
+            data = handle.read(limit + 1)
+    finally:
+        if fd >= 0:
+            os.close(fd)
     if len(data) > limit:
         raise ReadError(f"{what} is over the {limit}-byte limit; shrink or split it",
                         too_large=True)

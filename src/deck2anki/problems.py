@@ -7,6 +7,7 @@ loader's ``position_of``) so they match what editors and ``path:line:col`` reade
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +36,16 @@ class Problem:
     def format(self) -> str:
         pos = self.position
         where = f"{self.path}:{pos.line}:{pos.column}"
-        return f"{where}: {self.level.value}: {self.message} [{self.code}]"
+        return printable(f"{where}: {self.level.value}: {self.message} [{self.code}]")
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """``text`` on one line: a control character (a newline in a file name, say) is
+    shown escaped, so nothing can forge a second line of output."""
+    return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 class InvalidInput(Exception):

@@ -27,11 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..files import ReadError, read_capped
 from ..identity import split_key
 from ..problems import InvalidInput, Position, Problem
 
 STAMPS_FILE = "stamps.json"
 FORMAT = 1
+MAX_STAMPS_BYTES = 64 * 1024 * 1024  # about 500,000 notes; a cap on hostile files only
 MAX_EPOCH = 253402300799  # 9999-12-31: later times are mistakes, and overflow SQLite dates
 
 
@@ -55,10 +57,19 @@ class Stamps:
 
     @classmethod
     def read(cls, path: Path) -> Stamps:
-        if not path.is_file():
+        """The stamps in ``path``; none if it does not exist. Anything else that is not a
+        readable stamps file (a folder, a FIFO, damaged JSON) is a problem, never "none":
+        an empty record would ship every card with the build time."""
+        if not path.exists() and not path.is_symlink():
             return cls()
         try:
-            raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            data = read_capped(path, MAX_STAMPS_BYTES, what="the stamps file")
+        except ReadError as exc:
+            raise InvalidInput([Problem(path, Position(1, 1), f"{exc}; it must be the JSON "
+                                        "file `deck2anki stamp` writes (restore it from git)",
+                                        "stamps")]) from exc
+        try:
+            raw: dict[str, Any] = json.loads(data.decode("utf-8"))
             if raw.get("format") != FORMAT:
                 raise ValueError(f"unknown format {raw.get('format')!r}")
             return cls({key: _entry(value) for key, value in raw["stamps"].items()})
@@ -66,6 +77,8 @@ class Stamps:
             raise _broken(path, Position(exc.lineno, exc.colno), exc.msg) from exc
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise _broken(path, Position(1, 1), str(exc)) from exc
+        except RecursionError as exc:  # json nests by recursion: "[[[[..." thousands deep
+            raise _broken(path, Position(1, 1), "nested too deep") from exc
 
     def dumps(self) -> str:
         body = {
