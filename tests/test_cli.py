@@ -239,3 +239,28 @@ def test_preview_open_hands_the_browser_a_file_uri(runner: CliRunner, write_deck
     assert opened == [(tmp_path / "pv" / "index.html").resolve().as_uri()]
     assert runner.invoke(main, ["preview", "--decks", str(deck.parent), "--out", "pv"]
                          ).exit_code == 0 and len(opened) == 1  # only when asked
+
+
+@pytest.mark.parametrize("env", [{"SOURCE_DATE_EPOCH": "1800000000"}, {"CI": "true"}])
+def test_a_release_build_refuses_unstamped_changes(runner: CliRunner, write_deck,
+                                                   tmp_path: Path, env: dict[str, str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    deck = write_deck("acme.yaml", MINIMAL)
+    assert runner.invoke(main, ["stamp", "--decks", str(deck.parent)]).exit_code == 0
+    deck.write_text(MINIMAL.replace("The first answer.", "The first answer, fixed."), "utf-8")
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "acme.apkg").write_bytes(b"last release")
+    args = ["build", "--decks", str(deck.parent), "--out", str(dist)]
+    draft = runner.invoke(main, args)  # a contributor's build: ships, and warns
+    assert draft.exit_code == 0 and "[stale-stamp]" in draft.output
+    (dist / "acme.apkg").write_bytes(b"last release")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    release = runner.invoke(main, args)
+    assert release.exit_code == 1, release.output
+    assert "acme.yaml:7:5: error: card 'first' is new or changed" in release.output
+    assert "run `deck2anki stamp` and commit decks/stamps.json" in release.output
+    assert (dist / "acme.apkg").read_bytes() == b"last release"
+    assert runner.invoke(main, ["stamp", "--decks", str(deck.parent)]).exit_code == 0
+    assert runner.invoke(main, args).exit_code == 0  # stamped: the release builds

@@ -397,9 +397,10 @@ def test_cached_and_uncached_runs_say_and_write_the_same(companies: Path, tmp_pa
 
     from deck2anki.cli import main
 
-    globex = companies / "globex.yaml"  # a warning (long answer) and a stale stamp to report
+    globex = companies / "globex.yaml"  # a warning (long answer) to report
     globex.write_text(globex.read_text("utf-8").replace(
         "'Another generic answer.'", "'" + "Another generic answer. " * 20 + "'"), "utf-8")
+    stamp(companies, now=1_750_000_000)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
 
     def run(*args: str) -> tuple[int, str]:

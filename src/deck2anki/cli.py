@@ -35,10 +35,13 @@ def _exit_with(problems: Iterable[Problem]) -> NoReturn:
     sys.exit(EXIT_INVALID)
 
 
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
 def _progress(verbose: bool, quiet: bool = False) -> Callable[[str], None] | None:
     """Progress goes to stderr, only where a person watches (or when asked)."""
-    in_ci = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
-    if verbose or (not quiet and sys.stderr.isatty() and not in_ci):
+    if verbose or (not quiet and sys.stderr.isatty() and not _in_ci()):
         return lambda message: click.echo(printable(f"  {message}"), err=True)
     return None
 
@@ -87,7 +90,9 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool, no_cache: 
     Nothing is written if any deck is invalid. Each note carries the time its content
     last changed (from decks/stamps.json), so importing a new release into Anki updates
     edited cards in place and keeps learners' own edits and review history.
-    Set SOURCE_DATE_EPOCH for byte-identical rebuilds.
+    Set SOURCE_DATE_EPOCH for byte-identical rebuilds. A build meant for release (CI
+    set, or SOURCE_DATE_EPOCH) refuses content changed since its stamp: run
+    `deck2anki stamp` and commit decks/stamps.json first.
 
     A company whose deck, images and stamps are unchanged since the last build into
     the same folder is not built again: its files stay as they are, byte-identical to
@@ -99,8 +104,12 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool, no_cache: 
     from .release.stamps import BadEpoch
 
     try:
+        # A build meant for release (in CI, or dated by SOURCE_DATE_EPOCH) refuses
+        # unstamped changes: the next release would stamp them again, later, and
+        # overwrite every learner edit made in between.
+        for_release = _in_ci() or bool(os.environ.get("SOURCE_DATE_EPOCH", "").strip())
         result = run_build(decks_dir, out_dir, progress=_progress(verbose, quiet),
-                           use_cache=not no_cache)
+                           use_cache=not no_cache, for_release=for_release)
     except InvalidInput as exc:
         click.echo(f"build failed: {len(exc.problems)} problem(s); nothing was written",
                    err=True)

@@ -7,14 +7,14 @@ first one is replaced, so a failure leaves the output folder exactly as it was.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import cache as result_cache
 from ..engine import DeckInfo, Progress
 from ..files import write_bytes
-from ..problems import InvalidInput, Level, Problem
+from ..problems import InvalidInput, Level, Position, Problem
 from ..release.stamps import STAMPS_FILE, Stamps
 from ..write.outputs import output_names
 from .validate import Request, conclude, plan
@@ -48,10 +48,12 @@ class BuildResult:
 
 
 def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
-          progress: Progress | None = None, use_cache: bool = True) -> BuildResult:
+          progress: Progress | None = None, use_cache: bool = True,
+          for_release: bool = False) -> BuildResult:
     """Validate every deck, then write ``<slug>.apkg`` and ``<slug>.csv`` for each.
 
-    Raises :class:`InvalidInput` before writing anything if any deck has an error. A
+    Raises :class:`InvalidInput` before writing anything if any deck has an error, and,
+    ``for_release``, if any content changed since its stamp (or nothing is stamped). A
     company whose deck, images, stamps and deck2anki are unchanged since the last
     build into ``out_dir`` (and whose files there are untouched) is not built again.
     """
@@ -69,6 +71,8 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
                                                          progress))
     if checked.errors:
         raise InvalidInput(checked.errors)
+    if for_release and checked.stale:
+        raise InvalidInput(_unstamped(checked.problems, checked.stale, stamps_path))
     written: list[WrittenDeck] = []
     for result in checked.results:
         info = result.info
@@ -84,3 +88,15 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
     skipped = tuple(i for i in checked.decks if not i.notes)
     return BuildResult(tuple(written), tuple(checked.stale), tuple(warnings), skipped,
                        store.hits if store is not None else 0)
+
+
+def _unstamped(problems: Sequence[Problem], stale: Sequence[str],
+               stamps_path: Path) -> list[Problem]:
+    """The stale-stamp warnings as errors, and what to run: a release must not stamp."""
+    found = [replace(p, level=Level.ERROR) for p in problems
+             if p.code in ("stale-stamp", "no-stamps")]
+    found.append(Problem(stamps_path, Position(1, 1), f"{len(stale)} note(s) or note "
+                         "type(s) changed since their stamp, and a release build never "
+                         "stamps; run `deck2anki stamp` and commit decks/stamps.json, then "
+                         "build again", "stale-stamp"))
+    return found
