@@ -264,3 +264,28 @@ def test_a_release_build_refuses_unstamped_changes(runner: CliRunner, write_deck
     assert (dist / "acme.apkg").read_bytes() == b"last release"
     assert runner.invoke(main, ["stamp", "--decks", str(deck.parent)]).exit_code == 0
     assert runner.invoke(main, args).exit_code == 0  # stamped: the release builds
+
+
+def test_a_stamp_in_the_future_is_refused_and_stamp_brings_it_back(
+        runner: CliRunner, write_deck) -> None:
+    import json
+    import time
+
+    deck = write_deck("acme.yaml", MINIMAL)
+    folder = str(deck.parent)
+    assert runner.invoke(main, ["stamp", "--decks", folder]).exit_code == 0
+    stamps = deck.parent / "stamps.json"
+    record = json.loads(stamps.read_text("utf-8"))
+    five_years = int(time.time()) + 5 * 365 * 24 * 3600
+    record["stamps"]["acme/first"]["mod"] = five_years  # a clock five years ahead
+    stamps.write_text(json.dumps(record), "utf-8")
+    checked = runner.invoke(main, ["validate", folder])
+    assert checked.exit_code == 1 and "[future-stamp]" in checked.output
+    assert "1 stamp(s) lie in the future ('acme/first'" in checked.output
+    assert runner.invoke(main, ["build", "--decks", folder, "--out",
+                                str(deck.parent.parent / "dist")]).exit_code == 1
+    mended = runner.invoke(main, ["stamp", "--decks", folder])
+    assert mended.exit_code == 0 and "1 new or changed" in mended.output, mended.output
+    mod = json.loads(stamps.read_text("utf-8"))["stamps"]["acme/first"]["mod"]
+    assert mod <= time.time() + 1
+    assert runner.invoke(main, ["validate", "--strict", folder]).exit_code == 0

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..files import write_bytes
 from ..problems import InvalidInput, Level, Position, Problem
+from ..release.guard import FUTURE_SLACK
 from ..release.stamps import STAMPS_FILE
 from .validate import validate
 
@@ -18,9 +19,11 @@ def stamp(decks_dir: Path, *, now: int | None = None,
     """Record the current content of every note; return the keys that got a new stamp."""
     stamps_path = decks_dir / STAMPS_FILE
     checked = validate([decks_dir], stamps_path, forget)
-    if checked.errors:
-        raise InvalidInput(checked.errors)
-    stamps = checked.stamps
+    errors = [p for p in checked.errors if p.code != "future-stamp"]  # stamp mends those
+    if errors:
+        raise InvalidInput(errors)
+    now = now if now is not None else int(time.time())
+    stamps, late = checked.stamps.brought_back(now, FUTURE_SLACK)
     hashes = checked.hashes
 
     # Forgetting is for cards that vanished before release. Forgetting a live card would
@@ -43,9 +46,8 @@ def stamp(decks_dir: Path, *, now: int | None = None,
     if stubs:
         raise InvalidInput(stubs)
     stamps = stamps.without(forget)
-    changed = stamps.stale(hashes)
-    updated = stamps.updated(hashes, now if now is not None else int(time.time()),
-                             checked.notetypes)
+    changed = sorted({*stamps.stale(hashes), *(k for k in late if k in hashes)})
+    updated = stamps.updated(hashes, now, checked.notetypes)
     if updated.dumps() != (stamps_path.read_text(encoding="utf-8")
                            if stamps_path.is_file() else None):
         write_bytes(stamps_path, updated.dumps().encode("utf-8"))

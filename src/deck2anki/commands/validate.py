@@ -123,6 +123,7 @@ def conclude(planned: Plan, results: list[FileResult]) -> Validation:
         return validation
     history = planned.job.history
     if history.guarded:
+        problems += guard.future(history.stamps, stamps_path, int(time.time()))
         validation.stale = sorted(planned.stale_types
                                   + [key for r in results for key in r.stale])
         if planned.whole_folder:

@@ -10,6 +10,7 @@ warning: it still ships, but ``deck2anki stamp`` should record it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -82,3 +83,23 @@ def orphaned(slugs: Iterable[str], stamps: Stamps, stamps_path: Path) -> list[Pr
                     "or deleted deck orphans learners' notes. Restore the deck or its slug "
                     f"(never released? `deck2anki stamp --forget {key}`)", "removed-card")
             for slug in gone for key in sorted(card_key(slug, i) for i in stamps.card_ids(slug))]
+
+
+# Clocks drift and time zones confuse: a day ahead is a mistake worth no alarm.
+FUTURE_SLACK = 24 * 60 * 60
+
+
+def future(stamps: Stamps, stamps_path: Path, now: int) -> list[Problem]:
+    """Stamps later than now: until that date such a note wins over every learner edit
+    (Anki keeps whichever copy is newer), so its own fixes would also never stop winning."""
+    late = sorted(key for key, entry in stamps.entries.items()
+                  if entry.mod > now + FUTURE_SLACK)
+    if not late:
+        return []
+    first = late[0]
+    when = time.strftime("%Y-%m-%d", time.gmtime(stamps.entries[first].mod))
+    return [Problem(stamps_path, Position(1, 1),
+                    f"{len(late)} stamp(s) lie in the future ({first!r} on {when}): until "
+                    "then those notes would overwrite every learner edit; run `deck2anki "
+                    "stamp` on a machine whose clock is right to bring them back to now",
+                    "future-stamp")]

@@ -156,6 +156,15 @@ class Stamps:
                         for key, digest in current.items()})
         return Stamps(entries)
 
+    def brought_back(self, now: int, slack: int) -> tuple[Stamps, list[str]]:
+        """These stamps with every one later than ``now + slack`` set to ``now``."""
+        late = sorted(k for k, e in self.entries.items() if e.mod > now + slack)
+        if not late:
+            return self, []
+        entries = dict(self.entries)
+        entries.update({k: self.entries[k]._replace(mod=now) for k in late})
+        return Stamps(entries), late
+
     def notetype_changes(self, notetypes: Mapping[str, str]) -> list[str]:
         """Keys of notes whose released note type differs from the one they render to now."""
         return sorted(key for key, notetype in notetypes.items()
