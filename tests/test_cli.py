@@ -82,6 +82,11 @@ def test_bad_source_date_epoch_is_a_usage_error(runner: CliRunner, write_deck,
     result = runner.invoke(main, ["build", "--decks", str(deck.parent), "--out",
                                   str(tmp_path / "d")], env={"SOURCE_DATE_EPOCH": "soon"})
     assert result.exit_code == 2 and "SOURCE_DATE_EPOCH" in result.output
+    for command in (["validate", str(deck.parent)], ["stamp", "--decks", str(deck.parent)],
+                    ["stamp", "--check", "--decks", str(deck.parent)]):
+        result = runner.invoke(main, command, env={"SOURCE_DATE_EPOCH": "soon"})
+        assert result.exit_code == 2 and "SOURCE_DATE_EPOCH" in result.output, command
+        assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
 def test_stamp_then_check(runner: CliRunner, write_deck) -> None:

@@ -422,3 +422,19 @@ def test_cached_and_uncached_runs_say_and_write_the_same(companies: Path, tmp_pa
     # What it says differs only in the count of companies it found up to date.
     assert warm[1].replace(" (2 already up to date)", "") == cold[1] == fresh[1].replace(
         str(tmp_path / "f"), str(out))
+
+
+def test_a_failed_build_leaves_the_build_record_as_it_was(companies: Path,
+                                                          tmp_path: Path) -> None:
+    """Edit, fail, revert: the files already built are still up to date."""
+    from deck2anki.problems import InvalidInput
+
+    out = tmp_path / "dist"
+    assert build(companies, out).reused == 0
+    globex = companies / "globex.yaml"
+    good = globex.read_text("utf-8")
+    globex.write_text(good.replace("kind: fact", "kind: nope", 1), "utf-8")
+    with pytest.raises(InvalidInput):
+        build(companies, out)
+    globex.write_text(good, "utf-8")
+    assert build(companies, out).reused == 2

@@ -1,7 +1,9 @@
 """Skip deck files whose results are already known: a content-hash cache.
 
-The one seam where results are remembered: :func:`check_files` wraps the engine's, and
-nothing else in deck2anki knows there is a cache.
+The one seam where results are remembered: :func:`check_files` wraps the engine's. A
+command opens the record for its kind of run (:meth:`ResultCache.for_build`,
+:meth:`ResultCache.for_validate`), hands it to :func:`check_files` and saves it when
+the results stand; the engine and everything below it know nothing of it.
 
 A company's ``.apkg`` and ``.csv`` are a function of its deck file, the images it
 names, its stamps in ``stamps.json``, ``SOURCE_DATE_EPOCH`` and deck2anki itself (its
@@ -61,16 +63,15 @@ def check_files(files: Sequence[Path], job: Job, cache: ResultCache | None,
     """:func:`deck2anki.engine.check_files`, answering from ``cache`` where it can.
 
     Without a cache it is the engine's own call; with one, files whose recorded result
-    still stands are not checked again, and this run's results are recorded.
+    still stands are not checked again. Recording this run's results is the caller's
+    :meth:`ResultCache.save`, once they stand: a build only after its files are written.
     """
     if cache is None:
         return engine.check_files(files, job, progress=progress)
     answers = {path: cache.lookup(path) for path in files}
     todo = [path for path in files if answers[path] is None]
     fresh = dict(zip(todo, engine.check_files(todo, job, progress=progress), strict=True))
-    results = [answers[path] or fresh[path] for path in files]
-    cache.save(results)
-    return results
+    return [answers[path] or fresh[path] for path in files]
 
 
 def _sha256(data: bytes) -> str:
@@ -132,26 +133,27 @@ class ResultCache:
     keys: dict[Path, str] = field(default_factory=dict)  # this run's deck file hashes
     hits: int = 0
 
+    # What every file's result depends on besides the file itself is hashed into the
+    # record's ``inputs``; what one file's depends on is checked by :meth:`lookup`.
     @classmethod
-    def open(cls, job: Job, stamps_path: Path, out_dir: Path | None = None) -> ResultCache:
-        """The record for this kind of run: a build into ``out_dir``, or a check of the
-        decks beside ``stamps_path``. What every file's result depends on besides the
-        file itself is hashed into its ``inputs``; what one file's depends on is checked
-        by :meth:`lookup`."""
-        if job.package and out_dir is not None:
-            import sqlite3
-            import zlib
+    def for_build(cls, job: Job, out_dir: Path) -> ResultCache:
+        """The record of builds into ``out_dir``, whose files must still match it."""
+        import sqlite3
+        import zlib
 
-            # SQLite writes its version into the file and zlib may deflate differently.
-            options = (f"sde={job.history.sde}\0sqlite={sqlite3.sqlite_version}"
-                       f"\0zlib={zlib.ZLIB_RUNTIME_VERSION}")
-            place = f"build:{out_dir.resolve()}"
-        else:
-            # Messages name the stamps file as given, so it is part of the inputs.
-            options = (f"stamps={stamps_path}\0cards={job.with_cards}"
-                       f"\0guard={job.history.guarded}")
-            place, out_dir = f"validate:{stamps_path.parent.resolve()}", None
-        return cls._open(place, job.history.stamps, options, out_dir)
+        # SQLite writes its version into the file and zlib may deflate differently.
+        options = (f"sde={job.history.sde}\0sqlite={sqlite3.sqlite_version}"
+                   f"\0zlib={zlib.ZLIB_RUNTIME_VERSION}")
+        return cls._open(f"build:{out_dir.resolve()}", job.history.stamps, options, out_dir)
+
+    @classmethod
+    def for_validate(cls, job: Job, stamps_path: Path) -> ResultCache:
+        """The record of checks of the decks beside ``stamps_path``."""
+        # Messages name the stamps file as given, so it is part of the inputs.
+        options = (f"stamps={stamps_path}\0cards={job.with_cards}"
+                   f"\0guard={job.history.guarded}")
+        return cls._open(f"validate:{stamps_path.parent.resolve()}", job.history.stamps,
+                         options, None)
 
     @classmethod
     def _open(cls, place: str, stamps: Stamps, options: str,

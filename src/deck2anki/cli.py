@@ -48,8 +48,12 @@ def _progress(verbose: bool, quiet: bool = False) -> Callable[[str], None] | Non
 
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
+        from .release.stamps import BadEpoch  # light: no YAML, no genanki
+
         try:
             return super().invoke(ctx)
+        except BadEpoch as exc:  # the caller's environment, not the decks: a usage error
+            raise click.UsageError(str(exc)) from exc
         except OSError as exc:  # a folder we cannot write, a file that vanished, ...
             where = exc.filename or "a file"
             click.echo(printable(f"error: {where}: {exc.strerror or exc}"), err=True)
@@ -101,7 +105,6 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool, no_cache: 
     """
     from .commands.build import build as run_build
     from .problems import InvalidInput
-    from .release.stamps import BadEpoch
 
     try:
         # A build meant for release (in CI, or dated by SOURCE_DATE_EPOCH) refuses
@@ -114,8 +117,6 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool, no_cache: 
         click.echo(f"build failed: {len(exc.problems)} problem(s); nothing was written",
                    err=True)
         _exit_with(exc.problems)
-    except BadEpoch as exc:  # the caller's environment, not the decks
-        raise click.UsageError(str(exc)) from exc
     for problem in result.warnings:
         click.echo(problem.format(), err=True)
     if quiet:

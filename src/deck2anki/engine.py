@@ -174,13 +174,14 @@ def _check_file(path: Path, job: Job) -> FileResult:
     hashes, notetypes = guard.note_hashes(rendered), guard.note_notetypes([rendered])
     stale: list[str] = []
     history = job.history
-    if history.path is not None:
+    if history.guarded and history.path is not None:
         found, stale = guard.check_deck(rendered, hashes, notetypes, history.stamps,
                                         history.path)
         problems += found
     outputs: dict[str, bytes] = {}
     timed = False
-    if job.package and rendered.notes and not any(p.level is Level.ERROR for p in problems):
+    failed = any(p.level is Level.ERROR for p in problems)
+    if job.package and rendered.notes and not failed:
         # Without stamps.json every note ships with the build time (and is stale); with
         # it, only content changed since its stamp does, unless the epoch is fixed.
         timed = not history.guarded or (history.sde is None

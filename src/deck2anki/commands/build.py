@@ -64,7 +64,7 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
     planned = plan(Request([decks_dir], stamps_path, package=True, now=now), read=recorded)
     store = None
     if use_cache and recorded is not None:
-        store = result_cache.ResultCache.open(planned.job, stamps_path, out_dir)
+        store = result_cache.ResultCache.for_build(planned.job, out_dir)
     if progress:
         progress(f"checking {decks_dir}")
     checked = conclude(planned, result_cache.check_files(planned.files, planned.job, store,
@@ -84,6 +84,8 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
             write_bytes(out_dir / name, data)
         written.append(WrittenDeck(info, tuple(out_dir / name
                                                for name in output_names(info.slug))))
+    if store is not None:  # only now: a build that failed leaves the record as it was
+        store.save(checked.results)
     warnings = [p for p in checked.problems if p.level is Level.WARNING]
     skipped = tuple(i for i in checked.decks if not i.notes)
     return BuildResult(tuple(written), tuple(checked.stale), tuple(warnings), skipped,

@@ -157,9 +157,11 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
     planned = plan(Request(paths, stamps_path, tuple(forget), use_git=use_git))
     store = None
     if use_cache and planned.stamps_path is not None:
-        store = result_cache.ResultCache.open(planned.job, planned.stamps_path)
-    return conclude(planned, result_cache.check_files(planned.files, planned.job, store,
-                                                      progress))
+        store = result_cache.ResultCache.for_validate(planned.job, planned.stamps_path)
+    results = result_cache.check_files(planned.files, planned.job, store, progress)
+    if store is not None:
+        store.save(results)
+    return conclude(planned, results)
 
 
 def _git_removals(decks_dir: Path, results: Sequence[FileResult], stamped: frozenset[str],
