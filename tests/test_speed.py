@@ -26,7 +26,7 @@ from deck2anki.commands.build import build
 from deck2anki.commands.stamp import stamp
 from deck2anki.commands.validate import validate
 from deck2anki.load.parse import load_file
-from deck2anki.write import apkg as writers
+from deck2anki.write import apkg
 
 from anki_oracle import import_apkg, rendered
 from conftest import MINIMAL
@@ -188,9 +188,9 @@ def test_bulk_writer_matches_genanki_row_for_row_and_in_real_anki(
         (source / "other.yaml").write_text(CLOZE_ORDINALS.replace("acme", "other").replace(
             "Acme", "Other"), encoding="utf-8")
     outputs = {}
-    real_apkg_bytes = writers.apkg_bytes
+    real_apkg_bytes = apkg.apkg_bytes
     for reference in (False, True):
-        monkeypatch.setattr(writers, "apkg_bytes",
+        monkeypatch.setattr(apkg, "apkg_bytes",
                             functools.partial(real_apkg_bytes, reference=reference))
         out = tmp_path / f"out-{reference}"
         build(source, out, use_cache=False)

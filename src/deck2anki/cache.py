@@ -40,6 +40,7 @@ from typing import Any
 from . import engine
 from .engine import DeckInfo, FileResult, Job, Progress
 from .files import MAX_DECK_BYTES, ReadError, read_capped, write_bytes
+from .identity import NOTETYPE_SLUG
 from .media import load_image
 from .problems import Level, Position, Problem
 from .release.stamps import Stamps
@@ -161,7 +162,7 @@ class ResultCache:
         shared = hashlib.sha256(code_fingerprint().encode())
         shared.update(f"\0{options}\0".encode())
         # Note type stamps concern every company; a card's stamp only its own company.
-        shared.update(stamps.digest("notetype").encode())
+        shared.update(stamps.digest(NOTETYPE_SLUG).encode())
         name = _sha256(place.encode())[:24] + ".json"
         cache = cls(cache_dir() / name, shared.hexdigest(), stamps, out_dir)
         try:

@@ -73,6 +73,8 @@ def main() -> None:
       deck2anki preview             see every card as Anki shows it: preview/index.html
       deck2anki diff                what this branch adds, changes and removes, card by card
       deck2anki build               write dist/<company>.apkg and dist/<company>.csv
+      deck2anki rules CODE          what a problem code means, with examples
+      deck2anki new "Acme Corp"     start a new company's deck: decks/acme-corp.yaml
 
     Exit codes: 0 ok, 1 invalid input, 2 usage error.
     """
@@ -252,12 +254,12 @@ def diff(base: str | None, decks_dir: Path, fmt: str) -> None:
     """
     from .commands.diff import diff as run_diff
     from .problems import InvalidInput
-    from .release import git as history
+    from .release import git
     from .report.changes import render as render_changes
 
     try:
         changes, revision = run_diff(decks_dir, base)
-    except history.NoHistory as exc:
+    except git.NoHistory as exc:
         raise click.UsageError(f"cannot compare with git history: {exc}") from exc
     except InvalidInput as exc:
         _exit_with(exc.problems)
@@ -306,7 +308,7 @@ def preview(decks_dir: Path, out_dir: Path, open_browser: bool) -> None:
               help="text: each rule with a failing and a passing example; markdown: the "
                    "README's table of codes.")
 def list_rules(codes: tuple[str, ...], fmt: str) -> None:
-    """List the problem codes validate reports: level, what each catches, and how to fix it.
+    """List deck2anki's problem codes: level, what each catches, and how to fix it.
 
     \b
     Examples:
@@ -314,14 +316,12 @@ def list_rules(codes: tuple[str, ...], fmt: str) -> None:
       deck2anki rules duplicate-id       what one code in validate's output means
       deck2anki rules --format markdown  the table in README.md
     """
-    from . import rules
+    from .commands.rules import listing
 
     try:
-        selected = [rules.rule(code) for code in codes] if codes else list(rules.RULES)
+        click.echo(listing(codes, fmt), nl=False)
     except KeyError as exc:
         raise click.UsageError(exc.args[0]) from exc
-    click.echo(rules.markdown_table(selected) if fmt == "markdown"
-               else rules.text_listing(selected), nl=False)
 
 
 @main.command()

@@ -27,9 +27,13 @@ def split_key(key: str) -> tuple[str, str]:
     return slug, card_id
 
 
+# The stamps file names note types as if they were the cards of a company of this slug.
+NOTETYPE_SLUG = "notetype"
+
+
 def notetype_key(key: str) -> str:
     """The stamps file's key of note type ``key`` (``basic``, ``cloze``)."""
-    return f"notetype/{key}"
+    return card_key(NOTETYPE_SLUG, key)
 
 
 def note_guid(slug: str, card_id: str) -> str:

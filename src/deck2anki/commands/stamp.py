@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..files import write_bytes
+from ..identity import split_key
 from ..problems import InvalidInput, Level, Position, Problem
 from ..release.guard import FUTURE_SLACK
 from ..release.stamps import STAMPS_FILE
@@ -29,7 +30,7 @@ def stamp(decks_dir: Path, *, now: int | None = None,
     # Forgetting is for cards that vanished before release. Forgetting a live card would
     # re-stamp it as new (overwriting learners' edits) and hide a Q/A-cloze switch.
     def live(key: str) -> bool:
-        return key in hashes or any(k.startswith(f"{key}/") for k in hashes)
+        return key in hashes or any(split_key(k)[0] == key for k in hashes)
 
     misused = [key for key in forget
                if live(key) or len(stamps.without([key]).entries) == len(stamps.entries)]

@@ -119,7 +119,7 @@ def _walk(path: Path, node: yaml.Node) -> Iterator[Problem]:
                     if first is not key_node:
                         yield Problem(path, position_of(key_node.start_mark),
                                       f"duplicate key {key_node.value!r} (first at line "
-                                      f"{first.start_mark.line + 1}); YAML keeps only the "
+                                      f"{position_of(first.start_mark).line}); YAML keeps only the "
                                       "last one, so merge or rename them", "duplicate-key")
                 stack.append((value_node, depth + 1))
                 stack.append((key_node, depth + 1))
@@ -132,14 +132,14 @@ def _walk(path: Path, node: yaml.Node) -> Iterator[Problem]:
             return
 
 
-def _position_of(text: str, index: int) -> Position:
+def _text_position(text: str, index: int) -> Position:
     before = text[:index]
     return Position(before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1)
 
 
 def _check_characters(path: Path, text: str) -> None:
     if bad := _FORBIDDEN.search(text):
-        raise _fail(path, _position_of(text, bad.start()), f"character U+{ord(bad.group()):04X} "
+        raise _fail(path, _text_position(text, bad.start()), f"character U+{ord(bad.group()):04X} "
                     "is not allowed in YAML; delete it (it is often invisible)", "bad-character")
 
 

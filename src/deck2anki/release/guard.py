@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from ..identity import card_key, notetype_key
+from ..identity import NOTETYPE_SLUG, card_key, notetype_key
 from ..problems import Level, Position, Problem
 from ..render.notes import RenderedDeck
 from ..render.notetypes import NOTETYPES
@@ -77,7 +77,7 @@ def check_deck(rendered: RenderedDeck, hashes: Mapping[str, str],
 def orphaned(slugs: Iterable[str], stamps: Stamps, stamps_path: Path) -> list[Problem]:
     """Stamps of a slug no deck has: a renamed slug or a deleted deck (whole folder only)."""
     present = set(slugs)
-    gone = sorted(stamps.slugs() - present - {"notetype"})
+    gone = sorted(stamps.slugs() - present - {NOTETYPE_SLUG})
     return [Problem(stamps_path, Position(1, 1),
                     f"{key!r} is stamped but no deck has the slug {slug!r}: a renamed slug "
                     "or deleted deck orphans learners' notes. Restore the deck or its slug "

@@ -99,7 +99,7 @@ class Stamps:
         return max(fallback, entry.mod + 1)
 
     def digest(self, slug: str) -> str:
-        """A hash of company ``slug``'s stamps (``notetype`` for the note types')."""
+        """A hash of company ``slug``'s stamps (``NOTETYPE_SLUG`` for the note types')."""
         return self._digests.get(slug, "")
 
     @functools.cached_property

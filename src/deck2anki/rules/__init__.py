@@ -68,6 +68,6 @@ def text_listing(selected: Sequence[Rule] = RULES) -> str:
     blocks = [f"{r.code} ({r.level.value}, {r.stage}): {r.summary}\n"
               f"{_example('bad', r.bad)}\n{_example('good', r.good)}" for r in selected]
     if any(r.example == "card" for r in selected):
-        blocks.insert(0, "(card examples sit in a deck that already holds one clean card, "
-                         "id round-count)")
+        blocks.insert(0, "Card examples below are appended to a deck that already holds "
+                         "one clean card (id round-count).")
     return "\n\n".join(blocks) + "\n"
