@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -340,3 +341,37 @@ def test_company_names_anki_keeps_apart_are_accepted(write_deck, tmp_path: Path)
                .replace("slug: acme", "slug: acme-b"))  # Anki keeps inner spaces apart
     result = run_cli("validate", "decks", cwd=tmp_path)
     assert "[duplicate-company]" not in result.stdout, result.stdout
+
+
+def test_dropping_a_cloze_deletion_learners_study_is_refused(
+        write_deck, tmp_path: Path, anki_collection) -> None:
+    three = MINIMAL.replace(
+        "    front: At Acme, what is first?\n    back: The first answer.\n",
+        "    cloze: 'Acme has {{c1::three}} rounds over {{c2::two}} weeks in {{c3::May}}.'\n")
+    deck = write_deck("acme.yaml", three)
+    assert run_cli("stamp", "--decks", "decks", cwd=tmp_path).returncode == 0
+    assert run_cli("build", "--decks", "decks", "--out", "v1", cwd=tmp_path).returncode == 0
+    col = anki_collection()
+    assert import_apkg(col, tmp_path / "v1" / "acme.apkg").new == 1
+    assert col.card_count() == 3  # the learner now holds a card for c3
+
+    deck.write_text(three.replace(" in {{c3::May}}", ""), "utf-8")
+    for args in (["validate", "decks"], ["stamp", "--decks", "decks"],
+                 ["build", "--decks", "decks", "--out", "v2"]):
+        run = run_cli(*args, cwd=tmp_path)
+        assert run.returncode == 1, (args, run.stdout, run.stderr)
+        assert "acme.yaml:10:12: error: card 'first' no longer has c3" in run.stdout + run.stderr
+    assert not (tmp_path / "v2").exists()
+
+    # What the guard prevents, shown with a record from before it knew deletions: the
+    # learner's card 3 stays, studied, and can only say that its deletion is gone.
+    stamps = tmp_path / "decks" / "stamps.json"
+    record = json.loads(stamps.read_text("utf-8"))
+    record["stamps"]["acme/first"].pop("cloze")
+    stamps.write_text(json.dumps(record), "utf-8")
+    assert run_cli("stamp", "--decks", "decks", cwd=tmp_path).returncode == 0
+    assert run_cli("build", "--decks", "decks", "--out", "v2", cwd=tmp_path).returncode == 0
+    assert import_apkg(col, tmp_path / "v2" / "acme.apkg").updated == 1
+    third = next(c for c in (col.get_card(i) for i in col.find_cards("")) if c.ord == 2)
+    shown = third.question().replace("\u2068", "").replace("\u2069", "")  # Fluent's isolates
+    assert "No cloze 3 found" in shown

@@ -45,7 +45,7 @@ from .media import load_image
 from .problems import Level, Position, Problem
 from .release.stamps import Stamps
 
-FORMAT = 1
+FORMAT = 2  # 2: cloze deletions recorded beside hashes
 # What the bytes depend on besides our own code: a new version of these may write them
 # differently.
 _LIBRARIES = ("genanki", "markdown_it", "nh3", "yaml", "jsonschema", "jsonschema_rs")
@@ -201,8 +201,8 @@ class ResultCache:
             cards = entry.get("cards")
             result = FileResult(path, [_problem(p) for p in entry["problems"]],
                                 _info(entry["info"]), entry.get("hashes", {}),
-                                entry.get("notetypes", {}), list(entry["stale"]),
-                                (cards[0], cards[1]) if cards else None,
+                                entry.get("notetypes", {}), entry.get("clozes", {}),
+                                list(entry["stale"]), (cards[0], cards[1]) if cards else None,
                                 images=dict(entry["images"]))
         except (OSError, ReadError, ValueError, KeyError, TypeError, IndexError):
             return None  # ImageError is a ValueError: the full check will report it
@@ -231,6 +231,7 @@ class ResultCache:
                                         for name, data in result.outputs.items()}
                 else:
                     entry.update(hashes=result.hashes, notetypes=result.notetypes,
+                                 clozes=result.clozes,
                                  cards=list(result.cards) if result.cards else None)
             if entry is not None:
                 files[str(result.path)] = entry

@@ -147,6 +147,7 @@ class FileResult:
     info: DeckInfo | None = None  # None: the file is not a valid deck
     hashes: dict[str, str] = field(default_factory=dict)  # note key -> content hash
     notetypes: dict[str, str] = field(default_factory=dict)  # note key -> note type key
+    clozes: dict[str, list[int]] = field(default_factory=dict)  # note key -> deletions
     stale: list[str] = field(default_factory=list)  # note keys changed since their stamp
     cards: git.Parsed | None = None  # for the git guard: slug, raw cards
     outputs: dict[str, bytes] = field(default_factory=dict)  # file name -> bytes
@@ -188,8 +189,8 @@ def _check_file(path: Path, job: Job) -> FileResult:
                                         and (bool(stale) or history.types_stale))
         outputs = _package(rendered, hashes, history)
     images = {n.card.image.source: n.card.image.digest for n in rendered.notes if n.card.image}
-    return FileResult(path, sorted(problems), DeckInfo.of(rendered), hashes, notetypes, stale,
-                      cards, outputs, images, timed)
+    return FileResult(path, sorted(problems), DeckInfo.of(rendered), hashes, notetypes,
+                      guard.note_clozes(rendered), stale, cards, outputs, images, timed)
 
 
 def _package(rendered: RenderedDeck, hashes: Mapping[str, str],

@@ -48,7 +48,7 @@ def stamp(decks_dir: Path, *, now: int | None = None,
         raise InvalidInput(stubs)
     stamps = stamps.without(forget)
     changed = sorted({*stamps.stale(hashes), *(k for k in late if k in hashes)})
-    updated = stamps.updated(hashes, now, checked.notetypes)
+    updated = stamps.updated(hashes, now, checked.notetypes, checked.clozes)
     if updated.dumps() != (stamps_path.read_text(encoding="utf-8")
                            if stamps_path.is_file() else None):
         write_bytes(stamps_path, updated.dumps().encode("utf-8"))

@@ -60,6 +60,7 @@ class Validation:
     stamps: Stamps = field(default_factory=Stamps)  # as read, before any --forget
     hashes: dict[str, str] = field(default_factory=dict)  # every note and note type
     notetypes: dict[str, str] = field(default_factory=dict)  # note key -> note type key
+    clozes: dict[str, list[int]] = field(default_factory=dict)  # note key -> deletions
     results: list[FileResult] = field(default_factory=list)
 
     @property
@@ -112,11 +113,13 @@ def conclude(planned: Plan, results: list[FileResult]) -> Validation:
     problems += check_slugs(infos)
     hashes = dict(planned.notetype_hashes)
     notetypes: dict[str, str] = {}
+    clozes: dict[str, list[int]] = {}
     for result in results:
         hashes.update(result.hashes)
         notetypes.update(result.notetypes)
+        clozes.update(result.clozes)
     validation = Validation(infos, problems, [], [], planned.recorded, hashes, notetypes,
-                            results)
+                            clozes, results)
     stamps_path = planned.stamps_path
     if stamps_path is None or any(r.failed for r in results) or validation.errors:
         validation.problems.sort()

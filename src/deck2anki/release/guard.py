@@ -36,6 +36,12 @@ def note_notetypes(rendered: Iterable[RenderedDeck]) -> dict[str, str]:
     return {card_key(r.deck.slug, n.card.id): n.notetype.key for r in rendered for n in r.notes}
 
 
+def note_clozes(rendered: RenderedDeck) -> dict[str, list[int]]:
+    """The deletion numbers of every cloze note: each is a card learners may hold."""
+    return {card_key(rendered.deck.slug, n.card.id): n.card.cloze_ordinals()
+            for n in rendered.notes if n.card.is_cloze}
+
+
 def check_deck(rendered: RenderedDeck, hashes: Mapping[str, str],
                notetypes: Mapping[str, str], stamps: Stamps,
                stamps_path: Path) -> tuple[list[Problem], list[str]]:
@@ -56,6 +62,7 @@ def check_deck(rendered: RenderedDeck, hashes: Mapping[str, str],
             f"card {card.id!r} was stamped as {was} card and is now {now} card; Anki "
             "cannot change a note's type on import and would skip every update: give it a "
             "new id and retire the old card", "notetype-change"))
+    problems += _dropped_deletions(rendered, stamps)
     for card_id in sorted(stamps.card_ids(deck.slug) - {n.card.id for n in rendered.notes}):
         key = card_key(deck.slug, card_id)
         problems.append(Problem(
@@ -72,6 +79,26 @@ def check_deck(rendered: RenderedDeck, hashes: Mapping[str, str],
                                 "was written; run `deck2anki stamp` and commit the file",
                                 "stale-stamp", Level.WARNING))
     return problems, stale
+
+
+def _dropped_deletions(rendered: RenderedDeck, stamps: Stamps) -> list[Problem]:
+    """Cloze deletions stamped (so learners hold their card) that are gone from the text:
+    Anki never deletes that card; it would show "No cloze N found" for good."""
+    problems = []
+    for note in rendered.notes:
+        entry = stamps.entries.get(card_key(rendered.deck.slug, note.card.id))
+        if entry is None or entry.cloze is None or not note.card.is_cloze:
+            continue
+        gone = sorted(set(entry.cloze) - set(note.card.cloze_ordinals()))
+        if gone:
+            names = ", ".join(f"c{n}" for n in gone)
+            problems.append(Problem(
+                rendered.deck.path, note.card.at("cloze"),
+                f"card {note.card.id!r} no longer has {names}, which learners already study: "
+                f"Anki keeps that card and shows \"No cloze {gone[0]} found\" on it; keep "
+                f"{{{{c{gone[0]}::...}}}} in the text, or retire this card and add a new one",
+                "cloze-removed"))
+    return problems
 
 
 def orphaned(slugs: Iterable[str], stamps: Stamps, stamps_path: Path) -> list[Problem]:

@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -47,6 +47,9 @@ class Entry(NamedTuple):
     hash: str
     mod: int
     notetype: str | None = None  # notes only: Anki cannot move a note to another type
+    # Cloze notes: the deletions (c1, c2, ...) learners hold a card of; Anki never deletes
+    # a card, so each must stay in the text.
+    cloze: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -109,7 +112,8 @@ class Stamps:
             slug, card_id = split_key(key)
             entry = self.entries[key]
             hasher = hashers.get(slug) or hashers.setdefault(slug, hashlib.sha256())
-            hasher.update(f"{card_id}\0{entry.hash}\0{entry.mod}\0{entry.notetype}\n".encode())
+            hasher.update(f"{card_id}\0{entry.hash}\0{entry.mod}\0{entry.notetype}"
+                          f"\0{entry.cloze}\n".encode())
         return {slug: hasher.hexdigest() for slug, hasher in hashers.items()}
 
     def card_ids(self, slug: str) -> set[str]:
@@ -143,16 +147,18 @@ class Stamps:
                       if k not in self.entries or self.entries[k].hash != digest)
 
     def updated(self, current: Mapping[str, str], now: int,
-                notetypes: Mapping[str, str] | None = None) -> Stamps:
+                notetypes: Mapping[str, str] | None = None,
+                clozes: Mapping[str, Sequence[int]] | None = None) -> Stamps:
         """``current`` stamped: unchanged keep theirs, new/changed get ``now``.
 
         Entries not in ``current`` are kept: a stamped card that vanished is still in
         learners' collections, and the guard keeps reporting it until it is restored
         or explicitly forgotten.
         """
-        types = notetypes or {}
+        types, deletions = notetypes or {}, clozes or {}
         entries = dict(self.entries)
-        entries.update({key: Entry(digest, self.mod_for(key, digest, now), types.get(key))
+        entries.update({key: Entry(digest, self.mod_for(key, digest, now), types.get(key),
+                                   tuple(deletions[key]) if key in deletions else None)
                         for key, digest in current.items()})
         return Stamps(entries)
 
@@ -174,17 +180,23 @@ class Stamps:
 
 def _entry(value: Any) -> Entry:
     mod, digest, notetype = value["mod"], value["hash"], value.get("notetype")
+    cloze = value.get("cloze")
     if type(mod) is not int or not 0 <= mod <= MAX_EPOCH:
         raise ValueError(f"mod must be a whole number of seconds, got {mod!r}")
     if type(digest) is not str or not (notetype is None or type(notetype) is str):
         raise ValueError("hash and notetype must be text")
-    return Entry(digest, mod, notetype)
+    if cloze is not None and (type(cloze) is not list
+                              or not all(type(n) is int and n > 0 for n in cloze)):
+        raise ValueError(f"cloze must list the deletion numbers, got {cloze!r}")
+    return Entry(digest, mod, notetype, None if cloze is None else tuple(cloze))
 
 
 def _entry_json(entry: Entry) -> dict[str, object]:
     body: dict[str, object] = {"hash": entry.hash, "mod": entry.mod}
     if entry.notetype is not None:
         body["notetype"] = entry.notetype
+    if entry.cloze is not None:
+        body["cloze"] = list(entry.cloze)
     return body
 
 

@@ -5,6 +5,11 @@ from __future__ import annotations
 from .base import E, Rule, W
 
 RULES = (
+    Rule("cloze-removed", E, "release",
+         "a stamped cloze lost a deletion (c3) learners study: Anki keeps their card, broken",
+         "{{c3::...}} deleted from a card whose stamp lists deletions 1, 2 and 3",
+         "the deletion stays; or the card is retired and a new card takes the new text",
+         "prose"),
     Rule("duplicate-company", E, "release",
          "two decks have the same company name, so their cards would share one Anki deck",
          "decks/acme.yaml and decks/acme-eu.yaml both say `company: Acme`",
