@@ -383,3 +383,71 @@ def test_a_newline_in_a_file_name_cannot_forge_an_output_line(tmp_path: Path) ->
     assert len(problem_lines) == 1 and "[duplicate-key]" in problem_lines[0]
     assert "evil\\nfake.yaml" in problem_lines[0]
     assert not any(line.startswith("fake.yaml") for line in run.stdout.splitlines())
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 256 KiB tmpfs at tmp_path/dist (root only: CI and this machine run as root)."""
+    from conftest import IN_CI
+
+    mount = tmp_path / "dist"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        message = f"cannot mount a small tmpfs here ({done.stderr.strip()}): needs root"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def _two_companies(write_deck) -> Path:
+    long_back = "A long answer, repeated to take room. " * 40
+    for name in ("Acme", "Globex"):
+        cards = "".join(f"  - id: card-{n}\n    kind: fact\n    source: article\n"
+                        f"    front: At {name}, what is card {n}?\n    back: '{long_back}{n}'\n"
+                        for n in range(60))
+        deck = write_deck(f"{name.lower()}.yaml", MINIMAL.replace("Acme", name).replace(
+            "acme", name.lower()) + cards)
+    return deck.parent
+
+
+@pytest.mark.parametrize("trouble", ["full", "read-only"])
+def test_a_release_is_all_or_nothing_across_the_folder(write_deck, small_disk: Path,
+                                                       tmp_path: Path, trouble: str) -> None:
+    decks = _two_companies(write_deck)
+    old = {"acme.apkg": b"last acme", "acme.csv": b"last acme csv",
+           "globex.apkg": b"last globex", "globex.csv": b"last globex csv"}
+    for name, data in old.items():
+        (small_disk / name).write_bytes(data)
+    if trouble == "full":  # room for some of the new files, not all
+        free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
+        (small_disk / "filler").write_bytes(b"\0" * (free - 40 * 1024))
+    else:
+        subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    run = _cli("build", "--no-cache", "--decks", str(decks), "--out", str(small_disk),
+               cwd=tmp_path)
+    output = run.stdout + run.stderr
+    assert run.returncode == 1, output
+    assert "Traceback" not in output and ".tmp" not in output, output
+    lines = [line for line in output.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and str(small_disk) in lines[0], output
+    assert {p.name: p.read_bytes() for p in small_disk.iterdir() if p.name in old} == old
+    assert sorted(p.name for p in small_disk.iterdir()) == sorted([*old] + (
+        ["filler"] if trouble == "full" else []))  # no temporary file left behind
+
+
+def test_an_output_that_is_a_folder_stops_the_build_before_any_file_changes(
+        write_deck, tmp_path: Path) -> None:
+    decks = _two_companies(write_deck)
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "acme.apkg").write_bytes(b"last acme")
+    (dist / "globex.csv").mkdir()  # in the way
+    run = _cli("build", "--no-cache", "--decks", str(decks), "--out", "dist", cwd=tmp_path)
+    assert run.returncode == 1
+    assert "error: dist/globex.csv: is in the way: not a file; move it aside" in run.stderr
+    assert (dist / "acme.apkg").read_bytes() == b"last acme"
+    assert sorted(p.name for p in dist.iterdir()) == ["acme.apkg", "globex.csv"]

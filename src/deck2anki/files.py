@@ -7,7 +7,7 @@ import contextlib
 import gc
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 # A deck of a few hundred cards is ~100 KB; this cap only stops files crafted to hurt.
@@ -86,3 +86,69 @@ def atomic_path(target: Path) -> Iterator[Path]:
 def write_bytes(target: Path, data: bytes) -> None:
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
+
+
+def write_all(files: Mapping[Path, bytes]) -> None:
+    """Write every file or none: a release is all old or all new, never a mix.
+
+    Every new file is written in full beside its target first (a full disk stops us
+    there, with no target touched); only then are they moved into place, each old one
+    kept (a hard link) until all moves are done, so a failure midway puts them back.
+    An ``OSError`` names the file it was about, never a temporary one.
+    """
+    for target in files:
+        if target.exists() and not target.is_file():
+            raise IsADirectoryError(21, "is in the way: not a file; move it aside", str(target))
+    staged: dict[Path, Path] = {}
+    kept: dict[Path, Path] = {}
+    moved: list[Path] = []
+    current = next(iter(files), Path("."))
+    try:
+        for current, data in files.items():
+            staged[current] = _stage(current, data)
+        for current, new in staged.items():
+            if current.exists():
+                kept[current] = _keep(current)
+            os.replace(new, current)
+            moved.append(current)
+    except OSError as exc:
+        for target in moved:  # put back what was there, remove what was not
+            with contextlib.suppress(OSError):
+                if target in kept:
+                    os.replace(kept[target], target)
+                else:
+                    target.unlink()
+        raise OSError(exc.errno, exc.strerror, str(current)) from exc
+    finally:
+        for path in [*staged.values(), *kept.values()]:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+
+
+def _stage(target: Path, data: bytes) -> Path:
+    import tempfile  # not at the top: most commands never write
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(path, 0o644)
+    except OSError:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _keep(target: Path) -> Path:
+    """A second name for ``target``'s current file, to put it back if we must."""
+    import shutil
+
+    backup = target.with_name(f".{target.name}.{os.getpid()}.old")
+    backup.unlink(missing_ok=True)
+    try:
+        os.link(target, backup)
+    except OSError:  # a file system without hard links
+        shutil.copyfile(target, backup)
+    return backup

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .. import cache as result_cache
 from ..engine import DeckInfo, Progress
-from ..files import write_bytes
+from ..files import write_all
 from ..problems import InvalidInput, Level, Position, Problem
 from ..release.stamps import STAMPS_FILE, Stamps
 from ..write.outputs import output_names
@@ -74,16 +74,17 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
     if for_release and checked.stale:
         raise InvalidInput(_unstamped(checked.problems, checked.stale, stamps_path))
     written: list[WrittenDeck] = []
+    outputs: dict[Path, bytes] = {}
     for result in checked.results:
         info = result.info
         if info is None or not info.notes:
             continue
-        for name, data in result.outputs.items():
-            if progress:
-                progress(f"writing {out_dir / name}")
-            write_bytes(out_dir / name, data)
+        outputs.update((out_dir / name, data) for name, data in result.outputs.items())
         written.append(WrittenDeck(info, tuple(out_dir / name
                                                for name in output_names(info.slug))))
+    if progress and outputs:
+        progress(f"writing {len(outputs)} file(s) into {out_dir}")
+    write_all(outputs)  # every company's files, or none of them
     if store is not None:  # only now: a build that failed leaves the record as it was
         store.save(checked.results)
     warnings = [p for p in checked.problems if p.level is Level.WARNING]
