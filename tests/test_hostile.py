@@ -451,3 +451,36 @@ def test_an_output_that_is_a_folder_stops_the_build_before_any_file_changes(
     assert "error: dist/globex.csv: is in the way: not a file; move it aside" in run.stderr
     assert (dist / "acme.apkg").read_bytes() == b"last acme"
     assert sorted(p.name for p in dist.iterdir()) == ["acme.apkg", "globex.csv"]
+
+
+@pytest.mark.parametrize("after", [0.3, 0.7, 1.1])
+def test_ctrl_c_stops_a_build_promptly_with_dist_as_it_was(tmp_path: Path, after: float) -> None:
+    import signal
+    import time
+
+    decks = tmp_path / "decks"  # big enough for the worker processes (over 512 KB)
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "16000", str(decks)],
+                   check=True, capture_output=True)
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "company-1.apkg").write_bytes(b"last release")
+    env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "CI")}
+    env["PYTHONPATH"] = str(SRC)
+    build = subprocess.Popen([sys.executable, "-m", "deck2anki", "build", "--no-cache",
+                              "--decks", str(decks), "--out", str(dist)], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)  # its own group, as a terminal's job
+    time.sleep(after)
+    os.killpg(build.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
+    started = time.monotonic()
+    out, err = build.communicate(timeout=30)
+    assert time.monotonic() - started < 5, "stopping took too long"
+    if build.returncode == 0:
+        pytest.fail("the build finished before Ctrl-C: make the decks bigger")
+    assert build.returncode == 130, (build.returncode, err[-2000:])
+    assert "Traceback" not in err + out, err[-2000:]
+    assert "interrupted" in err
+    assert [p.name for p in dist.iterdir()] == ["company-1.apkg"]  # no new file, no temp
+    assert (dist / "company-1.apkg").read_bytes() == b"last release"
+    leftovers = subprocess.run(["pgrep", "-g", str(build.pid)], capture_output=True, text=True)
+    assert leftovers.stdout.strip() == "", "worker processes outlived the build"

@@ -225,16 +225,9 @@ def test_workers_write_the_same_bytes_as_one_process(
     monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 10**12)
     build(decks_copy, tmp_path / "serial", use_cache=False)
     monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 0)
-    import concurrent.futures
-
-    pools = []
-
-    class Recorded(concurrent.futures.ProcessPoolExecutor):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            pools.append(args)
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recorded)
+    pools = []  # the workers are prepared once, only on the parallel path
+    warm_up = engine._warm_up
+    monkeypatch.setattr(engine, "_warm_up", lambda job: pools.append(job) or warm_up(job))
     build(decks_copy, tmp_path / "parallel", use_cache=False)
     assert pools, "the parallel path did not run"
     assert _outputs(tmp_path / "serial") == _outputs(tmp_path / "parallel")

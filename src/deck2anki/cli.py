@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 invalid input (or a build that could not be written),
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -20,6 +21,7 @@ from .report.changes import FORMATS as DIFF_FORMATS
 from .report.problems import FORMATS
 
 EXIT_INVALID = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 def decks_option(help_text: str = "Folder holding the deck files.", *,
@@ -46,18 +48,43 @@ def _progress(verbose: bool, quiet: bool = False) -> Callable[[str], None] | Non
     return None
 
 
+_interrupted: list[bool] = []
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    _interrupted.append(True)
+    raise KeyboardInterrupt
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         from .release.stamps import BadEpoch  # light: no YAML, no genanki
 
+        # Ctrl-C may land anywhere, even inside an import, where it surfaces as another
+        # error: remember that it came, so any failure after it ends as an interruption.
+        previous = signal.signal(signal.SIGINT, _on_interrupt)
         try:
             return super().invoke(ctx)
         except BadEpoch as exc:  # the caller's environment, not the decks: a usage error
             raise click.UsageError(str(exc)) from exc
-        except OSError as exc:  # a folder we cannot write, a file that vanished, ...
+        except (SystemExit, click.exceptions.Exit, click.ClickException):
+            raise
+        except BaseException as exc:
+            if _interrupted:
+                # Files are written all or nothing, so an interrupted run changed none.
+                # Leave at once: exit hooks (the worker pool's) would only delay it.
+                click.echo("interrupted: nothing was changed", err=True)
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(EXIT_INTERRUPTED)
+            if not isinstance(exc, OSError):
+                raise
+            # A folder we cannot write, a file that vanished, ...
             where = exc.filename or "a file"
             click.echo(printable(f"error: {where}: {exc.strerror or exc}"), err=True)
             ctx.exit(EXIT_INVALID)
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

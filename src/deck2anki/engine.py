@@ -10,6 +10,7 @@ them over worker processes when they are big enough to pay for it.
 from __future__ import annotations
 
 import os
+import signal
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -210,6 +211,9 @@ _job = Job()
 def _start_worker(job: Job) -> None:
     global _job
     _job = job
+    # Ctrl-C reaches the whole process group: the parent stops the workers; a worker
+    # that took it itself would print its own traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _check_in_worker(path: Path) -> FileResult:
@@ -227,6 +231,20 @@ def _warm_up(job: Job) -> None:
         from .write import apkg, outputs  # noqa: F401  (outputs: imported for the workers)
 
         apkg.warm_up()
+
+
+def _pool(context: Any, count: int, job: Job) -> Any:
+    """Worker processes that ignore Ctrl-C from their first instant (it reaches the
+    whole process group; the parent stops them), so none prints a traceback of its own."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return context.Pool(count, initializer=_start_worker, initargs=(job,))
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited across fork
+    try:
+        return context.Pool(count, initializer=_start_worker, initargs=(job,))
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def check_files(files: Sequence[Path], job: Job, *, workers: int | None = None,
@@ -251,7 +269,6 @@ def check_files(files: Sequence[Path], job: Job, *, workers: int | None = None,
             told(len(results), path)
         return results
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     _warm_up(job)
     # fork where there is one: workers start in milliseconds, with everything imported.
@@ -261,10 +278,18 @@ def check_files(files: Sequence[Path], job: Job, *, workers: int | None = None,
     order = sorted(range(len(files)), key=lambda i: -files[i].stat().st_size
                    if files[i].is_file() else 0)
     done: dict[int, FileResult] = {}
-    with ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker,
-                             initargs=(job,)) as pool:
-        for index, result in zip(order, pool.map(_check_in_worker,
-                                                 [files[i] for i in order]), strict=True):
+    # multiprocessing's pool, not concurrent.futures': on Ctrl-C it can stop its workers
+    # at once (terminate) instead of waiting for every running company to finish.
+    pool = _pool(context, count, job)
+    try:
+        for index, result in zip(order, pool.imap(_check_in_worker,
+                                                  [files[i] for i in order]), strict=True):
             done[index] = result
             told(len(done), files[index])
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.close()
+        pool.join()
     return [done[i] for i in range(len(files))]

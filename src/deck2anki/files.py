@@ -111,14 +111,16 @@ def write_all(files: Mapping[Path, bytes]) -> None:
                 kept[current] = _keep(current)
             os.replace(new, current)
             moved.append(current)
-    except OSError as exc:
+    except BaseException as exc:  # an error, or Ctrl-C between two moves
         for target in moved:  # put back what was there, remove what was not
             with contextlib.suppress(OSError):
                 if target in kept:
                     os.replace(kept[target], target)
                 else:
                     target.unlink()
-        raise OSError(exc.errno, exc.strerror, str(current)) from exc
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, exc.strerror, str(current)) from exc
+        raise
     finally:
         for path in [*staged.values(), *kept.values()]:
             with contextlib.suppress(OSError):
