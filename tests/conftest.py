@@ -28,9 +28,18 @@ def require_tool(name: str, *alternatives: str, why: str) -> str:
     pytest.skip(message)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_user_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test writes to the user's cache folder, module- and session-wide fixtures'
+    builds included (they run before any function's own fixture)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DECK2ANKI_CACHE_DIR", str(tmp_path_factory.mktemp("session-cache")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _own_build_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> None:
-    """Builds in tests keep their cache records out of the user's cache folder."""
+    """Each test's builds start with a cache of their own."""
     monkeypatch.setenv("DECK2ANKI_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
 

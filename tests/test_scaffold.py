@@ -93,3 +93,11 @@ def test_stamp_refuses_stubs_until_they_are_written(decks: Path) -> None:
 def test_add_to_an_unknown_company_is_a_usage_error(decks: Path) -> None:
     result = invoke("add", "nobody", "fact")
     assert result.exit_code == 2 and "deck2anki new" in result.output
+
+
+@pytest.mark.parametrize("company", ["A::B", "notetype"])
+def test_new_refuses_a_name_whose_deck_would_not_validate(decks: Path, company: str) -> None:
+    result = invoke("new", company)
+    assert result.exit_code == 2 and "cannot make a deck" in result.output
+    assert not list(decks.iterdir())
+

@@ -16,7 +16,8 @@ from ..check import schema
 from ..files import write_bytes
 from ..identity import split_key
 from ..load.parse import load_file, load_text
-from ..problems import InvalidInput
+from ..model import build_deck
+from ..problems import InvalidInput, Level
 from ..release.stamps import STAMPS_FILE, Stamps
 
 DECK_TEMPLATE = """\
@@ -71,9 +72,12 @@ def new_deck(decks_dir: Path, company: str) -> Path:
     # A JSON string is a YAML double-quoted scalar: safe for 'Foo: Bar', '2024', 'Yes'...
     text = DECK_TEMPLATE.format(company=name, company_yaml=json.dumps(name, ensure_ascii=False),
                                 slug=slug)
-    problems = schema.validate(load_text(path, text))
-    if problems:
-        raise ScaffoldError(f"cannot make a deck for {company!r}: {problems[0].message}")
+    loaded = load_text(path, text)
+    # The deck `new` writes must validate as it is: the schema, then the model's checks.
+    problems = schema.validate(loaded) or build_deck(loaded)[1]
+    errors = [p for p in problems if p.level is Level.ERROR]
+    if errors:
+        raise ScaffoldError(f"cannot make a deck for {company!r}: {errors[0].message}")
     write_bytes(path, text.encode("utf-8"))
     return path
 
