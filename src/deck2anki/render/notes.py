@@ -1,10 +1,5 @@
-"""Render cards into Anki note content: the note types, each card's fields and tags,
-and the CSV rows for the built-in Basic note type.
-
-Note types are a compatibility contract with every learner's collection: Anki silently
-skips all updates to notes of a type whose field or template names changed. So there is
-one general field set, frozen here, and kind-specific layout lives in the rendered HTML.
-Never rename, add or remove a field or template of a released note type.
+"""Render cards into Anki note content: each card's fields and tags, laid out by kind
+in the HTML of the note types' one frozen field set (:mod:`.notetypes`).
 
 Card text is untrusted: every piece of it goes through :mod:`deck2anki.markup` (Markdown
 subset, allowlist sanitizer, Anki syntax neutralised) before it meets our markup.
@@ -14,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .. import markup
 from ..identity import card_key, note_guid
@@ -22,8 +16,6 @@ from ..media import Image
 from ..model import Card, Deck
 from .notetypes import BASIC, CLOZE, NOTETYPES, NoteType
 
-if TYPE_CHECKING:
-    pass
 
 @dataclass(frozen=True)
 class RenderedNote:
