@@ -40,11 +40,13 @@ def import_apkg(col: Collection, path: Path) -> ImportLog:
 
 def import_csv(col: Collection, path: Path) -> ImportLog:
     metadata = col.get_csv_metadata(path=str(path), delimiter=None)
-    basic = col.models.by_name("Basic")
-    assert basic is not None
-    # An unknown #notetype silently falls back to Basic; make sure it is Basic by intent.
-    assert metadata.global_notetype.id == basic["id"]
-    return _log(col.import_csv(ImportCsvRequest(path=str(path), metadata=metadata)).log)
+    # The note type comes from a column of each row (Basic or Cloze), not a fallback:
+    # an unknown #notetype silently becomes Basic.
+    assert metadata.WhichOneof("notetype") == "notetype_column"
+    log = _log(col.import_csv(ImportCsvRequest(path=str(path), metadata=metadata)).log)
+    types = {col.get_note(n).note_type()["name"] for n in col.find_notes("")}
+    assert types <= {"Basic", "Cloze", "deck2anki Q/A", "deck2anki Cloze"}, types
+    return log
 
 
 def note_id_by_guid(col: Collection, guid: str) -> int:

@@ -123,20 +123,26 @@ def test_csv_imports_without_mapping_and_beside_the_package(built: Path, anki_co
     for slug, data in deck_files(DECKS).items():
         if not data["cards"]:
             continue  # no cards yet: no CSV
-        rows = sum(expected_cards(c) for c in data["cards"])
+        rows = len(data["cards"])  # one row per note
         total_rows += rows
         log = import_csv(col, built / f"{slug}.csv")
         assert (log.new, log.conflicting) == (rows, 0)
         again = import_csv(col, built / f"{slug}.csv")
         assert again.new == 0
     assert col.note_count() == total_rows
-    basic = col.models.by_name("Basic")
-    assert {col.get_note(n).mid for n in col.find_notes("")} == {basic["id"]}
+    # Every card a learner would get from the package, cloze deletions kept as cloze.
+    assert col.card_count() == sum(expected_cards(c) for d in deck_files(DECKS).values()
+                                   for c in d["cards"])
+    types = {col.get_note(n).note_type()["name"] for n in col.find_notes("")}
+    clozes = any("cloze" in c for d in deck_files(DECKS).values() for c in d["cards"])
+    assert types == ({"Basic", "Cloze"} if clozes else {"Basic"})
     for data in (d for d in deck_files(DECKS).values() if d["cards"]):
         deck = f"AI PM Interview Prep::{data['company']}"
         assert col.find_notes(f'"deck:{deck}" tag:company::{data["slug"]}')
     for _cid, question, answer in rendered(col):
         assert _text(question) and TEMPLATE_ERROR_MARK not in question + answer
+        # Without our CSS the source still stands on a line of its own.
+        assert re.search(r"<div[^>]*>Source: ", answer)
 
     # The package into the same profile: both stay whole, nothing conflicts.
     for apkg in sorted(built.glob("*.apkg")):

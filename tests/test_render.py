@@ -101,15 +101,17 @@ def test_kinds_render_their_own_layout(kind: str) -> None:
         assert "I &lt;did&gt; it." in back and "d2a-good" in back and "We launched" in back
 
 
-def test_csv_turns_each_cloze_deletion_into_a_row() -> None:
+def test_csv_has_one_row_per_note_on_anki_s_own_note_types() -> None:
     notes = [note_for(cloze="A {{c1::one}} and {{c2::two::hint}}."),
              note_for(id="c2", front="Q?", back="A.")]
     rows = csv_rows(DECK, notes)
-    assert len(rows) == 3
-    assert len({r[0] for r in rows}) == 3 and not {r[0] for r in rows} & {n.guid for n in notes}
-    assert "[...]" in rows[0][1] and "two" in rows[0][1]
-    assert "[&#104;int]" in rows[1][1] and "one" in rows[1][1]
-    assert all(r[3] == "AI PM Interview Prep::Acme & Co" for r in rows)
+    assert len(rows) == 2  # a cloze stays one note, with its two deletions
+    assert len({r[0] for r in rows}) == 2 and not {r[0] for r in rows} & {n.guid for n in notes}
+    assert [r[1] for r in rows] == ["Cloze", "Basic"]
+    assert "{{c1::one}}" in rows[0][2] and "{{c2::two::&#104;int}}" in rows[0][2]
+    assert rows[1][2] == '<div class="d2a-front">Q?</div>'  # the question first, no label
+    assert "Source: An &lt;Article&gt; &amp; more" in rows[1][3]
+    assert all(r[4] == "AI PM Interview Prep::Acme & Co" for r in rows)
 
 
 @pytest.mark.parametrize(

@@ -1,37 +1,37 @@
-"""The same notes, flattened onto Anki's built-in Basic note type for the CSV."""
+"""The same notes for the CSV, on Anki's built-in Basic and Cloze note types.
+
+One row per note, its note type named in the row (Anki's ``#notetype column``), so a
+cloze stays a cloze. The first field is the question itself: Anki sorts by it and checks
+duplicates with it. The built-in types carry none of our CSS, so the layout holds without
+it: every part is a block of its own (the source on its own line) and BAD and GOOD are
+told apart by their words.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from ..identity import csv_guid
-from ..markup import cloze_side
 from ..model import Deck
 from .notes import RenderedNote, div, render_note
 from .notetypes import CLOZE
 
-CSV_COLUMNS = ("GUID", "Front", "Back", "Deck", "Tags")
+CSV_COLUMNS = ("GUID", "Notetype", "Question", "Answer", "Deck", "Tags")
 
 
 def csv_rows(deck: Deck, notes: Iterable[RenderedNote]) -> list[tuple[str, ...]]:
-    """One row per Anki card: a cloze note with N deletions becomes N Basic rows."""
+    """One row per note: ``Basic`` (front, back) or ``Cloze`` (text, back extra)."""
     rows: list[tuple[str, ...]] = []
     for note in notes:
-        if note.card.image:
+        if note.card.image:  # a CSV cannot carry the file: its alt text instead
             note = render_note(deck, note.card, images=False)
         first, back, context, source, label, card_ref = note.fields
-        footer = (div("d2a-context", context) if context else "") + div(
-            "d2a-source", f"Source: {source} <span class=\"d2a-id\">{card_ref}</span>")
-        tags = " ".join(note.tags)
-        label_html = div("d2a-label", label)
-        if note.notetype is CLOZE:
-            for ordinal in note.card.cloze_ordinals():
-                front = label_html + div("d2a-front", cloze_side(first, ordinal, answer=False))
-                answer = div("d2a-front", cloze_side(first, ordinal, answer=True))
-                extra = div("d2a-back", back) if back else ""
-                rows.append((csv_guid(deck.slug, note.card.id, ordinal), front,
-                             answer + extra + footer, deck.deck_name, tags))
-        else:
-            rows.append((csv_guid(deck.slug, note.card.id), label_html + div("d2a-front", first),
-                         div("d2a-back", back) + footer, deck.deck_name, tags))
+        answer = (div("d2a-back", back) if back else "") + (
+            div("d2a-context", context) if context else "") + div(
+            "d2a-source", f"Source: {source}") + div("d2a-label", f"{label} · {card_ref}")
+        notetype = "Cloze" if note.notetype is CLOZE else "Basic"
+        # In a block of its own: Anki strips the markup for sorting and duplicate checks,
+        # and no cell can then start like a spreadsheet formula.
+        rows.append((csv_guid(deck.slug, note.card.id), notetype, div("d2a-front", first),
+                     answer, deck.deck_name, " ".join(note.tags)))
     return rows

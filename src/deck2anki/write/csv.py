@@ -11,8 +11,8 @@ from ..render.csv import CSV_COLUMNS
 CSV_HEADER = (
     "#separator:Comma",
     "#html:true",
-    "#notetype:Basic",
     f"#columns:{','.join(CSV_COLUMNS)}",
+    f"#notetype column:{CSV_COLUMNS.index('Notetype') + 1}",
     f"#guid column:{CSV_COLUMNS.index('GUID') + 1}",
     f"#deck column:{CSV_COLUMNS.index('Deck') + 1}",
     f"#tags column:{CSV_COLUMNS.index('Tags') + 1}",
