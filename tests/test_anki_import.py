@@ -381,3 +381,38 @@ def test_dropping_a_cloze_deletion_learners_study_is_refused(
     third = next(c for c in (col.get_card(i) for i in col.find_cards("")) if c.ord == 2)
     shown = third.question().replace("\u2068", "").replace("\u2069", "")  # Fluent's isolates
     assert "No cloze 3 found" in shown
+
+
+def test_a_company_rename_is_refused_until_accepted(write_deck, tmp_path: Path,
+                                                    anki_collection) -> None:
+    more = "".join(f"  - id: card-{n}\n    kind: fact\n    source: article\n"
+                   f"    front: At Acme, what is card {n}?\n    back: Answer {n}.\n"
+                   for n in range(2, 4))
+    deck = write_deck("acme.yaml", MINIMAL + more)
+    assert run_cli("stamp", "--decks", "decks", cwd=tmp_path).returncode == 0
+    assert run_cli("build", "--decks", "decks", "--out", "v1", cwd=tmp_path).returncode == 0
+    col = anki_collection()
+    import_apkg(col, tmp_path / "v1" / "acme.apkg")
+    mine = col.get_note(note_id_by_guid(col, note_guid("acme", "card-2")))
+    mine["Back"] = "My own mnemonic"
+    col.update_note(mine)
+
+    deck.write_text(deck.read_text("utf-8").replace("company: Acme", "company: Acme Labs"))
+    for args in (["validate", "decks"], ["stamp", "--decks", "decks"],
+                 ["build", "--decks", "decks", "--out", "v2"]):
+        run = run_cli(*args, cwd=tmp_path)
+        assert run.returncode == 1, args
+        assert "acme.yaml:1:10: error: company renamed from 'Acme' to 'Acme Labs'" in (
+            run.stdout + run.stderr)
+    assert not (tmp_path / "v2").exists()
+    wrong = run_cli("stamp", "--decks", "decks", "--rename-company", "globex", cwd=tmp_path)
+    assert wrong.returncode == 1 and "cannot accept a rename of 'globex'" in wrong.stderr
+
+    # Accepted knowingly: what the learner then gets, which is why it is refused first.
+    accepted = run_cli("stamp", "--decks", "decks", "--rename-company", "acme", cwd=tmp_path)
+    assert accepted.returncode == 0, accepted.stderr
+    assert run_cli("validate", "--strict", "decks", cwd=tmp_path).returncode == 0
+    assert run_cli("build", "--decks", "decks", "--out", "v2", cwd=tmp_path).returncode == 0
+    log = import_apkg(col, tmp_path / "v2" / "acme.apkg")
+    assert log.updated == 3  # every note of the company
+    assert col.get_note(mine.id)["Back"] != "My own mnemonic"  # the learner's edit is gone

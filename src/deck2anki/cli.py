@@ -225,7 +225,11 @@ def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str,
               help="Change nothing; exit 1 if stamps.json is out of date (for CI).")
 @click.option("--forget", "forget", multiple=True, metavar="SLUG/ID",
               help="Drop the stamp of a card that was removed before it was ever released.")
-def stamp(decks_dir: Path, check: bool, forget: tuple[str, ...]) -> None:
+@click.option("--rename-company", "renamed", multiple=True, metavar="SLUG",
+              help="Accept a company's new display name: every note of it then updates "
+                   "over learners' own edits, and new cards go to a new Anki deck.")
+def stamp(decks_dir: Path, check: bool, forget: tuple[str, ...],
+          renamed: tuple[str, ...]) -> None:
     """Record in stamps.json when each card's content last changed.
 
     Run it after editing cards and commit decks/stamps.json with them: the stamp is
@@ -249,7 +253,7 @@ def stamp(decks_dir: Path, check: bool, forget: tuple[str, ...]) -> None:
                 click.echo(f"{len(checked.stale)} stamp(s) out of date: run `deck2anki "
                            "stamp` and commit decks/stamps.json", err=True)
             sys.exit(EXIT_INVALID if checked.stale else 0)
-        changed, path = run_stamp(decks_dir, forget=forget)
+        changed, path = run_stamp(decks_dir, forget=forget, renamed=renamed)
     except InvalidInput as exc:
         click.echo("stamps.json was not changed: fix these problems first (finish stubs: "
                    "meaningful ids, no TODOs)", err=True)

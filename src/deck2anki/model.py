@@ -107,6 +107,7 @@ class Deck:
     cards: tuple[Card, ...]
     slug_position: Position = field(default=Position(1, 1), compare=False)
     cards_position: Position = field(default=Position(1, 1), compare=False)
+    company_position: Position = field(default=Position(1, 1), compare=False)
 
     @property
     def deck_name(self) -> str:
@@ -181,7 +182,8 @@ def build_deck(loaded: Document) -> tuple[Deck | None, list[Problem]]:
                     "duplicate-round"))
     deck = Deck(loaded.path, data["company"], data["slug"], tuple(sources.values()),
                 tuple(cards), slug_position=loaded.position(("slug",)),
-                cards_position=loaded.position(("cards",), key=True))
+                cards_position=loaded.position(("cards",), key=True),
+                company_position=loaded.position(("company",)))
     failed = any(p.level is Level.ERROR for p in problems)
     return (None if failed else deck), problems
 

@@ -15,12 +15,23 @@ from ..release.stamps import STAMPS_FILE
 from .validate import validate
 
 
-def stamp(decks_dir: Path, *, now: int | None = None,
-          forget: Iterable[str] = ()) -> tuple[list[str], Path]:
-    """Record the current content of every note; return the keys that got a new stamp."""
+def stamp(decks_dir: Path, *, now: int | None = None, forget: Iterable[str] = (),
+          renamed: Iterable[str] = ()) -> tuple[list[str], Path]:
+    """Record the current content of every note; return the keys that got a new stamp.
+
+    ``renamed`` names companies whose new display name is accepted, knowing that every
+    note of theirs then updates over learners' own edits.
+    """
     stamps_path = decks_dir / STAMPS_FILE
     checked = validate([decks_dir], stamps_path, forget)
-    errors = [p for p in checked.errors if p.code != "future-stamp"]  # stamp mends those
+    slugs = {info.path: info.slug for info in checked.decks}
+    accepted = set(renamed)
+    errors = [p for p in checked.errors if p.code != "future-stamp"  # stamp mends those
+              and not (p.code == "company-rename" and slugs.get(p.path) in accepted)]
+    pending = {slugs.get(p.path) for p in checked.errors if p.code == "company-rename"}
+    errors += [Problem(stamps_path, Position(1, 1), f"cannot accept a rename of {slug!r}: "
+                       "its company name is the one stamped", "company-rename")
+               for slug in sorted(accepted - pending)]
     if errors:
         raise InvalidInput(errors)
     now = now if now is not None else int(time.time())
@@ -48,7 +59,8 @@ def stamp(decks_dir: Path, *, now: int | None = None,
         raise InvalidInput(stubs)
     stamps = stamps.without(forget)
     changed = sorted({*stamps.stale(hashes), *(k for k in late if k in hashes)})
-    updated = stamps.updated(hashes, now, checked.notetypes, checked.clozes)
+    updated = stamps.updated(hashes, now, checked.notetypes, checked.clozes).named(
+        {info.slug: info.company for info in checked.decks})
     if updated.dumps() != (stamps_path.read_text(encoding="utf-8")
                            if stamps_path.is_file() else None):
         write_bytes(stamps_path, updated.dumps().encode("utf-8"))

@@ -63,6 +63,15 @@ def check_deck(rendered: RenderedDeck, hashes: Mapping[str, str],
             "cannot change a note's type on import and would skip every update: give it a "
             "new id and retire the old card", "notetype-change"))
     problems += _dropped_deletions(rendered, stamps)
+    named = stamps.companies.get(deck.slug)
+    if named is not None and named != deck.company:
+        problems.append(Problem(
+            deck.path, deck.company_position,
+            f"company renamed from {named!r} to {deck.company!r} since it was stamped: every "
+            "card shows the name, so each of its notes would update and overwrite learners' "
+            f"own edits, and Anki would file new cards under a new deck; keep {named!r}, or "
+            f"accept that with `deck2anki stamp --rename-company {deck.slug}`",
+            "company-rename"))
     for card_id in sorted(stamps.card_ids(deck.slug) - {n.card.id for n in rendered.notes}):
         key = card_key(deck.slug, card_id)
         problems.append(Problem(

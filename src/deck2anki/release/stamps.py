@@ -57,6 +57,9 @@ class Stamps:
     """Stamps keyed by ``notetype/<key>`` or ``<slug>/<card id>``."""
 
     entries: dict[str, Entry] = field(default_factory=dict)
+    # Each company's display name when it was stamped: every note shows it (its label),
+    # so a new name would rewrite every note of the company.
+    companies: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, path: Path) -> Stamps:
@@ -75,7 +78,12 @@ class Stamps:
             raw: dict[str, Any] = json.loads(data.decode("utf-8"))
             if raw.get("format") != FORMAT:
                 raise ValueError(f"unknown format {raw.get('format')!r}")
-            return cls({key: _entry(value) for key, value in raw["stamps"].items()})
+            companies = raw.get("companies", {})
+            if not isinstance(companies, dict) or not all(
+                    type(k) is str and type(v) is str for k, v in companies.items()):
+                raise ValueError("companies must map slugs to names")
+            return cls({key: _entry(value) for key, value in raw["stamps"].items()},
+                       companies)
         except json.JSONDecodeError as exc:
             raise _broken(path, Position(exc.lineno, exc.colno), exc.msg) from exc
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
@@ -88,8 +96,11 @@ class Stamps:
             "format": FORMAT,
             "about": "When each note's content last changed. Written by `deck2anki stamp`; "
                      "commit it with the decks. Never edit by hand.",
+            "companies": dict(sorted(self.companies.items())),
             "stamps": {key: _entry_json(e) for key, e in sorted(self.entries.items())},
         }
+        if not self.companies:
+            del body["companies"]
         return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 
     def mod_for(self, key: str, digest: str, fallback: int) -> int:
@@ -114,6 +125,9 @@ class Stamps:
             hasher = hashers.get(slug) or hashers.setdefault(slug, hashlib.sha256())
             hasher.update(f"{card_id}\0{entry.hash}\0{entry.mod}\0{entry.notetype}"
                           f"\0{entry.cloze}\n".encode())
+        for slug, name in self.companies.items():
+            hasher = hashers.get(slug) or hashers.setdefault(slug, hashlib.sha256())
+            hasher.update(f"company\0{name}\n".encode())
         return {slug: hasher.hexdigest() for slug, hasher in hashers.items()}
 
     def card_ids(self, slug: str) -> set[str]:
@@ -139,7 +153,8 @@ class Stamps:
         if not drop:
             return self
         return Stamps({k: e for k, e in self.entries.items()
-                       if k not in drop and split_key(k)[0] not in drop})
+                       if k not in drop and split_key(k)[0] not in drop},
+                      {slug: name for slug, name in self.companies.items() if slug not in drop})
 
     def stale(self, current: Mapping[str, str]) -> list[str]:
         """Keys whose content is new or changed since their stamp."""
@@ -160,7 +175,11 @@ class Stamps:
         entries.update({key: Entry(digest, self.mod_for(key, digest, now), types.get(key),
                                    tuple(deletions[key]) if key in deletions else None)
                         for key, digest in current.items()})
-        return Stamps(entries)
+        return Stamps(entries, self.companies)
+
+    def named(self, companies: Mapping[str, str]) -> Stamps:
+        """These stamps with ``companies`` (slug -> display name) recorded too."""
+        return Stamps(self.entries, {**self.companies, **companies})
 
     def brought_back(self, now: int, slack: int) -> tuple[Stamps, list[str]]:
         """These stamps with every one later than ``now + slack`` set to ``now``."""
@@ -169,7 +188,7 @@ class Stamps:
             return self, []
         entries = dict(self.entries)
         entries.update({k: self.entries[k]._replace(mod=now) for k in late})
-        return Stamps(entries), late
+        return Stamps(entries, self.companies), late
 
     def notetype_changes(self, notetypes: Mapping[str, str]) -> list[str]:
         """Keys of notes whose released note type differs from the one they render to now."""

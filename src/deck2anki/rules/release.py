@@ -10,6 +10,11 @@ RULES = (
          "{{c3::...}} deleted from a card whose stamp lists deletions 1, 2 and 3",
          "the deletion stays; or the card is retired and a new card takes the new text",
          "prose"),
+    Rule("company-rename", E, "release",
+         "a stamped company's display name changed: every note shows it, so all would update",
+         "`company: Pinterest` stamped, then changed to `company: Pinterest Inc`",
+         "keep the stamped name; or `deck2anki stamp --rename-company pinterest`, knowing "
+         "every note of it then updates over learners' edits", "prose"),
     Rule("duplicate-company", E, "release",
          "two decks have the same company name, so their cards would share one Anki deck",
          "decks/acme.yaml and decks/acme-eu.yaml both say `company: Acme`",
