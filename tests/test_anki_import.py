@@ -143,6 +143,9 @@ def test_csv_imports_without_mapping_and_beside_the_package(built: Path, anki_co
         assert _text(question) and TEMPLATE_ERROR_MARK not in question + answer
         # Without our CSS the source still stands on a line of its own.
         assert re.search(r"<div[^>]*>Source: ", answer)
+    if any("bad" in c for d in deck_files(DECKS).values() for c in d["cards"]):
+        # BAD and GOOD are told apart by their words, not only by colour.
+        assert any("BAD:" in a and "GOOD:" in a for _, _, a in rendered(col))
 
     # The package into the same profile: both stay whole, nothing conflicts.
     for apkg in sorted(built.glob("*.apkg")):
@@ -416,3 +419,31 @@ def test_a_company_rename_is_refused_until_accepted(write_deck, tmp_path: Path,
     log = import_apkg(col, tmp_path / "v2" / "acme.apkg")
     assert log.updated == 3  # every note of the company
     assert col.get_note(mine.id)["Back"] != "My own mnemonic"  # the learner's edit is gone
+
+
+def test_a_stamp_in_the_future_would_win_over_learners_edits(tmp_path: Path,
+                                                             anki_collection) -> None:
+    """Why validate refuses one: Anki keeps the newer copy, and the future is newer."""
+    import time
+
+    from deck2anki.model import Card, Deck, Source
+    from deck2anki.render.notes import render_deck
+    from deck2anki.render.notetypes import NOTETYPES
+    from deck2anki.write.outputs import Mods, deck_outputs
+
+    source = Source("article", "T")
+    deck = Deck(tmp_path / "acme.yaml", "Acme", "acme", (source,),
+                (Card(id="c", kind="fact", source=source, front="Q?", back="A."),))
+    future = int(time.time()) + 5 * 365 * 24 * 3600
+    files = deck_outputs(render_deck(deck), Mods({"acme/c": future},
+                                                 {nt.id: future for nt in NOTETYPES}))
+    package = tmp_path / "acme.apkg"
+    package.write_bytes(files["acme.apkg"])
+    col = anki_collection()
+    import_apkg(col, package)
+    note = col.get_note(note_id_by_guid(col, note_guid("acme", "c")))
+    note["Back"] = "My own mnemonic"
+    col.update_note(note)
+    assert import_apkg(col, package).updated == 1  # the same release, imported again
+    assert col.get_note(note.id)["Back"] != "My own mnemonic"
+
