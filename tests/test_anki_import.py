@@ -447,3 +447,31 @@ def test_a_stamp_in_the_future_would_win_over_learners_edits(tmp_path: Path,
     assert import_apkg(col, package).updated == 1  # the same release, imported again
     assert col.get_note(note.id)["Back"] != "My own mnemonic"
 
+
+
+def test_what_a_csv_learner_keeps_on_re_import(write_deck, tmp_path: Path,
+                                               anki_collection) -> None:
+    """The README's table, CSV column: edits to our fields are overwritten, a field the
+    learner added to Basic is kept, and reviews are untouched."""
+    write_deck("acme.yaml", MINIMAL)
+    assert run_cli("stamp", "--decks", "decks", cwd=tmp_path).returncode == 0
+    assert run_cli("build", "--decks", "decks", "--out", "dist", cwd=tmp_path).returncode == 0
+    col = anki_collection()
+    import_csv(col, tmp_path / "dist" / "acme.csv")
+    col.decks.select(col.decks.id_for_name("AI PM Interview Prep::Acme"))
+    card = col.sched.getCard()
+    assert card is not None
+    col.sched.answerCard(card, 3)
+    basic = col.models.by_name("Basic")
+    assert basic is not None
+    col.models.add_field(basic, col.models.new_field("Mine"))
+    col.models.update_dict(basic)
+    note = col.get_note(col.find_notes("")[0])
+    note["Mine"], note["Back"] = "my own field", "my own answer"
+    col.update_note(note)
+    before = scheduling(col)
+    log = import_csv(col, tmp_path / "dist" / "acme.csv")
+    assert log.updated == 1
+    note = col.get_note(note.id)
+    assert note["Mine"] == "my own field" and note["Back"] != "my own answer"
+    assert scheduling(col) == before
