@@ -1,7 +1,7 @@
 """Command line: parse options, call a command (deck2anki.commands), print. No logic here.
 
 Exit codes: 0 success, 1 invalid input (or a build that could not be written),
-2 usage error (click's own).
+2 usage error (click's own), 130 interrupted by Ctrl-C (nothing was changed).
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def main() -> None:
       deck2anki rules CODE          what a problem code means, with examples
       deck2anki new "Acme Corp"     start a new company's deck: decks/acme-corp.yaml
 
-    Exit codes: 0 ok, 1 invalid input, 2 usage error.
+    Exit codes: 0 ok, 1 invalid input, 2 usage error, 130 interrupted (nothing changed).
     """
 
 
