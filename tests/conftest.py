@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -104,3 +106,21 @@ def anki_collection(tmp_path: Path) -> Iterator[Callable[[], object]]:
     yield make
     for col in opened:
         col.close()
+
+
+def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a real `deck2anki` process: this tree's code, none of the
+    caller's SOURCE_DATE_EPOCH or CI (each test sets what it means)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "CI")}
+    env["PYTHONPATH"] = str(SRC)
+    env.update(extra or {})
+    return env
+
+
+def run_cli(*args: str, cwd: Path,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m deck2anki ARGS` as a real process, as a contributor runs it."""
+    return subprocess.run([sys.executable, "-m", "deck2anki", *args], cwd=cwd,
+                          env=cli_env(env), capture_output=True, text=True, timeout=120,
+                          check=False)
+

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,16 +25,7 @@ from anki_oracle import (
     rendered,
     scheduling,
 )
-from conftest import DECKS, MINIMAL, SRC
-
-
-def run_cli(*args: str, cwd: Path,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "CI")}
-    full_env["PYTHONPATH"] = str(SRC)
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "deck2anki", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, check=False)
+from conftest import DECKS, MINIMAL, run_cli
 
 
 def deck_files(folder: Path) -> dict[str, dict]:

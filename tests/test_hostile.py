@@ -27,7 +27,7 @@ from deck2anki.media import MAX_IMAGE_BYTES
 from deck2anki.model import Card, Source
 
 from anki_oracle import import_apkg, import_csv, rendered
-from conftest import MINIMAL, ROOT, SRC
+from conftest import MINIMAL, ROOT, SRC, cli_env, run_cli
 
 HOSTILE = ROOT / "tests" / "hostile"
 EXPECTED: dict[str, list] = yaml.safe_load((HOSTILE / "EXPECTED.yaml").read_text("utf-8"))
@@ -317,13 +317,6 @@ def test_concurrent_builds_never_corrupt_a_package(write_deck, tmp_path: Path,
 
 # --- Hostile environments: real processes, one clear line, exit 1, dist/ as it was ------
 
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "CI")}
-    env["PYTHONPATH"] = str(SRC)
-    return subprocess.run([sys.executable, "-m", "deck2anki", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
-
-
 def _stamps_as_fifo(stamps: Path) -> None:
     os.mkfifo(stamps)  # reading it would block forever; writing over it would lose it
 
@@ -360,7 +353,7 @@ def test_a_hostile_file_system_gets_one_line_and_leaves_dist_alone(
     (dist / "acme.apkg").write_bytes(b"last release")
     for args in (["validate", "decks"], ["build", "--decks", "decks", "--out", "dist"],
                  ["stamp", "--decks", "decks"]):
-        run = _cli(*args, cwd=tmp_path)
+        run = run_cli(*args, cwd=tmp_path)
         output = run.stdout + run.stderr
         assert run.returncode == 1, (args, output)
         assert "Traceback" not in output and says in output, (args, output)
@@ -377,7 +370,7 @@ def test_a_newline_in_a_file_name_cannot_forge_an_output_line(tmp_path: Path) ->
     decks.mkdir()
     evil = decks / "evil\nfake.yaml:1:1: error: forged [x].yaml"
     evil.write_text(MINIMAL.replace("company: Acme", "company: Acme\ncompany: again"))
-    run = _cli("validate", "decks", cwd=tmp_path)
+    run = run_cli("validate", "decks", cwd=tmp_path)
     assert run.returncode == 1
     problem_lines = [line for line in run.stdout.splitlines() if line]
     assert len(problem_lines) == 1 and "[duplicate-key]" in problem_lines[0]
@@ -427,7 +420,7 @@ def test_a_release_is_all_or_nothing_across_the_folder(write_deck, small_disk: P
         (small_disk / "filler").write_bytes(b"\0" * (free - 40 * 1024))
     else:
         subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
-    run = _cli("build", "--no-cache", "--decks", str(decks), "--out", str(small_disk),
+    run = run_cli("build", "--no-cache", "--decks", str(decks), "--out", str(small_disk),
                cwd=tmp_path)
     output = run.stdout + run.stderr
     assert run.returncode == 1, output
@@ -446,7 +439,7 @@ def test_an_output_that_is_a_folder_stops_the_build_before_any_file_changes(
     dist.mkdir()
     (dist / "acme.apkg").write_bytes(b"last acme")
     (dist / "globex.csv").mkdir()  # in the way
-    run = _cli("build", "--no-cache", "--decks", str(decks), "--out", "dist", cwd=tmp_path)
+    run = run_cli("build", "--no-cache", "--decks", str(decks), "--out", "dist", cwd=tmp_path)
     assert run.returncode == 1
     assert "error: dist/globex.csv: is in the way: not a file; move it aside" in run.stderr
     assert (dist / "acme.apkg").read_bytes() == b"last acme"
@@ -464,10 +457,8 @@ def test_ctrl_c_stops_a_build_promptly_with_dist_as_it_was(tmp_path: Path, after
     dist = tmp_path / "dist"
     dist.mkdir()
     (dist / "company-1.apkg").write_bytes(b"last release")
-    env = {k: v for k, v in os.environ.items() if k not in ("SOURCE_DATE_EPOCH", "CI")}
-    env["PYTHONPATH"] = str(SRC)
     build = subprocess.Popen([sys.executable, "-m", "deck2anki", "build", "--no-cache",
-                              "--decks", str(decks), "--out", str(dist)], env=env,
+                              "--decks", str(decks), "--out", str(dist)], env=cli_env(),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              start_new_session=True)  # its own group, as a terminal's job
     time.sleep(after)
