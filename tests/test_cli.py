@@ -26,6 +26,9 @@ def test_version_and_help(runner: CliRunner) -> None:
     assert result.exit_code == 0
     for command in ("build", "validate", "stamp", "Exit codes"):
         assert command in result.output
+    bare = runner.invoke(main, [])  # not a mistake: show what deck2anki can do
+    assert bare.exit_code == 0 and bare.output == result.output
+    assert runner.invoke(main, ["no-such-command"]).exit_code == 2
     build_help = runner.invoke(main, ["build", "--help"]).output
     assert "--decks" in build_help and "SOURCE_DATE_EPOCH" in build_help
 

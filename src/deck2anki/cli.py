@@ -87,9 +87,11 @@ class _Group(click.Group):
             signal.signal(signal.SIGINT, previous)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]},
+             invoke_without_command=True)
 @click.version_option(__version__, "-V", "--version", prog_name="deck2anki")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Compile YAML interview-prep decks into Anki packages (.apkg) and CSVs.
 
     \b
@@ -105,6 +107,8 @@ def main() -> None:
 
     Exit codes: 0 ok, 1 invalid input, 2 usage error, 130 interrupted (nothing changed).
     """
+    if ctx.invoked_subcommand is None:  # bare `deck2anki`: what it can do, not an error
+        click.echo(ctx.get_help())
 
 
 @main.command()
