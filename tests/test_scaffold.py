@@ -101,3 +101,13 @@ def test_new_refuses_a_name_whose_deck_would_not_validate(decks: Path, company: 
     assert result.exit_code == 2 and "cannot make a deck" in result.output
     assert not list(decks.iterdir())
 
+
+
+def test_build_refuses_stubs_and_placeholders_at_their_lines(decks: Path) -> None:
+    invoke("new", "Acme")
+    invoke("add", "acme", "fact")
+    built = invoke("build", "--out", str(decks.parent / "dist"))
+    assert built.exit_code == 1 and "nothing was written" in built.output
+    assert "decks/acme.yaml:11:9: error: 'new-fact-1' is a generated stub id" in built.output
+    assert "decks/acme.yaml:14:12: error: 'front' still holds a TODO placeholder" in built.output
+    assert not (decks.parent / "dist").exists()

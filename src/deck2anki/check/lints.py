@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Iterator
 from ..model import TEXT_FIELDS, Card, Deck
 from ..problems import Level, Problem
 
+# What `deck2anki add` leaves for a person to write: never stamped, never built.
+UNFINISHED = ("todo-text", "stub-id")
 MAX_ANSWER_CHARS = 300
 SIMILARITY = 0.92
 NEIGHBOURS = 4  # compared on each side in each order: see _near_pairs

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import cache as result_cache
+from ..check.lints import UNFINISHED
 from ..engine import DeckInfo, Progress
 from ..files import write_all
 from ..problems import InvalidInput, Level, Position, Problem
@@ -69,8 +70,11 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
         progress(f"checking {decks_dir}")
     checked = conclude(planned, result_cache.check_files(planned.files, planned.job, store,
                                                          progress))
-    if checked.errors:
-        raise InvalidInput(checked.errors)
+    # A stub is not a card yet: it would ship "TODO" to learners (stamp refuses it too).
+    unfinished = [replace(p, level=Level.ERROR) for p in checked.problems
+                  if p.code in UNFINISHED]
+    if checked.errors or unfinished:
+        raise InvalidInput(checked.errors + unfinished)
     if for_release and checked.stale:
         raise InvalidInput(_unstamped(checked.problems, checked.stale, stamps_path))
     written: list[WrittenDeck] = []

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from ..check.lints import UNFINISHED
 from ..files import write_bytes
 from ..identity import split_key
 from ..problems import InvalidInput, Level, Position, Problem
@@ -53,8 +54,7 @@ def stamp(decks_dir: Path, *, now: int | None = None, forget: Iterable[str] = ()
                                        else "it has no stamp"), "forget")
                             for key in misused])
     # A stub is not content yet: stamping it would make its generated id final.
-    stubs = [replace(p, level=Level.ERROR) for p in checked.problems
-             if p.code in ("todo-text", "stub-id")]
+    stubs = [replace(p, level=Level.ERROR) for p in checked.problems if p.code in UNFINISHED]
     if stubs:
         raise InvalidInput(stubs)
     stamps = stamps.without(forget)
