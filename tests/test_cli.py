@@ -297,3 +297,26 @@ def test_a_stamp_in_the_future_is_refused_and_stamp_brings_it_back(
     mod = json.loads(stamps.read_text("utf-8"))["stamps"]["acme/first"]["mod"]
     assert mod <= time.time() + 1
     assert runner.invoke(main, ["validate", "--strict", folder]).exit_code == 0
+
+
+def test_stamp_check_fails_until_an_older_record_holds_what_the_guards_need(
+        runner: CliRunner, write_deck) -> None:
+    import json
+
+    deck = write_deck("acme.yaml", MINIMAL.replace(
+        "    front: At Acme, what is first?\n    back: The first answer.\n",
+        "    cloze: 'Acme has {{c1::three}} rounds over {{c2::two}} weeks.'\n"))
+    folder = str(deck.parent)
+    assert runner.invoke(main, ["stamp", "--decks", folder]).exit_code == 0
+    assert runner.invoke(main, ["stamp", "--check", "--decks", folder]).exit_code == 0
+    stamps = deck.parent / "stamps.json"
+    record = json.loads(stamps.read_text("utf-8"))
+    record.pop("companies")  # as an older deck2anki wrote it
+    record["stamps"]["acme/first"].pop("cloze")
+    stamps.write_text(json.dumps(record, indent=2), "utf-8")
+    older = runner.invoke(main, ["stamp", "--check", "--decks", folder])
+    assert older.exit_code == 1 and "lacks what the guards need" in older.output
+    assert runner.invoke(main, ["stamp", "--decks", folder]).exit_code == 0
+    assert runner.invoke(main, ["stamp", "--check", "--decks", folder]).exit_code == 0
+    assert runner.invoke(main, ["stamp", "--check", "--rename-company", "acme", "--decks",
+                                folder]).exit_code == 2

@@ -67,3 +67,12 @@ def test_csv_quotes_every_cell_after_anki_headers() -> None:
     assert lines[:2] == ["#separator:Comma", "#html:true"]
     assert "#notetype column:2" in lines  # each row names Basic or Cloze
     assert lines[-1] == '"#not-a-header","say ""hi""","a,b","Deck::Sub","t1 t2"'
+
+
+def test_write_all_refuses_one_file_named_twice(tmp_path: Path) -> None:
+    from deck2anki.files import write_all
+
+    (tmp_path / "a").write_bytes(b"old")
+    with pytest.raises(ValueError, match="are one file"):
+        write_all({tmp_path / "a": b"new", tmp_path / ".." / tmp_path.name / "a": b"other"})
+    assert (tmp_path / "a").read_bytes() == b"old"

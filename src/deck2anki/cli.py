@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 import click
 
 from . import __version__
-from .problems import Level, Problem, printable
+from .problems import Problem, printable
 from .report.changes import FORMATS as DIFF_FORMATS
 from .report.problems import FORMATS
 
@@ -240,27 +240,25 @@ def stamp(decks_dir: Path, check: bool, forget: tuple[str, ...],
     what makes Anki apply your change on a learner's next import (and only your change).
     Stamps of cards that vanished are kept, so validate goes on reporting them.
     """
-    from .commands.stamp import stamp as run_stamp
-    from .commands.validate import validate as run_validate
+    from .commands import stamp as stamping
     from .problems import InvalidInput
-    from .release.stamps import STAMPS_FILE
 
+    if check and renamed:
+        raise click.UsageError("--rename-company changes stamps.json; run it without --check")
     try:
         if check:
-            checked = run_validate([decks_dir], decks_dir / STAMPS_FILE, forget)
-            if checked.errors:
-                raise InvalidInput(checked.errors)
-            for problem in checked.problems:
-                if problem.level is Level.WARNING:
-                    click.echo(problem.format(), err=True)
-            if checked.stale:
-                click.echo(f"{len(checked.stale)} stamp(s) out of date: run `deck2anki "
-                           "stamp` and commit decks/stamps.json", err=True)
-            sys.exit(EXIT_INVALID if checked.stale else 0)
-        changed, path = run_stamp(decks_dir, forget=forget, renamed=renamed)
+            found = stamping.check(decks_dir, forget)
+            for problem in found.warnings:
+                click.echo(problem.format(), err=True)
+            if found.stale or found.out_of_date:
+                click.echo(f"{found.stale} stamp(s) out of date" if found.stale else
+                           "stamps.json lacks what the guards need (company names, cloze "
+                           "deletions)", nl=False, err=True)
+                click.echo(": run `deck2anki stamp` and commit decks/stamps.json", err=True)
+            sys.exit(EXIT_INVALID if found.stale or found.out_of_date else 0)
+        changed, path = stamping.stamp(decks_dir, forget=forget, renamed=renamed)
     except InvalidInput as exc:
-        click.echo("stamps.json was not changed: fix these problems first (finish stubs: "
-                   "meaningful ids, no TODOs)", err=True)
+        click.echo("stamps.json was not changed: fix these problems first", err=True)
         _exit_with(exc.problems)
     forgotten = f", forgot {', '.join(forget)}" if forget else ""
     click.echo(printable(f"{path}: {len(changed)} new or changed stamp(s){forgotten}"

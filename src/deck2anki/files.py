@@ -96,9 +96,13 @@ def write_all(files: Mapping[Path, bytes]) -> None:
     kept (a hard link) until all moves are done, so a failure midway puts them back.
     An ``OSError`` names the file it was about, never a temporary one.
     """
+    seen: dict[Path, Path] = {}
     for target in files:
         if target.exists() and not target.is_file():
             raise IsADirectoryError(21, "is in the way: not a file; move it aside", str(target))
+        other = seen.setdefault(target.resolve(), target)
+        if other != target:  # one file named twice: its old bytes could not be put back
+            raise ValueError(f"{other} and {target} are one file")
     staged: dict[Path, Path] = {}
     kept: dict[Path, Path] = {}
     moved: list[Path] = []

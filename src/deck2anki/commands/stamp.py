@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..check.lints import UNFINISHED
@@ -12,7 +12,7 @@ from ..files import write_bytes
 from ..identity import split_key
 from ..problems import InvalidInput, Level, Position, Problem
 from ..release.guard import FUTURE_SLACK
-from ..release.stamps import STAMPS_FILE
+from ..release.stamps import STAMPS_FILE, Stamps
 from .validate import validate
 
 
@@ -23,6 +23,46 @@ def stamp(decks_dir: Path, *, now: int | None = None, forget: Iterable[str] = ()
     ``renamed`` names companies whose new display name is accepted, knowing that every
     note of theirs then updates over learners' own edits.
     """
+    changed, stamps_path, updated = _updated(decks_dir, now, forget, renamed)
+    if updated.dumps() != _current(stamps_path):
+        write_bytes(stamps_path, updated.dumps().encode("utf-8"))
+    return changed, stamps_path
+
+
+@dataclass(frozen=True)
+class Check:
+    """What `deck2anki stamp --check` finds, changing nothing."""
+
+    warnings: list[Problem]
+    stale: int  # notes and note types changed since their stamp
+    out_of_date: bool  # stamps.json would change all the same (an older record)
+
+
+def check(decks_dir: Path, forget: Iterable[str] = ()) -> Check:
+    """Is stamps.json current? :class:`InvalidInput` if the decks have errors."""
+    checked = validate([decks_dir], decks_dir / STAMPS_FILE, forget)
+    if checked.errors:
+        raise InvalidInput(checked.errors)
+    warnings = [p for p in checked.problems if p.level is Level.WARNING]
+    return Check(warnings, len(checked.stale),
+                 not checked.stale and out_of_date(decks_dir, forget))
+
+
+def out_of_date(decks_dir: Path, forget: Iterable[str] = ()) -> bool:
+    """Whether `deck2anki stamp` would change stamps.json, even with no content changed:
+    a record from an older deck2anki lacks what the guards need (company names, cloze
+    deletions), and without it they stay silent."""
+    _, stamps_path, updated = _updated(decks_dir, None, forget, ())
+    return updated.dumps() != _current(stamps_path)
+
+
+def _current(stamps_path: Path) -> str | None:
+    return stamps_path.read_text(encoding="utf-8") if stamps_path.is_file() else None
+
+
+def _updated(decks_dir: Path, now: int | None, forget: Iterable[str],
+             renamed: Iterable[str]) -> tuple[list[str], Path, Stamps]:
+    """The keys that get a new stamp, the stamps file, and what it should hold."""
     stamps_path = decks_dir / STAMPS_FILE
     checked = validate([decks_dir], stamps_path, forget)
     slugs = {info.path: info.slug for info in checked.decks}
@@ -61,7 +101,4 @@ def stamp(decks_dir: Path, *, now: int | None = None, forget: Iterable[str] = ()
     changed = sorted({*stamps.stale(hashes), *(k for k in late if k in hashes)})
     updated = stamps.updated(hashes, now, checked.notetypes, checked.clozes).named(
         {info.slug: info.company for info in checked.decks})
-    if updated.dumps() != (stamps_path.read_text(encoding="utf-8")
-                           if stamps_path.is_file() else None):
-        write_bytes(stamps_path, updated.dumps().encode("utf-8"))
-    return changed, stamps_path
+    return changed, stamps_path, updated
