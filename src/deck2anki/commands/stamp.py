@@ -13,7 +13,7 @@ from ..identity import split_key
 from ..problems import InvalidInput, Level, Position, Problem
 from ..release.guard import FUTURE_SLACK
 from ..release.stamps import STAMPS_FILE, Stamps
-from .validate import validate
+from .validate import Validation, validate
 
 
 def stamp(decks_dir: Path, *, now: int | None = None, forget: Iterable[str] = (),
@@ -23,7 +23,9 @@ def stamp(decks_dir: Path, *, now: int | None = None, forget: Iterable[str] = ()
     ``renamed`` names companies whose new display name is accepted, knowing that every
     note of theirs then updates over learners' own edits.
     """
-    changed, stamps_path, updated = _updated(decks_dir, now, forget, renamed)
+    stamps_path = decks_dir / STAMPS_FILE
+    checked = validate([decks_dir], stamps_path, forget)
+    changed, updated = _updated(checked, stamps_path, now, forget, renamed)
     if updated.dumps() != _current(stamps_path):
         write_bytes(stamps_path, updated.dumps().encode("utf-8"))
     return changed, stamps_path
@@ -40,31 +42,26 @@ class Check:
 
 def check(decks_dir: Path, forget: Iterable[str] = ()) -> Check:
     """Is stamps.json current? :class:`InvalidInput` if the decks have errors."""
-    checked = validate([decks_dir], decks_dir / STAMPS_FILE, forget)
+    stamps_path = decks_dir / STAMPS_FILE
+    checked = validate([decks_dir], stamps_path, forget)
     if checked.errors:
         raise InvalidInput(checked.errors)
     warnings = [p for p in checked.problems if p.level is Level.WARNING]
-    return Check(warnings, len(checked.stale),
-                 not checked.stale and out_of_date(decks_dir, forget))
-
-
-def out_of_date(decks_dir: Path, forget: Iterable[str] = ()) -> bool:
-    """Whether `deck2anki stamp` would change stamps.json, even with no content changed:
-    a record from an older deck2anki lacks what the guards need (company names, cloze
-    deletions), and without it they stay silent."""
-    _, stamps_path, updated = _updated(decks_dir, None, forget, ())
-    return updated.dumps() != _current(stamps_path)
+    # With no content changed, `stamp` may still rewrite the file: a record from an
+    # older deck2anki lacks what the guards need (company names, cloze deletions), and
+    # without it they stay silent.
+    out_of_date = not checked.stale and (
+        _updated(checked, stamps_path, None, forget, ())[1].dumps() != _current(stamps_path))
+    return Check(warnings, len(checked.stale), out_of_date)
 
 
 def _current(stamps_path: Path) -> str | None:
     return stamps_path.read_text(encoding="utf-8") if stamps_path.is_file() else None
 
 
-def _updated(decks_dir: Path, now: int | None, forget: Iterable[str],
-             renamed: Iterable[str]) -> tuple[list[str], Path, Stamps]:
-    """The keys that get a new stamp, the stamps file, and what it should hold."""
-    stamps_path = decks_dir / STAMPS_FILE
-    checked = validate([decks_dir], stamps_path, forget)
+def _updated(checked: Validation, stamps_path: Path, now: int | None,
+             forget: Iterable[str], renamed: Iterable[str]) -> tuple[list[str], Stamps]:
+    """The keys that get a new stamp, and what the stamps file should hold."""
     slugs = {info.path: info.slug for info in checked.decks}
     accepted = set(renamed)
     errors = [p for p in checked.errors if p.code != "future-stamp"  # stamp mends those
@@ -101,4 +98,4 @@ def _updated(decks_dir: Path, now: int | None, forget: Iterable[str],
     changed = sorted({*stamps.stale(hashes), *(k for k in late if k in hashes)})
     updated = stamps.updated(hashes, now, checked.notetypes, checked.clozes).named(
         {info.slug: info.company for info in checked.decks})
-    return changed, stamps_path, updated
+    return changed, updated
