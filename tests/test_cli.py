@@ -218,7 +218,7 @@ def test_progress_shows_on_a_terminal_unless_quiet_or_in_ci(
         shown: bool) -> None:
     import io
 
-    from deck2anki.cli import _progress
+    from deck2anki.cli.base import progress_to_stderr as _progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

@@ -1,0 +1,43 @@
+"""Command line: parse options, call a command (deck2anki.commands), print. No logic here.
+
+Exit codes: 0 success, 1 invalid input (or a build that could not be written),
+2 usage error (click's own), 130 interrupted by Ctrl-C (nothing was changed).
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from .authoring import add, new, preview
+from .base import Group
+from .checking import list_rules, validate
+from .release import build, diff, stamp
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]},
+             invoke_without_command=True)
+@click.version_option(__version__, "-V", "--version", prog_name="deck2anki")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Compile YAML interview-prep decks into Anki packages (.apkg) and CSVs.
+
+    \b
+    Typical use, from the repository's root:
+      deck2anki add pinterest fact  append a card stub to decks/pinterest.yaml
+      deck2anki validate            check every deck in decks/, with file:line:col problems
+      deck2anki stamp               record changed cards in decks/stamps.json (commit it)
+      deck2anki preview             see every card as Anki shows it: preview/index.html
+      deck2anki diff                what this branch adds, changes and removes, card by card
+      deck2anki build               write dist/<company>.apkg and dist/<company>.csv
+      deck2anki rules CODE          what a problem code means, with examples
+      deck2anki new "Acme Corp"     start a new company's deck: decks/acme-corp.yaml
+
+    Exit codes: 0 ok, 1 invalid input, 2 usage error, 130 interrupted (nothing changed).
+    """
+    if ctx.invoked_subcommand is None:  # bare `deck2anki`: what it can do, not an error
+        click.echo(ctx.get_help())
+
+
+for _command in (build, validate, stamp, diff, preview, list_rules, new, add):
+    main.add_command(_command)

@@ -1,0 +1,81 @@
+"""Commands for writing cards: new, add, preview."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..problems import printable
+from .base import decks_option, exit_with
+
+
+@click.command()
+@click.argument("company")
+@decks_option("Folder for the new deck file.", must_exist=False)
+def new(company: str, decks_dir: Path) -> None:
+    """Create decks/<slug>.yaml for COMPANY from a template (a valid, empty deck).
+
+    Example: deck2anki new "Acme Corp"  ->  decks/acme-corp.yaml
+    """
+    from ..commands.scaffold import ScaffoldError, new_deck
+
+    try:
+        path = new_deck(decks_dir, company)
+    except ScaffoldError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(printable(f"created {path}: fill in its source, then `deck2anki add "
+                         f"{path.stem} fact` to add cards"))
+
+
+@click.command()
+@click.argument("slug")
+@click.argument("kind", type=click.Choice(["fact", "round", "signal", "script"]))
+@decks_option()
+def add(slug: str, kind: str, decks_dir: Path) -> None:
+    """Append a KIND card stub with a fresh unique id to the deck of company SLUG.
+
+    The stub's TODO placeholders are reported by validate until you replace them.
+    Rename the generated id to a meaningful one before the card is first released.
+    """
+    from ..commands.scaffold import ScaffoldError, add_card
+    from ..problems import InvalidInput
+
+    try:
+        path, card_id, line = add_card(decks_dir, slug, kind)
+    except ScaffoldError as exc:
+        raise click.UsageError(str(exc)) from exc
+    except InvalidInput as exc:  # the deck (or stamps.json) must be valid to extend it
+        exit_with(exc.problems)
+    click.echo(printable(f"{path}:{line}:3: added {kind} card {card_id!r}: replace the TODOs "
+                         "and give it a meaningful id before it is released"))
+
+
+@click.command()
+@decks_option()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("preview"), show_default=True, help="Folder to write the pages into.")
+@click.option("--open", "open_browser", is_flag=True,
+              help="Then open the index page in your default browser (any OS).")
+def preview(decks_dir: Path, out_dir: Path, open_browser: bool) -> None:
+    """Write a static HTML preview: index.html and one page per company.
+
+    Every card's front and back as the package's templates and CSS render them, with
+    filters by kind and tag and a night-mode switch. Open preview/index.html in a
+    browser, or pass --open.
+    """
+    from ..commands.preview import preview as run_preview
+    from ..problems import InvalidInput
+
+    try:
+        decks = run_preview(decks_dir, out_dir)
+    except InvalidInput as exc:
+        exit_with(exc.problems)
+    index = out_dir / "index.html"
+    click.echo(printable(f"preview: {index} ({len(decks)} decks)"))
+    if open_browser:
+        import webbrowser
+
+        # A file: URI, which every platform's browser launcher accepts (a bare relative
+        # path fails on macOS).
+        webbrowser.open(index.resolve().as_uri())
