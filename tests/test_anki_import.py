@@ -329,7 +329,7 @@ def test_company_names_anki_folds_into_one_deck_are_refused(
     write_deck("b.yaml", MINIMAL.replace("company: Acme", f"company: '{second}'")
                .replace("slug: acme", "slug: acme-b"))
     result = run_cli("validate", "decks", cwd=tmp_path)
-    assert result.returncode == 1 and "[duplicate-company]" in result.stdout, result.stdout
+    assert result.returncode == 1 and ": duplicate-company: " in result.stdout, result.stdout
     assert "is the same Anki deck as" in result.stdout
 
 
@@ -338,7 +338,7 @@ def test_company_names_anki_keeps_apart_are_accepted(write_deck, tmp_path: Path)
     write_deck("b.yaml", MINIMAL.replace("company: Acme", "company: 'Acme  Corp'")
                .replace("slug: acme", "slug: acme-b"))  # Anki keeps inner spaces apart
     result = run_cli("validate", "decks", cwd=tmp_path)
-    assert "[duplicate-company]" not in result.stdout, result.stdout
+    assert ": duplicate-company: " not in result.stdout, result.stdout
 
 
 def test_dropping_a_cloze_deletion_learners_study_is_refused(
@@ -358,7 +358,8 @@ def test_dropping_a_cloze_deletion_learners_study_is_refused(
                  ["build", "--decks", "decks", "--out", "v2"]):
         run = run_cli(*args, cwd=tmp_path)
         assert run.returncode == 1, (args, run.stdout, run.stderr)
-        assert "acme.yaml:10:12: error: card 'first' no longer has c3" in run.stdout + run.stderr
+        assert ("acme.yaml:10:12: error: cloze-removed: card 'first' no longer has c3"
+                in run.stdout + run.stderr)
     assert not (tmp_path / "v2").exists()
 
     # What the guard prevents, shown with a record from before it knew deletions: the
@@ -394,8 +395,8 @@ def test_a_company_rename_is_refused_until_accepted(write_deck, tmp_path: Path,
                  ["build", "--decks", "decks", "--out", "v2"]):
         run = run_cli(*args, cwd=tmp_path)
         assert run.returncode == 1, args
-        assert "acme.yaml:1:10: error: company renamed from 'Acme' to 'Acme Labs'" in (
-            run.stdout + run.stderr)
+        assert ("acme.yaml:1:10: error: company-rename: company renamed from 'Acme' to "
+                "'Acme Labs'") in run.stdout + run.stderr
     assert not (tmp_path / "v2").exists()
     wrong = run_cli("stamp", "--decks", "decks", "--rename-company", "globex", cwd=tmp_path)
     assert wrong.returncode == 1 and "cannot accept a rename of 'globex'" in wrong.stderr

@@ -79,7 +79,7 @@ def test_validate_runs_the_git_guard(repo: Path, monkeypatch: pytest.MonkeyPatch
     (repo / "decks" / "acme.yaml").write_text(MINIMAL, "utf-8")  # 'second' deleted
     result = run(repo, "validate", monkeypatch=monkeypatch)
     assert result.exit_code == 1
-    assert "card acme/second exists at" in result.stdout and "[removed-card]" in result.stdout
+    assert "card acme/second exists at" in result.stdout and ": removed-card: " in result.stdout
 
 
 def test_diff_against_an_explicit_base_and_a_bad_one(repo: Path,

@@ -111,4 +111,4 @@ def test_deep_block_nesting_is_refused_even_on_a_small_stack(tmp_path: Path) -> 
     run = subprocess.run(["bash", "-c", f"ulimit -s 512 && {sys.executable} -c \"{code}\""],
                          capture_output=True, text=True, check=False)
     assert run.returncode == 1, (run.returncode, run.stderr[-500:])
-    assert "[too-deep]" in run.stdout
+    assert ": too-deep: " in run.stdout

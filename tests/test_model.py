@@ -49,7 +49,8 @@ def test_unknown_source() -> None:
 
 def test_cloze_needs_a_complete_deletion() -> None:
     body = '    cloze: "At Acme, {{c1::half"\n'
-    assert codes(deck_with(card(body=body))) == [("cloze-without-deletion", 15, 12)]
+    assert sorted(codes(deck_with(card(body=body)))) == [
+        ("cloze-typo", 15, 12), ("cloze-without-deletion", 15, 12)]
 
 
 def test_repeated_round_number() -> None:

@@ -67,7 +67,7 @@ def test_add_appends_stubs_with_fresh_ids_for_every_kind(decks: Path) -> None:
     assert [c["number"] for c in data["cards"] if c["kind"] == "round"] == [1, 2]
     assert data["company"] == "Acme"  # the template's comments and fields are kept
     checked = invoke("validate", str(decks / "acme.yaml"))
-    assert checked.exit_code == 0 and "[todo-text]" in checked.output
+    assert checked.exit_code == 0 and ": todo-text: " in checked.output
     assert invoke("validate", "--strict", str(decks / "acme.yaml")).exit_code == 1
 
 
@@ -77,12 +77,12 @@ def test_stamp_refuses_stubs_until_they_are_written(decks: Path) -> None:
     path = decks / "acme.yaml"
     refused = invoke("stamp")
     assert refused.exit_code == 1 and "stamps.json was not changed" in refused.output
-    assert "[todo-text]" in refused.output and "[stub-id]" in refused.output
+    assert ": todo-text: " in refused.output and ": stub-id: " in refused.output
     text = path.read_text("utf-8").replace("TODO: At Acme, ...?", "At Acme, what?")
     text = text.replace("TODO: the answer, first and short", "That.")
     text = text.replace("TODO: the source article's title", "An article")
     path.write_text(text.replace("TODO-source-file.txt", "article.txt"), "utf-8")
-    assert "[stub-id]" in invoke("stamp").output  # the generated id is not final yet
+    assert ": stub-id: " in invoke("stamp").output  # the generated id is not final yet
     path.write_text(text.replace("TODO-source-file.txt", "article.txt")
                     .replace("new-fact-1", "what-comes-first"), "utf-8")
     stamped = invoke("stamp")
@@ -108,6 +108,7 @@ def test_build_refuses_stubs_and_placeholders_at_their_lines(decks: Path) -> Non
     invoke("add", "acme", "fact")
     built = invoke("build", "--out", str(decks.parent / "dist"))
     assert built.exit_code == 1 and "nothing was written" in built.output
-    assert "decks/acme.yaml:11:9: error: 'new-fact-1' is a generated stub id" in built.output
-    assert "decks/acme.yaml:14:12: error: 'front' still holds a TODO placeholder" in built.output
+    output = built.output
+    assert "decks/acme.yaml:11:9: error: stub-id: 'new-fact-1' is a generated stub id" in output
+    assert "acme.yaml:14:12: error: todo-text: 'front' still holds a TODO placeholder" in output
     assert not (decks.parent / "dist").exists()

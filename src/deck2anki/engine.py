@@ -48,18 +48,28 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 
 
 def load_deck(path: Path) -> tuple[Any, Deck | None, list[Problem]]:
-    """Load, schema-check and model one file: its data (if it parsed), the deck (if
-    valid) and its problems so far."""
+    """Load, schema-check, model and (if it has errors) lint one file: its data (if it
+    parsed), the deck (if valid) and its problems so far.
+
+    A file stops only at a parse error. Past the schema, every card the schema accepts
+    is still modelled and linted, so one run reports the problems of every stage.
+    """
     from .load.parse import load_file  # PyYAML: only when a file is read
 
     try:
         loaded = load_file(path)
     except InvalidInput as exc:
         return None, None, exc.problems
-    problems = schema.validate(loaded)
-    if problems:
+    problems, damage = schema.check(loaded)
+    if damage.whole:
         return loaded.data, None, problems
-    deck, problems = build_deck(loaded)
+    deck, found = build_deck(loaded, skip=damage.cards)
+    # The schema and the model both see some text problems: say each once.
+    seen = {(p.position, p.code) for p in problems}
+    problems += [p for p in found if (p.position, p.code) not in seen]
+    if any(p.level is Level.ERROR for p in problems):
+        # The deck will not be used, but what the lints say of its other cards is news.
+        return loaded.data, None, sorted(problems + lint([deck]))
     return loaded.data, deck, problems
 
 

@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 
 CLOZE_RE = re.compile(r"\{\{c([1-9]\d*)::(.+?)(?:::(.+?))?\}\}", re.DOTALL)
 _CLOZE_ZERO = re.compile(r"\{\{c0+::")
+# Anything a person may have meant as a cloze opener: {c1::, {{C1::, {{c1:, {{ c1 ::...
+_CLOZE_LIKE = re.compile(r"\{+\s*[cC]\s*(\d+)\s*:+")
+_CLOZE_OPENER = re.compile(r"\{\{c\d+::")
+_BRACE = re.compile(r"[{}]")
 
 ALLOWED_TAGS = frozenset({"p", "br", "em", "strong", "code", "ul", "ol", "li", "a"})
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
@@ -199,7 +203,12 @@ def problems(text: str, *, is_cloze: bool = False) -> list[tuple[str, str]]:
     found += _html_problems(prose)
     if is_cloze:
         found += _cloze_problems(text)
-    found += _template_problems(text, is_cloze)
+    elif _CLOZE_LIKE.search(text):
+        found.append(("cloze-typo", "a cloze marker ({{c1::...}}) works only in a fact "
+                      "card's 'cloze' field; here it is shown as text: move the sentence "
+                      "to 'cloze', or drop the braces"))
+    if not any(code in _CLOZE_EXPLAINED for code, _ in found):
+        found += _template_problems(text, is_cloze)
     hints = [m.group(3) for m in CLOZE_RE.finditer(text) if m.group(3)] if is_cloze else []
     if _ANKI_TAGS.search(text) or any(_ANKI_TAGS.search(f"[{hint}]") for hint in hints):
         found.append(("anki-tag", "Anki media/LaTeX tags ([sound:...], [latex], [$]) are "
@@ -239,13 +248,62 @@ def _cloze_problems(text: str) -> list[tuple[str, str]]:
     if _CLOZE_ZERO.search(text):
         found.append(("cloze-number", "cloze numbers start at 1: Anki makes no card for c0; "
                       "renumber from {{c1::...}}"))
-    if any("{{" in m.group(2) for m in CLOZE_RE.finditer(text)):
+    typos, nested = _cloze_markers(text)
+    if nested:
         found.append(("nested-cloze", "a cloze deletion inside another is not supported; "
                       "make them separate deletions or separate cards"))
-    if not all(_balanced(piece) for piece in _cloze_pieces(text)):
+    found += [("cloze-typo", typo) for typo in typos]
+    if not typos and not all(_balanced(piece) for piece in _cloze_pieces(text)):
         found.append(("cloze-markup", "Markdown (a link, `code` or emphasis) crosses a "
                       "{{cN::...}} marker; open and close it on the same side of the marker"))
     return found
+
+
+def cloze_typos(text: str) -> list[str]:
+    """A message for each marker meant as a cloze deletion that Anki would not read as
+    one (one brace, one colon, a capital C, unclosed), showing the form it needs."""
+    return _cloze_markers(text)[0]
+
+
+def _cloze_markers(text: str) -> tuple[list[str], bool]:
+    """The typo messages of ``text``'s cloze markers, and whether one nests in another."""
+    typos: list[str] = []
+    nested = False
+    for match in _CLOZE_LIKE.finditer(text):
+        start, rest = match.start(), text[match.end():]
+        exact = _CLOZE_OPENER.fullmatch(match.group()) is not None and (
+            start == 0 or text[start - 1] != "{")
+        brace = _BRACE.search(rest)
+        hidden = rest[:brace.start()] if brace else rest
+        after = rest[brace.start():] if brace else ""
+        if exact and after.startswith("}}"):
+            continue  # a well-formed deletion
+        if exact and _CLOZE_LIKE.match(after) and _closes_twice(after):
+            nested = True  # {{c1::a {{c2::b}} c}}: the outer one is closed after the inner
+            continue
+        closing = after[:len(after) - len(after.lstrip("}"))][:2]
+        shown = (match.group() + hidden + closing).strip()
+        if len(shown) > 40:
+            shown = shown[:37] + "..."
+        fix = f"{{{{c{int(match.group(1))}::{hidden.strip() or '...'}}}}}"
+        typos.append(f"{shown!r} is not a cloze deletion Anki reads (it needs two braces, a "
+                     f"lowercase c, '::' and a closing '}}}}'); write {fix}")
+    return typos, nested
+
+
+def _closes_twice(after: str) -> bool:
+    """Whether an inner deletion starting ``after`` is followed by a second '}}' (the
+    outer deletion's) before any other marker opens."""
+    inner = after.find("}}")
+    if inner < 0:
+        return False
+    tail = after[inner + 2:]
+    following = tail.find("{{")
+    return "}}" in (tail if following < 0 else tail[:following])
+
+
+# A stray '{{' these explain is not reported again as template syntax.
+_CLOZE_EXPLAINED = frozenset({"cloze-typo", "nested-cloze"})
 
 
 def _template_problems(text: str, is_cloze: bool) -> list[tuple[str, str]]:

@@ -3,7 +3,7 @@ the schema cannot express (unique ids, known sources, real cloze deletions, roun
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,7 +18,7 @@ from .problems import Level, Position, Problem
 TEXT_FIELDS = ("front", "back", "cloze", "context", "name", "length", "interviewers",
                "assesses", "quote", "bad", "good")
 # Problems the markup gates would disarm silently: errors, except HTML shown as text.
-_MARKUP_WARNINGS = frozenset({"raw-html", "markdown-image"})
+_MARKUP_WARNINGS = frozenset({"raw-html", "markdown-image", "cloze-typo"})
 DECK_ROOT = "AI PM Interview Prep"
 
 
@@ -108,20 +108,29 @@ class Deck:
     slug_position: Position = field(default=Position(1, 1), compare=False)
     cards_position: Position = field(default=Position(1, 1), compare=False)
     company_position: Position = field(default=Position(1, 1), compare=False)
+    # Cards were left out (rejected by the schema or the model): checks of the whole
+    # deck (gaps in the rounds) would report what is only missing from this view.
+    partial: bool = False
 
     @property
     def deck_name(self) -> str:
         return f"{DECK_ROOT}::{self.company}"
 
 
-def build_deck(loaded: Document) -> tuple[Deck | None, list[Problem]]:
-    """Build a deck from schema-valid data; return the problems the schema cannot see."""
+def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list[Problem]]:
+    """Build a deck from schema-checked data; return the problems the schema cannot see.
+
+    ``skip`` names cards the schema rejected: they are left out, and the rest of the deck
+    is still checked. The deck is usable only if no problem is an error (``partial`` says
+    whether cards were left out).
+    """
     data: dict[str, Any] = loaded.data
-    sources = {key: Source(key, value["title"], value.get("file"),
+    sources = {key: Source(key, _text(value, "title"), _text(value, "file") or None,
                            loaded.position(("sources", key, "title")))
                for key, value in data["sources"].items()}
     problems: list[Problem] = []
-    if "::" in data["company"]:
+    company, slug = _text(data, "company"), _text(data, "slug")
+    if "::" in company:
         problems.append(Problem(loaded.path, loaded.position(("company",)),
                                 "'::' in a company name would make a sub-deck in Anki; "
                                 "write the name without it", "company-name"))
@@ -132,6 +141,11 @@ def build_deck(loaded: Document) -> tuple[Deck | None, list[Problem]]:
     for index, raw in enumerate(data["cards"]):
         where = ("cards", index)
         item = items[index]
+        if index in skip:
+            # Its id still counts: a later card reusing it is a duplicate all the same.
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                first_seen.setdefault(raw["id"], index)
+            continue
         card_id = raw["id"]
         if card_id in first_seen:
             line = loaded.position(("cards", first_seen[card_id], "id")).line
@@ -158,7 +172,7 @@ def build_deck(loaded: Document) -> tuple[Deck | None, list[Problem]]:
         if "image" in raw:
             try:
                 image = load_image(loaded.path.parent, raw["image"]["file"], raw["image"]["alt"],
-                                   data["slug"])
+                                   slug)
             except ImageError as exc:
                 problems.append(Problem(loaded.path, loaded.position((*where, "image", "file")),
                                         str(exc), "image"))
@@ -180,12 +194,18 @@ def build_deck(loaded: Document) -> tuple[Deck | None, list[Problem]]:
                     f"round {raw['number']} is already card {owner!r}; each round number "
                     "appears once per company (retire the old card if this one replaces it)",
                     "duplicate-round"))
-    deck = Deck(loaded.path, data["company"], data["slug"], tuple(sources.values()),
+    deck = Deck(loaded.path, company, slug, tuple(sources.values()),
                 tuple(cards), slug_position=loaded.position(("slug",)),
                 cards_position=loaded.position(("cards",), key=True),
-                company_position=loaded.position(("company",)))
-    failed = any(p.level is Level.ERROR for p in problems)
-    return (None if failed else deck), problems
+                company_position=loaded.position(("company",)),
+                partial=len(cards) < len(data["cards"]))
+    return deck, problems
+
+
+def _text(mapping: object, key: str) -> str:
+    """A text property of data the schema may have rejected: "" where it is no text."""
+    value = mapping.get(key) if isinstance(mapping, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def _text_problems(loaded: Document, index: int, raw: dict[str, Any]) -> Iterator[Problem]:

@@ -23,7 +23,7 @@ class Position:
     column: int
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Problem:
     """One thing wrong with one place in one file."""
 
@@ -33,10 +33,18 @@ class Problem:
     code: str
     level: Level = field(default=Level.ERROR, compare=False)
 
+    def _order(self) -> tuple[str, Position, bool, str, str]:
+        # By place; at one place the error first, as it is what to fix first.
+        return (str(self.path), self.position, self.level is not Level.ERROR, self.code,
+                self.message)
+
+    def __lt__(self, other: Problem) -> bool:
+        return self._order() < other._order()
+
     def format(self) -> str:
         pos = self.position
         where = f"{self.path}:{pos.line}:{pos.column}"
-        return printable(f"{where}: {self.level.value}: {self.message} [{self.code}]")
+        return printable(f"{where}: {self.level.value}: {self.code}: {self.message}")
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")

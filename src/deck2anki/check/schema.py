@@ -11,6 +11,7 @@ import difflib
 import functools
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,8 +70,22 @@ def warm_up() -> None:
     _fast_validator()
 
 
+@dataclass(frozen=True)
+class Damage:
+    """What the schema's errors leave usable: the model still checks every other card,
+    so one run reports every problem of a file."""
+
+    cards: frozenset[int] = frozenset()  # indexes of cards the schema rejected
+    whole: bool = False  # the deck's frame (its cards list, its sources) is unusable
+
+
 def validate(loaded: LoadedFile) -> list[Problem]:
-    """Every schema problem of one file, one per place, the most relevant first.
+    """Every schema problem of one file, one per place, the most relevant first."""
+    return check(loaded)[0]
+
+
+def check(loaded: LoadedFile) -> tuple[list[Problem], Damage]:
+    """Every schema problem of one file, and which parts of it they leave unusable.
 
     jsonschema-rs answers "valid?" in a fraction of the time; only a file it rejects goes
     through the reference validator, whose errors carry what our messages need. The
@@ -78,18 +93,34 @@ def validate(loaded: LoadedFile) -> list[Problem]:
     """
     try:
         if _fast_validator().is_valid(loaded.data):
-            return []
+            return [], Damage()
     except (ValueError, TypeError, OverflowError):
         pass  # YAML gave something JSON has no type for (a date, a huge int): ask the reference
 
     from jsonschema.exceptions import relevance
 
+    errors = sorted(_validator().iter_errors(loaded.data), key=relevance)
+    typos = {tuple(e.absolute_path) for e in errors if any(_guesses(e).values())}
     problems: dict[tuple[Any, ...], Problem] = {}
-    for error in sorted(_validator().iter_errors(loaded.data), key=relevance):
+    for error in errors:
+        if error.validator in _CONSEQUENCES and tuple(error.absolute_path) in typos:
+            continue  # a misspelt key is the cause: "did you mean ...?" says the fix
         for problem in _problems_for(loaded, error):
             # One message per place: several branches often fail on the same spot.
             problems.setdefault((problem.position, problem.message), problem)
-    return sorted(problems.values())
+    data = loaded.data
+    whole = not (isinstance(data, dict) and isinstance(data.get("cards"), list)
+                 and isinstance(data.get("sources"), dict))
+    # A cloze without a deletion leaves the card usable: the model says more (a typo?).
+    cards = frozenset(e.absolute_path[1] for e in errors if len(e.absolute_path) > 1
+                      and e.absolute_path[0] == "cards" and isinstance(e.absolute_path[1], int)
+                      and not (e.validator == "pattern" and e.absolute_path[-1] == "cloze"))
+    return sorted(problems.values()), Damage(cards, whole)
+
+
+# Errors that follow from a misspelt key on the same object (a missing property, no
+# shape matched): reported once the spelling is fixed, if they remain.
+_CONSEQUENCES = frozenset({"required", "oneOf", "anyOf", "dependentRequired"})
 
 
 def _problems_for(loaded: LoadedFile, error: ValidationError) -> Iterator[Problem]:
@@ -98,10 +129,8 @@ def _problems_for(loaded: LoadedFile, error: ValidationError) -> Iterator[Proble
     schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
-        instance: dict[str, Any] = error.instance if isinstance(error.instance, dict) else {}
-        for extra in sorted(set(instance) - set(allowed), key=str):
-            guess = difflib.get_close_matches(str(extra), allowed, n=1)
-            hint = f"did you mean {guess[0]!r}?" if guess else f"allowed: {', '.join(allowed)}"
+        for extra, guess in _guesses(error).items():
+            hint = f"did you mean {guess!r}?" if guess else f"allowed: {', '.join(allowed)}"
             yield Problem(loaded.path, loaded.position([*path, extra], key=True),
                           f"unknown property {extra!r} in {where}; {hint}", "unknown-property")
         return
@@ -113,6 +142,18 @@ def _problems_for(loaded: LoadedFile, error: ValidationError) -> Iterator[Proble
         return
     code, hint = _hint(error)
     yield Problem(loaded.path, loaded.position(path, key=False), f"{where}: {hint}", code)
+
+
+def _guesses(error: ValidationError) -> dict[Any, str | None]:
+    """For an unknown-property error: each unknown key, with the allowed key it is
+    likely a misspelling of (None if none is close)."""
+    if error.validator != "additionalProperties":
+        return {}
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    allowed = sorted(schema.get("properties", {}))
+    instance: dict[str, Any] = error.instance if isinstance(error.instance, dict) else {}
+    return {extra: next(iter(difflib.get_close_matches(str(extra), allowed, n=1)), None)
+            for extra in sorted(set(instance) - set(allowed), key=str)}
 
 
 def _describe(path: list[str | int]) -> str:

@@ -30,9 +30,77 @@ _YAML_HINTS = (
 )
 
 
-def yaml_message(exc: yaml.MarkedYAMLError) -> str:
+def yaml_message(exc: yaml.MarkedYAMLError, text: str = "") -> str:
     problem = f"{exc.context or ''} {exc.problem or ''}"
+    mark = exc.problem_mark or exc.context_mark
+    if text and mark is not None and "'\\t'" not in problem and "tab" not in problem:
+        indentation = _indentation(text.splitlines(), mark.line, problem)
+        if indentation:
+            return indentation
     for needle, hint in _YAML_HINTS:
         if needle in problem:
             return hint
     return f"YAML syntax error: {problem.strip()}; check quoting and indentation here"
+
+
+# Parser complaints that, at a line indented unlike its neighbours, mean indentation.
+_BLOCK_STRUCTURE = ("expected <block end>", "expected '-' indicator", "expected key",
+                    "mapping values are not allowed", "could not find expected ':'")
+
+
+def _indentation(lines: list[str], index: int, problem: str) -> str | None:
+    """Say "indentation" when the parser's error comes from a line indented unlike the
+    lines it belongs with (``index``: the 0-based line of the error)."""
+    if not any(needle in problem for needle in _BLOCK_STRUCTURE) or index >= len(lines):
+        return None
+    indent = _indent_of(lines[index])
+    above = _previous_content(lines, index)
+    if above is None:
+        return None
+    if "mapping values are not allowed" in problem:
+        # "key: text" then a deeper "other: ...": YAML reads on as more of the text.
+        text, column = lines[above].strip(), _key_column(lines[above])
+        if indent > column and ":" in text and not text.endswith(":"):
+            return (f"indentation: this line is indented deeper than line {above + 1} "
+                    f"(column {column + 1}), so YAML reads it as more of that line's text; "
+                    f"line it up with column {column + 1}")
+        return None
+    found = _aligned_with(lines, index, above)
+    if found is None or found[1] == indent:
+        return None
+    line, column = found
+    return (f"indentation: this line starts at column {indent + 1}, but the entry it "
+            f"follows starts at column {column + 1} (line {line + 1}); indent it with "
+            f"spaces to column {column + 1}")
+
+
+def _aligned_with(lines: list[str], index: int, above: int) -> tuple[int, int] | None:
+    """The line (0-based) and column the line at ``index`` should line up with: a list
+    item ('- ') with the item before it; a key with the key on the line above, unless
+    that line opens a block (then any deeper indentation is right)."""
+    if lines[index].lstrip().startswith("- "):
+        for i in range(index - 1, -1, -1):
+            if _content(lines[i]) and lines[i].lstrip().startswith("- "):
+                return i, _indent_of(lines[i])
+        return None
+    if lines[above].rstrip().endswith(":"):
+        return None
+    return above, _key_column(lines[above])
+
+
+def _key_column(line: str) -> int:
+    """Where a line's key starts: after the '- ' of a list item's first key."""
+    return _indent_of(line) + (2 if line.lstrip().startswith("- ") else 0)
+
+
+def _indent_of(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _content(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def _previous_content(lines: list[str], index: int) -> int | None:
+    return next((i for i in range(index - 1, -1, -1) if _content(lines[i])), None)

@@ -216,7 +216,7 @@ def _load(path: Path, text: str) -> LoadedFile:
         # its own: whatever the parser says, a file that nests too deep gets our message.
         mark = exc.problem_mark or exc.context_mark
         _check_depth_before(path, text, mark)
-        raise _fail(path, position_of(mark), yaml_message(exc), "yaml-syntax") from exc
+        raise _fail(path, position_of(mark), yaml_message(exc, text), "yaml-syntax") from exc
     except yaml.YAMLError as exc:
         raise _fail(path, Position(1, 1), f"YAML error: {exc}", "yaml-syntax") from exc
     except RecursionError as exc:  # the pure-Python composer, via deep aliases

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from ..problems import Level
 
-# Where a problem is found, in the order a deck goes through the checks. An earlier stage
-# that fails stops the later ones for that file (the schema's errors hide the model's).
+# Where a problem is found, in the order a deck goes through the checks. A file that does
+# not parse stops there; past that, a card the schema rejects is left out of the later
+# stages and every other card goes through all of them, so one run reports everything.
 STAGES = (
     "file",  # finding and reading the file: encoding, size, the file system
     "yaml",  # parsing: syntax, duplicate keys, characters, nesting, aliases
@@ -49,7 +50,7 @@ EXAMPLE_IMAGE = "images/acme.png"
 class Rule:
     """One problem code: what it catches, and how to fix it."""
 
-    code: str  # e.g. "duplicate-id", as printed in [brackets] after each problem
+    code: str  # e.g. "duplicate-id", as printed after each problem's level
     level: Level  # the level it is reported at by default
     stage: str  # one of STAGES
     summary: str  # one line: what is wrong and why it matters

@@ -49,6 +49,20 @@ RULES = (
                source: article
                cloze: Acme is based in {{c1::Berlin}} since {{c2::1999}}.
          """), "card"),
+    Rule("cloze-typo", W, "text",
+         "`{c1::x}`, `{{c1:x}}`, `{{C1::x}}`, unclosed or outside `cloze`: shown as text",
+         cards("""
+             - id: headquarters
+               kind: fact
+               source: article
+               cloze: Acme is based in {{c1::Berlin}} since {c2::1999}.
+         """),
+         cards("""
+             - id: headquarters
+               kind: fact
+               source: article
+               cloze: Acme is based in {{c1::Berlin}} since {{c2::1999}}.
+         """), "card"),
     Rule("markdown-image", W, "text",
          "a Markdown image (`![alt](url)`) is not shown: put the picture in the card's `image`",
          cards("""
