@@ -145,11 +145,20 @@ def test_deleting_or_renaming_a_stamped_card_is_an_error(runner: CliRunner, writ
     deck = write_deck("acme.yaml", MINIMAL + second)
     folder = str(deck.parent)
     assert runner.invoke(main, ["stamp", "--decks", folder]).exit_code == 0
+    # Renamed with its content as it was: the guard names the rename and the way out.
     deck.write_text(MINIMAL + second.replace("id: second", "id: second-renamed"), "utf-8")
     result = runner.invoke(main, ["validate", folder])
     assert result.exit_code == 1
+    assert (f"{deck}:12:9: error: removed-card: card 'second-renamed' is card 'second' (in "
+            "stamps.json) renamed") in result.output
+    assert "rename 'second-renamed' back to 'second'" in result.output
+    # Renamed and reworded: a removal, with the retire hint.
+    deck.write_text(MINIMAL + second.replace("id: second", "id: second-renamed").replace(
+        "Two.", "Deux."), "utf-8")
+    result = runner.invoke(main, ["validate", folder])
+    assert result.exit_code == 1
     assert f"{deck}:6:1: error: removed-card: card 'second' is in" in result.output
-    assert "retired: true" in result.output and ": removed-card: " in result.output
+    assert "retired: true" in result.output
     assert runner.invoke(main, ["stamp", "--decks", folder]).exit_code == 1  # no silent drop
     # A card that was never released may be forgotten explicitly.
     forgot = runner.invoke(main, ["stamp", "--decks", folder, "--forget", "acme/second"])

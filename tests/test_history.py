@@ -47,12 +47,19 @@ def test_diff_lists_added_changed_and_removed_cards(repo: Path,
     result = run(repo, "diff", monkeypatch=monkeypatch)
     assert result.exit_code == 1  # 'second' was removed
     assert result.stdout.splitlines() == [
-        "+ acme/third", "~ acme/first: back", "- acme/second: REMOVED (retire it instead)",
+        '+ acme/third  "At Acme, third?"',
+        '~ acme/first (back)  "At Acme, what is first?"',
+        "    - back: The first answer.",
+        "    + back: A better answer.",
+        '- acme/second REMOVED (retire it instead)  "At Acme, second?"',
         result.stdout.splitlines()[-1]]
-    assert result.stdout.splitlines()[-1].startswith("1 added, 1 changed, 0 retired, 1 removed")
+    assert result.stdout.splitlines()[-1].startswith(
+        "1 added, 1 changed, 0 retired, 1 removed, 0 renamed")
     data = json.loads(run(repo, "diff", "--format", "json", monkeypatch=monkeypatch).stdout)
-    assert data["added"] == ["acme/third"] and data["changed"] == {"acme/first": ["back"]}
-    assert data["removed"] == ["acme/second"]
+    assert data["added"] == [{"card": "acme/third", "question": "At Acme, third?"}]
+    assert data["changed"] == [{"card": "acme/first", "question": "At Acme, what is first?",
+                                "fields": ["back"]}]
+    assert [entry["card"] for entry in data["removed"]] == ["acme/second"]
 
 
 def test_retiring_instead_of_removing_passes(repo: Path,
@@ -62,17 +69,23 @@ def test_retiring_instead_of_removing_passes(repo: Path,
     git(repo, "commit", "-qam", "retire second")
     result = run(repo, "diff", monkeypatch=monkeypatch)
     assert result.exit_code == 0, result.output
-    assert "R acme/second: retired" in result.stdout
+    assert 'R acme/second retired  "At Acme, second?"' in result.stdout
     markdown = run(repo, "diff", "--format", "markdown", monkeypatch=monkeypatch).stdout
     assert "### Retired" in markdown and "`acme/second`" in markdown
 
 
-def test_renaming_an_id_is_a_removal(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_renaming_an_id_is_breaking(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     deck = repo / "decks" / "acme.yaml"
     deck.write_text(MINIMAL + SECOND.replace("id: second", "id: second-card"), "utf-8")
     result = run(repo, "diff", monkeypatch=monkeypatch)
     assert result.exit_code == 1
-    assert "+ acme/second-card" in result.stdout and "- acme/second" in result.stdout
+    assert "> acme/second-card RENAMED from second" in result.stdout
+    # With its content changed too, it is a removal and an addition.
+    deck.write_text(MINIMAL + SECOND.replace("id: second", "id: second-card").replace(
+        "Two.", "Deux."), "utf-8")
+    result = run(repo, "diff", monkeypatch=monkeypatch)
+    assert result.exit_code == 1
+    assert "+ acme/second-card" in result.stdout and "- acme/second " in result.stdout
 
 
 def test_validate_runs_the_git_guard(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -123,4 +136,4 @@ def test_switching_to_cloze_is_breaking(repo: Path, monkeypatch: pytest.MonkeyPa
                     "utf-8")
     result = run(repo, "diff", monkeypatch=monkeypatch)
     assert result.exit_code == 1
-    assert "! acme/second: SWITCHED between Q/A and cloze" in result.stdout
+    assert "! acme/second SWITCHED between Q/A and cloze" in result.stdout

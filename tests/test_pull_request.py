@@ -141,3 +141,70 @@ def test_a_duplicate_key_names_both_lines(repo: Path) -> None:
     run = run_cli("validate", cwd=repo)
     assert problem_lines(run.stdout) == [(17, 5, "error", "duplicate-key")]
     assert "first at line 15" in run.stdout
+
+
+def test_diff_shows_what_each_card_asks_and_each_changed_field(repo: Path) -> None:
+    deck(repo).write_text(MINIMAL.replace("The first answer.", "A **better** answer.") + SECOND
+                          + "    retired: true\n"
+                          + "  - id: third\n    kind: fact\n    source: article\n"
+                          "    cloze: 'Acme has {{c1::three}} offices.'\n", "utf-8")
+    run = run_cli("diff", cwd=repo)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[:5] == [
+        '+ acme/third  "Acme has {{c1::three}} offices."',
+        '~ acme/first (back)  "At Acme, what is first?"',
+        "    - back: The first answer.",
+        "    + back: A **better** answer.",
+        'R acme/second retired  "At Acme, what is second?"']
+    markdown = run_cli("diff", "--format", "markdown", cwd=repo).stdout
+    assert "- `acme/third`: Acme has {{c1::three}} offices." in markdown
+
+
+def test_a_renamed_card_is_a_rename_with_the_way_out(repo: Path) -> None:
+    deck(repo).write_text(MINIMAL + SECOND.replace("id: second", "id: second-card"), "utf-8")
+    run = run_cli("diff", cwd=repo)
+    assert run.returncode == 1
+    assert ('> acme/second-card RENAMED from second (same content; keep the old id)  '
+            '"At Acme, what is second?"') in run.stdout
+    assert "0 removed, 1 renamed" in run.stdout and "under their old ids" in run.stderr
+    checked = run_cli("validate", cwd=repo)
+    assert checked.returncode == 1
+    assert ("acme.yaml:12:9: error: removed-card: card 'second-card' is card 'second' (in "
+            "stamps.json) renamed, with the same content") in checked.stdout
+    assert "rename 'second-card' back to 'second'" in checked.stdout
+
+
+def test_a_card_renamed_on_main_before_any_stamp_has_a_way_out(repo: Path) -> None:
+    # Committed to main but never stamped: the git guard knows it; stamps.json does not.
+    git(repo, "checkout", "-q", "main")
+    third = SECOND.replace("second", "third")
+    deck(repo).write_text(MINIMAL + SECOND + third, "utf-8")
+    git(repo, "commit", "-qam", "third, unstamped")
+    git(repo, "checkout", "-q", "contributor")
+    git(repo, "merge", "-q", "main")
+    deck(repo).write_text(MINIMAL + SECOND + third.replace("id: third", "id: third-card"),
+                          "utf-8")
+    checked = run_cli("validate", cwd=repo)
+    assert checked.returncode == 1
+    assert "rename 'third-card' back to 'third'" in checked.stdout
+    # Forgetting is no way out: the card is on main, so learners may hold it.
+    forgot = run_cli("stamp", "--forget", "acme/third", cwd=repo)
+    assert forgot.returncode == 1
+    assert "cannot forget 'acme/third': it exists on the main branch" in forgot.stderr
+    # Keeping the id is.
+    deck(repo).write_text(MINIMAL + SECOND + third, "utf-8")
+    assert run_cli("validate", cwd=repo).returncode == 0
+
+
+def test_stamp_forget_refuses_an_id_on_the_base_and_takes_a_branch_only_one(
+        repo: Path) -> None:
+    deck(repo).write_text(MINIMAL, "utf-8")  # 'second' deleted: it is on main
+    refused = run_cli("stamp", "--forget", "acme/second", cwd=repo)
+    assert refused.returncode == 1 and "exists on the main branch" in refused.stderr
+    # A card stamped on this branch only, then dropped, may be forgotten.
+    deck(repo).write_text(MINIMAL + SECOND + SECOND.replace("second", "draft"), "utf-8")
+    assert run_cli("stamp", cwd=repo).returncode == 0
+    deck(repo).write_text(MINIMAL + SECOND, "utf-8")
+    forgot = run_cli("stamp", "--forget", "acme/draft", cwd=repo)
+    assert forgot.returncode == 0, forgot.stderr
+    assert run_cli("validate", cwd=repo).returncode == 0

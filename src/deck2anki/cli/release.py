@@ -121,13 +121,15 @@ def stamp(decks_dir: Path, check: bool, forget: tuple[str, ...],
               default="text", show_default=True,
               help="text for review, markdown for a release changelog, json for tools.")
 def diff(base: str | None, decks_dir: Path, fmt: str) -> None:
-    """List cards added, changed (with the fields) and removed since BASE.
+    """List cards added, changed, retired, removed and renamed since BASE, each with
+    what it asks; a changed card shows each changed field as it was (-) and is (+).
 
     BASE is any git revision; by default the merge base of HEAD with the main branch,
     which is what a pull request changes. The working tree is compared, uncommitted
-    edits included. Exits 1 if a card was removed or renamed (learners keep the old
-    note forever: set `retired: true` instead), 2 if there is no git history to
-    compare with.
+    edits included. A card gone under one id and back with the same content under
+    another is a rename. Exits 1 if a card was removed or renamed (learners keep the
+    old note forever: keep the id, or set `retired: true`), 2 if there is no git
+    history to compare with.
 
     \b
     Examples:
@@ -149,5 +151,6 @@ def diff(base: str | None, decks_dir: Path, fmt: str) -> None:
     if changes.breaking:
         click.echo(f"{len(changes.breaking)} card(s) removed, renamed or switched between "
                    "Q/A and cloze: learners would keep orphaned or frozen notes; restore "
-                   "them (retire with `retired: true`, add changes under a new id)", err=True)
+                   "them under their old ids (retire with `retired: true`, put a Q/A-cloze "
+                   "switch under a new id)", err=True)
         sys.exit(EXIT_INVALID)

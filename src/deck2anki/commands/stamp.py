@@ -9,8 +9,9 @@ from pathlib import Path
 
 from ..check.lints import UNFINISHED
 from ..files import write_bytes
-from ..identity import split_key
+from ..identity import card_key, split_key
 from ..problems import InvalidInput, Level, Position, Problem
+from ..release import git
 from ..release.guard import FUTURE_SLACK
 from ..release.stamps import STAMPS_FILE, Stamps
 from .validate import Validation, validate
@@ -24,6 +25,7 @@ def stamp(decks_dir: Path, *, now: int | None = None, forget: Iterable[str] = ()
     note of theirs then updates over learners' own edits.
     """
     stamps_path = decks_dir / STAMPS_FILE
+    _refuse_released(decks_dir, stamps_path, forget)
     checked = validate([decks_dir], stamps_path, forget)
     changed, updated = _updated(checked, stamps_path, now, forget, renamed)
     if updated.dumps() != _current(stamps_path):
@@ -43,6 +45,7 @@ class Check:
 def check(decks_dir: Path, forget: Iterable[str] = ()) -> Check:
     """Is stamps.json current? :class:`InvalidInput` if the decks have errors."""
     stamps_path = decks_dir / STAMPS_FILE
+    _refuse_released(decks_dir, stamps_path, forget)
     checked = validate([decks_dir], stamps_path, forget)
     if checked.errors:
         raise InvalidInput(checked.errors)
@@ -53,6 +56,29 @@ def check(decks_dir: Path, forget: Iterable[str] = ()) -> Check:
     out_of_date = not checked.stale and (
         _updated(checked, stamps_path, None, forget, ())[1].dumps() != _current(stamps_path))
     return Check(warnings, len(checked.stale), out_of_date)
+
+
+def _refuse_released(decks_dir: Path, stamps_path: Path, forget: Iterable[str]) -> None:
+    """Forgetting is for cards that never left the branch. One that exists on the main
+    branch (at the merge base) may be on learners' machines: its stamp stays, and the
+    way out is to restore it (or retire it), never to forget it."""
+    keys = list(forget)
+    if not keys:
+        return
+    try:
+        repo = git.repository(decks_dir)
+        base = git.default_base(repo)
+        released = git.cards_at(repo, base, decks_dir)
+    except git.NoHistory:
+        return  # no history to ask: stamps.json alone decides
+    known = {card_key(slug, card_id) for slug, cards in released.items() for card_id in cards}
+    misused = [key for key in keys if key in known or key in released]
+    if misused:
+        raise InvalidInput([Problem(
+            stamps_path, Position(1, 1),
+            f"cannot forget {key!r}: it exists on the main branch (at {base[:12]}), so "
+            "learners may already hold it; restore it under its old id (edit its text, or "
+            "set `retired: true`) instead", "forget") for key in misused])
 
 
 def _current(stamps_path: Path) -> str | None:

@@ -15,10 +15,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ..identity import NOTETYPE_SLUG, card_key, notetype_key
+from ..model import Card
 from ..problems import Level, Position, Problem
 from ..render.notes import RenderedDeck
 from ..render.notetypes import NOTETYPES
-from .stamps import Stamps, keys_and_hashes
+from .changes import renamed_message
+from .stamps import Stamps, content_hash, keys_and_hashes
 
 
 def notetype_hashes() -> dict[str, str]:
@@ -72,8 +74,14 @@ def check_deck(rendered: RenderedDeck, hashes: Mapping[str, str],
             f"own edits, and Anki would file new cards under a new deck; keep {named!r}, or "
             f"accept that with `deck2anki stamp --rename-company {deck.slug}`",
             "company-rename"))
+    renamed = _renamed(rendered, stamps)
     for card_id in sorted(stamps.card_ids(deck.slug) - {n.card.id for n in rendered.notes}):
         key = card_key(deck.slug, card_id)
+        if card_id in renamed:
+            card = renamed[card_id]
+            problems.append(Problem(deck.path, card.at("id"), renamed_message(
+                card_id, card.id, stamps_path.name), "removed-card"))
+            continue
         problems.append(Problem(
             deck.path, deck.cards_position,
             f"card {card_id!r} is in {stamps_path} but no longer in this deck: learners "
@@ -88,6 +96,30 @@ def check_deck(rendered: RenderedDeck, hashes: Mapping[str, str],
                                 "was written; run `deck2anki stamp` and commit the file",
                                 "stale-stamp", Level.WARNING))
     return problems, stale
+
+
+# Each pair costs a hash: bounded, so a deck that renamed everything stays fast.
+_MAX_RENAME_PAIRS = 20_000
+
+
+def _renamed(rendered: RenderedDeck, stamps: Stamps) -> dict[str, Card]:
+    """Stamped ids gone from the deck whose content is back, unchanged, under a new id:
+    the new card's note, had it kept the old id, hashes to the old id's stamp."""
+    slug = rendered.deck.slug
+    present = {n.card.id for n in rendered.notes}
+    gone = sorted(stamps.card_ids(slug) - present)
+    new = [n for n in rendered.notes if card_key(slug, n.card.id) not in stamps.entries]
+    found: dict[str, Card] = {}
+    if len(gone) * len(new) > _MAX_RENAME_PAIRS:
+        return {}  # a reshuffle this big is no slip of one id: the generic hint serves
+    for card_id in gone:
+        stamped = stamps.entries[card_key(slug, card_id)].hash
+        for note in new:
+            if content_hash(note.identity_as(card_id)) == stamped:
+                found[card_id] = note.card
+                new.remove(note)
+                break
+    return found
 
 
 def _dropped_deletions(rendered: RenderedDeck, stamps: Stamps) -> list[Problem]:

@@ -36,6 +36,11 @@ class RenderedNote:
         return {"notetype": self.notetype.id, "fields": list(self.fields),
                 "tags": list(self.tags)}
 
+    def identity_as(self, card_id: str) -> dict[str, object]:
+        """:meth:`identity` had the card kept id ``card_id`` (to recognise a rename)."""
+        fields = [*self.fields[:-1], _card_ref(self.slug, card_id)]  # CardId comes last
+        return {**self.identity(), "fields": fields}
+
 
 def div(cls: str, inner: str) -> str:
     return f'<div class="{cls}">{inner}</div>'
@@ -109,13 +114,17 @@ def image_alt_html(image: Image) -> str:
     return f'<div class="d2a-image">Image: {markup.plain(image.alt)}</div>'
 
 
+def _card_ref(slug: str, card_id: str) -> str:
+    return markup.plain(card_key(slug, card_id))
+
+
 def render_note(deck: Deck, card: Card, *, images: bool = True) -> RenderedNote:
     """The note for ``card``; without ``images``, an image shows as its alt text (for
     the CSV, which cannot carry files)."""
     picture = image_html if images else image_alt_html
     context = markup.rich(card.context) if card.context else ""
     source = markup.plain(card.source.title)
-    card_ref = markup.plain(card_key(deck.slug, card.id))
+    card_ref = _card_ref(deck.slug, card.id)
     if card.is_cloze:
         text = markup.cloze(card.cloze or "")
         extra = markup.rich(card.back) if card.back else ""
