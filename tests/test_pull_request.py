@@ -208,3 +208,57 @@ def test_stamp_forget_refuses_an_id_on_the_base_and_takes_a_branch_only_one(
     forgot = run_cli("stamp", "--forget", "acme/draft", cwd=repo)
     assert forgot.returncode == 0, forgot.stderr
     assert run_cli("validate", cwd=repo).returncode == 0
+
+
+def test_preview_changed_shows_only_the_pull_requests_cards(repo: Path) -> None:
+    other = MINIMAL.replace("Acme", "Globex").replace("acme", "globex")
+    (repo / "decks" / "globex.yaml").write_text(other, "utf-8")
+    full = run_cli("preview", cwd=repo)
+    assert full.returncode == 0, full.stderr
+    assert (repo / "preview" / "globex.html").is_file()
+    deck(repo).write_text(MINIMAL.replace("The first answer.", "A better answer.") + SECOND
+                          + SECOND.replace("second", "third"), "utf-8")
+    run = run_cli("preview", "--changed", cwd=repo)
+    assert run.returncode == 0, run.stderr
+    assert "(3 notes in 2 decks, changed since" in run.stdout  # acme/first, acme/third, globex
+    page = (repo / "preview" / "acme.html").read_text("utf-8")
+    assert page.count('class="d2a-preview-card"') == 2
+    assert "acme/first" in page and "acme/third" in page and "acme/second" not in page
+    assert "A better answer." in page
+    # globex is new on this branch (never committed), so its card is "added" too.
+    assert (repo / "preview" / "globex.html").is_file()
+    git(repo, "add", "decks")
+    git(repo, "commit", "-qm", "the pull request")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "contributor")
+    git(repo, "checkout", "-q", "contributor")
+    # Nothing changed since the new merge base: no page left from the run before.
+    run = run_cli("preview", "--changed", cwd=repo)
+    assert run.returncode == 0 and "(0 notes in 0 decks" in run.stdout
+    assert sorted(p.name for p in (repo / "preview").iterdir()) == [
+        ".deck2anki-preview", "cards.json", "index.html"]
+    assert "No card to show." in (repo / "preview" / "index.html").read_text("utf-8")
+
+
+def test_preview_removes_a_deleted_decks_page_and_nothing_of_yours(repo: Path) -> None:
+    out = repo / "preview"
+    out.mkdir()
+    (out / "notes.html").write_text("mine", "utf-8")  # not ours: never touched
+    (repo / "decks" / "globex.yaml").write_text(
+        MINIMAL.replace("Acme", "Globex").replace("acme", "globex"), "utf-8")
+    assert run_cli("preview", cwd=repo).returncode == 0
+    assert (out / "globex.html").is_file()
+    (repo / "decks" / "globex.yaml").unlink()
+    assert run_cli("preview", cwd=repo).returncode == 0
+    assert not (out / "globex.html").exists()
+    assert (out / "acme.html").is_file() and (out / "notes.html").read_text("utf-8") == "mine"
+
+
+def test_preview_of_a_folder_without_decks_is_an_error(repo: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    run = run_cli("preview", "--decks", str(empty), "--out", str(tmp_path / "out"), cwd=repo)
+    assert run.returncode == 1 and ": error: no-decks: " in run.stderr
+    assert not (tmp_path / "out").exists()
+    bad = run_cli("preview", "--changed", "no-such-revision", cwd=repo)
+    assert bad.returncode == 2 and "not a commit" in bad.stderr

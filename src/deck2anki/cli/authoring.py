@@ -55,27 +55,43 @@ def add(slug: str, kind: str, decks_dir: Path) -> None:
 @decks_option()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("preview"), show_default=True, help="Folder to write the pages into.")
+@click.option("--changed", "changed", is_flag=False, flag_value="", default=None,
+              metavar="[BASE]",
+              help="Show only the cards added, changed, retired or renamed since the git "
+                   "revision BASE (alone: since the merge base with main, i.e. what a "
+                   "pull request changes).")
 @click.option("--open", "open_browser", is_flag=True,
               help="Then open the index page in your default browser (any OS).")
-def preview(decks_dir: Path, out_dir: Path, open_browser: bool) -> None:
+def preview(decks_dir: Path, out_dir: Path, changed: str | None, open_browser: bool) -> None:
     """Write a static HTML preview: index.html and one page per company.
 
     Every card's front and back as the package's templates and CSS render them, with
     filters by kind and tag and a night-mode switch. Open preview/index.html in a
-    browser, or pass --open.
+    browser, or pass --open. Pages the last preview wrote and this one does not (a
+    company with no changed card, a deleted deck) are removed.
+
+    \b
+    Examples:
+      deck2anki preview --open         every card, in your browser
+      deck2anki preview --changed      only what this branch changes, for review
+      deck2anki preview --changed v1   only what changed since the tag v1
     """
     from ..commands.preview import preview as run_preview
     from ..problems import InvalidInput
+    from ..release import git
 
     try:
-        decks = run_preview(decks_dir, out_dir)
+        shown = run_preview(decks_dir, out_dir, changed)
+    except git.NoHistory as exc:
+        raise click.UsageError(f"cannot compare with git history: {exc}") from exc
     except InvalidInput as exc:
         exit_with(exc.problems)
-    index = out_dir / "index.html"
-    click.echo(printable(f"preview: {index} ({len(decks)} decks)"))
+    what = f", changed since {shown.base[:12]}" if shown.base else ""
+    click.echo(printable(f"preview: {shown.index} ({shown.cards} notes in {shown.decks} "
+                         f"decks{what})"))
     if open_browser:
         import webbrowser
 
         # A file: URI, which every platform's browser launcher accepts (a bare relative
         # path fails on macOS).
-        webbrowser.open(index.resolve().as_uri())
+        webbrowser.open(shown.index.resolve().as_uri())

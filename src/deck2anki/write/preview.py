@@ -151,16 +151,21 @@ def deck_page(rendered: RenderedDeck, cards: Sequence[PreviewCard]) -> str:
     return _page(deck.deck_name, header + "<main>" + "".join(blocks) + "</main>", _SCRIPT)
 
 
-def index_page(decks: Sequence[RenderedDeck], counts: Mapping[str, int]) -> str:
+def index_page(decks: Sequence[RenderedDeck], counts: Mapping[str, int],
+               subtitle: str = "") -> str:
     items = "".join(
         f'<li><a href="{r.deck.slug}.html">{html.escape(r.deck.company)}</a>: '
         f"{len(r.notes)} notes, {counts[r.deck.slug]} cards</li>" for r in decks)
-    return _page("deck2anki preview", f"<main><section><h1>deck2anki preview</h1><ul>{items}"
-                 "</ul></section></main>")
+    title = "deck2anki preview" + (f": {subtitle}" if subtitle else "")
+    body = f"<ul>{items}</ul>" if items else "<p>No card to show.</p>"
+    return _page(title, f"<main><section><h1>{html.escape(title)}</h1>{body}"
+                 "</section></main>")
 
 
-def preview_files(decks: Sequence[RenderedDeck], out_dir: Path) -> dict[Path, bytes]:
-    """Every file of the preview: an index, one page per company, and the images."""
+def preview_files(decks: Sequence[RenderedDeck], out_dir: Path,
+                  subtitle: str = "") -> dict[Path, bytes]:
+    """Every file of the preview: an index, one page per company, and the images;
+    ``subtitle`` says what the cards shown are (e.g. "changed since abc123")."""
     files: dict[Path, bytes] = {}
     counts: dict[str, int] = {}
     for rendered in decks:
@@ -170,6 +175,6 @@ def preview_files(decks: Sequence[RenderedDeck], out_dir: Path) -> dict[Path, by
         for note in rendered.notes:
             if note.card.image:
                 files[out_dir / note.card.image.name] = note.card.image.data
-    files[out_dir / "index.html"] = index_page(decks, counts).encode("utf-8")
+    files[out_dir / "index.html"] = index_page(decks, counts, subtitle).encode("utf-8")
     files[out_dir / "cards.json"] = json.dumps(counts, sort_keys=True).encode("utf-8")
     return files
