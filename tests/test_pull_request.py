@@ -262,3 +262,51 @@ def test_preview_of_a_folder_without_decks_is_an_error(repo: Path, tmp_path: Pat
     assert not (tmp_path / "out").exists()
     bad = run_cli("preview", "--changed", "no-such-revision", cwd=repo)
     assert bad.returncode == 2 and "not a commit" in bad.stderr
+
+
+def _modeline_target(deck_file: Path) -> Path:
+    first = deck_file.read_text("utf-8").splitlines()[0]
+    prefix = "# yaml-language-server: $schema="
+    assert first.startswith(prefix), first
+    return (deck_file.parent / first.removeprefix(prefix)).resolve()
+
+
+def test_new_points_its_modeline_at_a_schema_that_is_there_in_any_repository(
+        tmp_path: Path) -> None:
+    from deck2anki.check.schema import schema_path
+
+    # Another repository, with no schema of its own: `new` brings a copy.
+    other = tmp_path / "their-repo"
+    other.mkdir()
+    git(other, "init", "-q", "-b", "main")
+    run = run_cli("new", "Initech", cwd=other)
+    assert run.returncode == 0, run.stderr
+    target = _modeline_target(other / "decks" / "initech.yaml")
+    assert target == (other / "decks" / "deck.schema.json").resolve()
+    assert target.read_bytes() == schema_path().read_bytes()
+    # A deck made later, in a nested folder, still finds it (relative to its own file).
+    run = run_cli("new", "Globex", "--decks", "decks/more", cwd=other)
+    assert _modeline_target(other / "decks" / "more" / "globex.yaml").is_file()
+    # A repository that keeps schema/deck.schema.json (like ours) is pointed at it.
+    ours = tmp_path / "our-layout"
+    (ours / "schema").mkdir(parents=True)
+    (ours / "schema" / "deck.schema.json").write_bytes(schema_path().read_bytes())
+    git(ours, "init", "-q", "-b", "main")
+    assert run_cli("new", "Acme", cwd=ours).returncode == 0
+    assert _modeline_target(ours / "decks" / "acme.yaml") == (
+        ours / "schema" / "deck.schema.json").resolve()
+    assert not (ours / "decks" / "deck.schema.json").exists()
+
+
+def test_schema_prints_and_writes_the_packaged_schema(tmp_path: Path) -> None:
+    import json
+
+    from deck2anki.check.schema import schema_path
+
+    printed = run_cli("schema", cwd=tmp_path)
+    assert printed.returncode == 0 and json.loads(printed.stdout)["title"] == "deck2anki deck"
+    (tmp_path / "decks").mkdir()
+    stale = tmp_path / "decks" / "deck.schema.json"
+    stale.write_text("{}", "utf-8")  # an older copy: refreshed in place
+    written = run_cli("schema", "--write", "decks", cwd=tmp_path)
+    assert written.returncode == 0 and stale.read_bytes() == schema_path().read_bytes()

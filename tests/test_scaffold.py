@@ -109,6 +109,6 @@ def test_build_refuses_stubs_and_placeholders_at_their_lines(decks: Path) -> Non
     built = invoke("build", "--out", str(decks.parent / "dist"))
     assert built.exit_code == 1 and "nothing was written" in built.output
     output = built.output
-    assert "decks/acme.yaml:11:9: error: stub-id: 'new-fact-1' is a generated stub id" in output
-    assert "acme.yaml:14:12: error: todo-text: 'front' still holds a TODO placeholder" in output
+    assert "decks/acme.yaml:12:9: error: stub-id: 'new-fact-1' is a generated stub id" in output
+    assert "acme.yaml:15:12: error: todo-text: 'front' still holds a TODO placeholder" in output
     assert not (decks.parent / "dist").exists()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from .authoring import add, new, preview
+from .authoring import add, new, preview, schema_command
 from .base import Group
 from .checking import list_rules, validate
 from .release import build, diff, stamp
@@ -39,5 +39,5 @@ def main(ctx: click.Context) -> None:
         click.echo(ctx.get_help())
 
 
-for _command in (build, validate, stamp, diff, preview, list_rules, new, add):
+for _command in (build, validate, stamp, diff, preview, list_rules, new, add, schema_command):
     main.add_command(_command)

@@ -16,16 +16,50 @@ from .base import decks_option, exit_with
 def new(company: str, decks_dir: Path) -> None:
     """Create decks/<slug>.yaml for COMPANY from a template (a valid, empty deck).
 
+    Its first line tells YAML editors (VS Code's YAML extension, JetBrains IDEs) where
+    the schema is, relative to the deck file: schema/deck.schema.json of the repository
+    if it has one, else a copy written beside the deck (refresh it after upgrading
+    deck2anki with `deck2anki schema --write DECKS_FOLDER`).
+
     Example: deck2anki new "Acme Corp"  ->  decks/acme-corp.yaml
     """
     from ..commands.scaffold import ScaffoldError, new_deck
 
     try:
-        path = new_deck(decks_dir, company)
+        path, schema_file = new_deck(decks_dir, company)
     except ScaffoldError as exc:
         raise click.UsageError(str(exc)) from exc
+    if schema_file is not None:
+        click.echo(printable(f"wrote {schema_file}: the schema your editor checks the deck "
+                             "against"))
     click.echo(printable(f"created {path}: fill in its source, then `deck2anki add "
                          f"{path.stem} fact` to add cards"))
+
+
+@click.command(name="schema")
+@click.option("--write", "target", type=click.Path(path_type=Path), default=None,
+              metavar="PATH",
+              help="Write the schema to PATH (a file, or a folder to put deck.schema.json "
+                   "in) instead of printing it.")
+def schema_command(target: Path | None) -> None:
+    """Print the JSON Schema of a deck file (or write it with --write).
+
+    Editors use it to complete and check deck files as you type; `deck2anki new`
+    points each new deck's first line at it. After upgrading deck2anki, write it
+    again where your decks' modelines point.
+
+    \b
+    Examples:
+      deck2anki schema --write decks/     decks/deck.schema.json, for decks made by `new`
+      deck2anki schema > deck.schema.json
+    """
+    from ..check.schema import schema_path
+    from ..commands.scaffold import write_schema
+
+    if target is None:
+        click.echo(schema_path().read_text(encoding="utf-8"), nl=False)
+        return
+    click.echo(printable(f"wrote {write_schema(target)}"))
 
 
 @click.command()

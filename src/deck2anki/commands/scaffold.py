@@ -8,6 +8,7 @@ release unnoticed. Text is appended, never re-dumped, so comments and layout sta
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -21,8 +22,9 @@ from ..problems import InvalidInput, Level
 from ..release.stamps import STAMPS_FILE, Stamps
 
 DECK_TEMPLATE = """\
-# yaml-language-server: $schema=../schema/deck.schema.json
-# {company} interview-prep cards. Format: README.md, "Deck format"; add a card stub with
+# yaml-language-server: $schema={schema}
+# {company} interview-prep cards for deck2anki (its README's "Deck format" explains each
+# field; your editor checks them against the schema above). Add a card stub with
 #   deck2anki add {slug} fact      (or round, signal, script)
 company: {company_yaml}
 slug: "{slug}"
@@ -61,7 +63,9 @@ def slugify(company: str) -> str:
     return slug[:64].rstrip("-")
 
 
-def new_deck(decks_dir: Path, company: str) -> Path:
+def new_deck(decks_dir: Path, company: str) -> tuple[Path, Path | None]:
+    """Write a new company's deck; return it, and the schema file written beside it if
+    no schema was there for its modeline to point at."""
     slug = slugify(company)
     path = decks_dir / f"{slug}.yaml"
     if path.exists():
@@ -70,16 +74,48 @@ def new_deck(decks_dir: Path, company: str) -> Path:
         raise ScaffoldError(f"a deck for {slug!r} already exists in {decks_dir}")
     name = company.strip()
     # A JSON string is a YAML double-quoted scalar: safe for 'Foo: Bar', '2024', 'Yes'...
+    schema_file = find_schema(decks_dir) or decks_dir / schema.SCHEMA_NAME
+    # Relative to the deck file, so the modeline works wherever the folder is checked out.
+    relative = Path(os.path.relpath(schema_file.resolve(), decks_dir.resolve())).as_posix()
     text = DECK_TEMPLATE.format(company=name, company_yaml=json.dumps(name, ensure_ascii=False),
-                                slug=slug)
+                                slug=slug, schema=relative)
     loaded = load_text(path, text)
     # The deck `new` writes must validate as it is: the schema, then the model's checks.
     problems = schema.validate(loaded) or build_deck(loaded)[1]
     errors = [p for p in problems if p.level is Level.ERROR]
     if errors:
         raise ScaffoldError(f"cannot make a deck for {company!r}: {errors[0].message}")
+    written = None
+    if not schema_file.is_file():  # outside a checkout that has one: bring our own
+        written = write_schema(schema_file)
     write_bytes(path, text.encode("utf-8"))
-    return path
+    return path, written
+
+
+def find_schema(decks_dir: Path) -> Path | None:
+    """The schema a repository keeps for its decks: ``schema/deck.schema.json`` beside
+    the decks folder or above it (as in deck2anki's own repository), or a copy in the
+    decks folder itself (as ``new`` or ``schema --write`` leave it elsewhere)."""
+    start = decks_dir.resolve()
+    if (start / schema.SCHEMA_NAME).is_file():
+        return start / schema.SCHEMA_NAME
+    for folder in (start, *start.parents):
+        candidate = folder / "schema" / schema.SCHEMA_NAME
+        if candidate.is_file():
+            return candidate
+        if (folder / ".git").exists():
+            break  # the repository's root: a schema above it belongs to someone else
+    return None
+
+
+def write_schema(target: Path) -> Path:
+    """Write this deck2anki's schema to ``target`` (a file, or a folder to put
+    deck.schema.json in); return the file written."""
+    if target.is_dir():
+        target = target / schema.SCHEMA_NAME
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes(target, schema.schema_path().read_bytes())
+    return target
 
 
 def _deck_file(decks_dir: Path, slug: str) -> Path:
