@@ -1,125 +1,123 @@
-"""Every fact in the sources is on a card, and every card traces back to a source line.
-
-``tests/coverage/<slug>.facts.yaml`` lists the facts extracted from each article, each with
-its 1-based line and the cards that teach it; lines that are not deck material (titles,
-advertisements) are listed with the reason. The articles themselves are kept beside the
-lists (``tests/coverage/sources/``) so the check runs anywhere; when the shared sources
-folder is present, the copies must match it.
-"""
+"""`deck2anki coverage`: every fact of the sources is on a card, every card traces back
+to a fact, and no card states a number its source does not."""
 
 from __future__ import annotations
 
-import re
+import shutil
+from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import DECKS, ROOT
+from conftest import DECKS, MINIMAL, ROOT, run_cli
 
-COVERAGE = ROOT / "tests" / "coverage"
 SHARED_SOURCES = ROOT.parent / "shared" / "sources"
-NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+ARTICLE = """\
+Acme Interview Guide
+
+Acme's first round lasts 45 minutes.
+
+Buy our book!
+"""
+FACTS = """\
+source: acme.txt
+not_deck_material:
+  - lines: [1]
+    why: the title
+  - lines: [5]
+    why: an advertisement
+facts:
+  - line: 3
+    fact: The first round lasts 45 minutes
+    cards: [first]
+"""
 
 
-def _deck(slug: str) -> dict:
-    return yaml.safe_load((DECKS / f"{slug}.yaml").read_text(encoding="utf-8"))
-
-
-def _facts(slug: str) -> dict:
-    return yaml.safe_load((COVERAGE / f"{slug}.facts.yaml").read_text(encoding="utf-8"))
-
-
-SLUGS = sorted(p.name.removesuffix(".facts.yaml") for p in COVERAGE.glob("*.facts.yaml"))
-
-
-def _card_text(card: dict) -> str:
-    parts = [str(v) for k, v in card.items() if k not in ("id", "kind", "source", "tags")]
-    parts += [str(step) for step in card.get("steps", [])]
-    return " ".join(parts)
-
-
-def _numbers(text: str) -> set[str]:
-    return {n.replace(",", "") for n in NUMBER.findall(text)}
-
-
-def test_every_deck_with_cards_has_a_coverage_list() -> None:
-    # A deck fresh from `deck2anki new` teaches nothing yet; its first card needs the list.
-    with_cards = {p.stem for p in DECKS.glob("*.yaml") if _deck(p.stem).get("cards")}
-    missing = sorted(with_cards - set(SLUGS))
-    assert not missing, (
-        f"no coverage list for {missing}: add tests/coverage/<slug>.facts.yaml (every fact "
-        "of the source with its line and cards) and copy the article into "
-        "tests/coverage/sources/ (see CONTRIBUTING.md)")
-    orphans = sorted(set(SLUGS) - {p.stem for p in DECKS.glob("*.yaml")})
-    assert not orphans, f"coverage lists of decks that do not exist: {orphans}"
-
-
-@pytest.mark.parametrize("slug", SLUGS)
-def test_every_fact_has_a_live_card_and_every_card_a_fact(slug: str) -> None:
-    deck, facts = _deck(slug), _facts(slug)
-    live = {c["id"] for c in deck["cards"] if not c.get("retired")}
-    referenced = {card for fact in facts["facts"] for card in fact["cards"]}
-    orphans = [f["fact"] for f in facts["facts"] if not f["cards"]]
-    assert not orphans, f"facts with no card: {orphans}"
-    assert not referenced - live, (
-        f"facts point at unknown or retired cards: {sorted(referenced - live)}; in "
-        f"tests/coverage/{slug}.facts.yaml point those facts at the live card that now "
-        "teaches them")
-    assert not live - referenced, (
-        f"cards that teach no listed fact: {sorted(live - referenced)}; list the fact each "
-        f"teaches, with its source line, in tests/coverage/{slug}.facts.yaml")
-
-
-@pytest.mark.parametrize("slug", SLUGS)
-def test_every_content_line_of_the_source_is_covered(slug: str) -> None:
-    facts = _facts(slug)
-    deck = _deck(slug)
-    files = {s.get("file") for s in deck["sources"].values()}
-    assert facts["source"] in files, "the facts list names the deck's source file"
-    lines = (COVERAGE / "sources" / facts["source"]).read_text(encoding="utf-8").splitlines()
-    content = {n for n, text in enumerate(lines, start=1) if text.strip()}
-    skipped = {n for entry in facts["not_deck_material"] for n in entry["lines"]}
-    covered = {fact["line"] for fact in facts["facts"]}
-    assert covered <= content, f"facts cite blank or missing lines: {sorted(covered - content)}"
-    assert not covered & skipped
-    missing = sorted(content - skipped - covered)
-    assert not missing, f"source lines with no fact: {missing}"
-
-
-@pytest.mark.parametrize("slug", SLUGS)
-def test_every_number_on_a_line_is_on_that_lines_cards(slug: str) -> None:
-    """A number in the article that no card of its line states is a fact left behind."""
-    facts = _facts(slug)
-    cards = {c["id"]: _card_text(c) for c in _deck(slug)["cards"]}
-    lines = (COVERAGE / "sources" / facts["source"]).read_text(encoding="utf-8").splitlines()
-    cards_of_line: dict[int, set[str]] = {}
-    for fact in facts["facts"]:
-        cards_of_line.setdefault(fact["line"], set()).update(fact["cards"])
-    missing = {}
-    for line, ids in sorted(cards_of_line.items()):
-        stated = set().union(*(_numbers(cards[i]) for i in ids))
-        lost = _numbers(lines[line - 1]) - stated
-        if lost:
-            missing[line] = sorted(lost)
-    assert not missing, f"numbers not on their line's cards (line: numbers): {missing}"
-
-
-@pytest.mark.parametrize("slug", SLUGS)
-def test_no_card_states_a_number_its_source_does_not(slug: str) -> None:
-    facts = _facts(slug)
-    source_numbers = _numbers((COVERAGE / "sources" / facts["source"]).read_text("utf-8"))
-    invented = {}
-    for card in _deck(slug)["cards"]:
-        extra = _numbers(_card_text(card)) - source_numbers
-        if extra:
-            invented[card["id"]] = sorted(extra)
-    assert not invented, f"numbers the article never states: {invented}"
+def test_the_repositorys_decks_are_fully_covered() -> None:
+    run = run_cli("coverage", "--strict", cwd=ROOT)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout == ""
+    for line in run.stderr.splitlines():  # "<article> (<slug>): N of N facts taught by ..."
+        taught, total = line.split(": ", 1)[1].split(" facts")[0].split(" of ")
+        assert taught == total and int(total) > 0, line
 
 
 def test_kept_sources_match_the_shared_articles() -> None:
-    kept = sorted((COVERAGE / "sources").glob("*.txt"))
+    kept = sorted((DECKS / "sources").glob("*.txt"))
     assert kept
     if not SHARED_SOURCES.is_dir():
-        return  # only a checkout beside the shared folder can compare
+        pytest.skip("the shared sources folder is not beside this checkout to compare with")
     for path in kept:
         assert path.read_bytes() == (SHARED_SOURCES / path.name).read_bytes(), path.name
+
+
+@pytest.fixture
+def decks(tmp_path: Path) -> Path:
+    folder = tmp_path / "decks"
+    (folder / "sources").mkdir(parents=True)
+    (folder / "acme.yaml").write_text(
+        MINIMAL.replace("    title: Acme article\n", "    title: Acme article\n"
+                        "    file: acme.txt\n").replace(
+            "front: At Acme, what is first?", "front: At Acme, how long is round one?").replace(
+            "back: The first answer.", "back: 45 minutes."), "utf-8")
+    (folder / "sources" / "acme.txt").write_text(ARTICLE, "utf-8")
+    (folder / "sources" / "acme.facts.yaml").write_text(FACTS, "utf-8")
+    return folder
+
+
+def _codes(decks: Path, *args: str) -> tuple[int, list[tuple[str, str, int]]]:
+    run = run_cli("coverage", "--decks", str(decks), "--format", "json", *args,
+                  cwd=decks.parent)
+    import json
+
+    return run.returncode, [(Path(p["path"]).name, p["code"], p["line"])
+                            for p in json.loads(run.stdout)]
+
+
+def test_a_covered_source_has_no_gap(decks: Path) -> None:
+    assert _codes(decks, "--strict") == (0, [])
+
+
+def test_each_kind_of_gap_is_found_at_its_line(decks: Path) -> None:
+    deck = decks / "acme.yaml"
+    deck.write_text(deck.read_text("utf-8").replace("45 minutes.", "60 minutes.") + (
+        "  - id: second\n    kind: fact\n    source: article\n"
+        "    front: At Acme, what is second?\n    back: Nothing.\n"), "utf-8")
+    facts = decks / "sources" / "acme.facts.yaml"
+    facts.write_text(FACTS.replace("  - lines: [5]\n    why: an advertisement\n", "")
+                     + "  - line: 3\n    fact: Another\n    cards: []\n", "utf-8")
+    code, found = _codes(decks)
+    assert code == 0  # gaps are warnings
+    assert sorted(found) == sorted([
+        ("acme.yaml", "invented-number", 12),  # 60 (its back): the article never says it
+        ("acme.yaml", "unlisted-card", 13),  # 'second' teaches no listed fact
+        ("acme.facts.yaml", "missing-number", 6),  # 45: line 3's cards no longer say it
+        ("acme.facts.yaml", "unlisted-line", 5),  # line 5: neither a fact nor set aside
+        ("acme.facts.yaml", "uncovered-fact", 9),  # 'Another' has no card
+    ])
+    assert _codes(decks, "--strict")[0] == 1
+
+
+def test_a_broken_fact_list_is_an_error(decks: Path) -> None:
+    facts = decks / "sources" / "acme.facts.yaml"
+    facts.write_text(FACTS.replace("cards: [first]", "cards: [frist]"), "utf-8")
+    code, found = _codes(decks)
+    assert code == 1 and sorted(found) == sorted([
+        ("acme.facts.yaml", "unknown-fact-card", 10),  # the misspelt id, in its list
+        ("acme.facts.yaml", "uncovered-fact", 8),  # so the fact has no card
+        ("acme.yaml", "unlisted-card", 8)])  # and the card no fact
+    facts.write_text(FACTS.replace("  - line: 3\n", "  - lien: 3\n"), "utf-8")
+    assert _codes(decks)[0] == 1
+
+
+def test_a_source_without_article_or_fact_list_is_named(decks: Path) -> None:
+    (decks / "sources" / "acme.facts.yaml").unlink()
+    assert _codes(decks) == (0, [("acme.yaml", "no-fact-list", 5)])
+    shutil.rmtree(decks / "sources")
+    assert _codes(decks) == (0, [("acme.yaml", "no-source-file", 5)])
+    assert _codes(decks, "--strict")[0] == 1
+
+
+def test_coverage_needs_valid_decks(decks: Path) -> None:
+    (decks / "acme.yaml").write_text("company: [", "utf-8")
+    run = run_cli("coverage", "--decks", str(decks), cwd=decks.parent)
+    assert run.returncode == 1 and ": error: yaml-syntax: " in run.stderr

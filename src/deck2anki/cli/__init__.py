@@ -11,7 +11,7 @@ import click
 from .. import __version__
 from .authoring import add, new, preview, schema_command
 from .base import Group
-from .checking import list_rules, validate
+from .checking import coverage, list_rules, validate
 from .release import build, diff, stamp
 
 
@@ -39,5 +39,6 @@ def main(ctx: click.Context) -> None:
         click.echo(ctx.get_help())
 
 
-for _command in (build, validate, stamp, diff, preview, list_rules, new, add, schema_command):
+for _command in (build, validate, stamp, diff, preview, list_rules, new, add, schema_command,
+                 coverage):
     main.add_command(_command)

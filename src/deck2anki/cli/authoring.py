@@ -53,11 +53,10 @@ def schema_command(target: Path | None) -> None:
       deck2anki schema --write decks/     decks/deck.schema.json, for decks made by `new`
       deck2anki schema > deck.schema.json
     """
-    from ..check.schema import schema_path
-    from ..commands.scaffold import write_schema
+    from ..commands.scaffold import schema_text, write_schema
 
     if target is None:
-        click.echo(schema_path().read_text(encoding="utf-8"), nl=False)
+        click.echo(schema_text(), nl=False)
         return
     click.echo(printable(f"wrote {write_schema(target)}"))
 

@@ -1,4 +1,4 @@
-"""Commands that check decks and explain problems: validate, rules."""
+"""Commands that check decks and explain problems: validate, coverage, rules."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import click
 
 from ..problems import printable
 from ..report.problems import FORMATS
-from .base import EXIT_INVALID, progress_to_stderr
+from .base import EXIT_INVALID, decks_option, exit_with, progress_to_stderr
 
 
 @click.command()
@@ -86,3 +86,53 @@ def list_rules(codes: tuple[str, ...], fmt: str) -> None:
         click.echo(listing(codes, fmt), nl=False)
     except KeyError as exc:
         raise click.UsageError(exc.args[0]) from exc
+
+
+@click.command()
+@decks_option("Folder holding the deck files; their articles and fact lists are in its "
+              "sources/ folder.")
+@click.option("--strict", is_flag=True, help="Exit 1 on any gap, not only on errors (for CI).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="How to print the gaps, as for validate.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the gaps: no summary lines.")
+def coverage(decks_dir: Path, strict: bool, fmt: str, quiet: bool) -> None:
+    """Show which facts of each source no card teaches yet, and what cards state that
+    their source does not.
+
+    \b
+    Each article a deck cites (its source's `file`) sits in decks/sources/, with a
+    fact list beside it (<article>.facts.yaml): every fact with its line and the ids
+    of the cards that teach it. Reported, at their lines:
+      uncovered-fact   a listed fact no live card teaches: the gap to fill
+      unlisted-card    a card that teaches no listed fact
+      unlisted-line    a line of the article that is neither a fact nor set aside
+      missing-number   a number on a fact's line that none of its cards states
+      invented-number  a number on a card that its article never states
+    Exits 1 if a fact list is broken (or, with --strict, on any gap).
+    """
+    from ..commands.coverage import coverage as run_coverage
+    from ..problems import InvalidInput
+    from ..report.problems import render
+
+    try:
+        sources = run_coverage(decks_dir)
+    except InvalidInput as exc:
+        click.echo("coverage needs valid decks: fix these problems first", err=True)
+        exit_with(exc.problems)
+    problems = sorted(p for source in sources for p in source.problems)
+    if problems or fmt in ("json", "sarif"):
+        for line in render(problems, fmt, strict=strict):
+            click.echo(line)
+    if not quiet:
+        for source in sources:
+            slugs = ", ".join(source.slugs)
+            if not source.listed:
+                click.echo(printable(f"{source.article} ({slugs}): no fact list"), err=True)
+                continue
+            click.echo(printable(
+                f"{source.article} ({slugs}): {source.covered} of {source.facts} facts "
+                f"taught by {source.cards} live cards"), err=True)
+    errors = [p for p in problems if strict or p.level.value == "error"]
+    if errors:
+        click.echo(f"{len(errors)} problem(s) to fix", err=True)
+        sys.exit(EXIT_INVALID)

@@ -108,6 +108,11 @@ def find_schema(decks_dir: Path) -> Path | None:
     return None
 
 
+def schema_text() -> str:
+    """This deck2anki's JSON Schema of a deck file."""
+    return schema.schema_path().read_text(encoding="utf-8")
+
+
 def write_schema(target: Path) -> Path:
     """Write this deck2anki's schema to ``target`` (a file, or a folder to put
     deck.schema.json in); return the file written."""

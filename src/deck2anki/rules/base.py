@@ -18,6 +18,7 @@ STAGES = (
     "text",  # the card text gates: markup that would be dropped or disarmed
     "lint",  # style: what the schema allows but a good deck avoids
     "release",  # stamps.json, the git history guard, checks across decks
+    "coverage",  # `deck2anki coverage`: the decks against their articles' fact lists
 )
 # How a rule's examples are given.
 EXAMPLES = (
