@@ -310,3 +310,58 @@ def test_schema_prints_and_writes_the_packaged_schema(tmp_path: Path) -> None:
     stale.write_text("{}", "utf-8")  # an older copy: refreshed in place
     written = run_cli("schema", "--write", "decks", cwd=tmp_path)
     assert written.returncode == 0 and stale.read_bytes() == schema_path().read_bytes()
+
+
+# What SARIF 2.1.0 (OASIS) requires of the parts we write, and what GitHub code
+# scanning reads: a result's rule, level, message and a physical location whose
+# artifact is a path relative to the checkout, with a 1-based region.
+def _object(required: list[str], **properties: object) -> dict[str, object]:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+def _list(items: object) -> dict[str, object]:
+    return {"type": "array", "minItems": 1, "items": items}
+
+
+_REGION = _object(["startLine"], startLine={"type": "integer", "minimum": 1},
+                  startColumn={"type": "integer", "minimum": 1})
+# A path relative to the checkout, with forward slashes: no leading '/', no '\\'.
+_ARTIFACT = _object(["uri"], uri={"type": "string", "pattern": r"^[^/\\][^\\]*$"})
+_RESULT = _object(["ruleId", "ruleIndex", "level", "message", "locations"],
+                  level={"enum": ["error", "warning", "note", "none"]},
+                  message=_object(["text"]),
+                  locations=_list(_object(["physicalLocation"], physicalLocation=_object(
+                      ["artifactLocation", "region"], artifactLocation=_ARTIFACT,
+                      region=_REGION))))
+_RULE = _object(["id", "shortDescription"], shortDescription=_object(["text"]))
+SARIF_SUBSET = _object(["version", "runs"], version={"const": "2.1.0"}, runs=_list(_object(
+    ["tool", "results"],
+    tool=_object(["driver"], driver=_object(["name", "rules"], name={"const": "deck2anki"},
+                                            rules={"type": "array", "items": _RULE})),
+    results={"type": "array", "items": _RESULT})))
+
+
+def test_validate_writes_sarif_for_code_scanning(repo: Path) -> None:
+    import json
+
+    import jsonschema
+
+    deck(repo).write_text(MINIMAL + SECOND.replace("The second answer.", "<b>Two</b>")
+                          + "  - id: third\n    kind: fact\n    source: blog\n"
+                          "    front: At Acme, third?\n    back: Three.\n", "utf-8")
+    run = run_cli("validate", "--format", "sarif", str(repo / "decks"), cwd=repo)
+    assert run.returncode == 1
+    log = json.loads(run.stdout)
+    jsonschema.validate(log, SARIF_SUBSET)
+    driver = log["runs"][0]["tool"]["driver"]
+    results = log["runs"][0]["results"]
+    assert [(r["ruleId"], r["level"]) for r in results] == [
+        ("raw-html", "warning"), ("unknown-source", "error")]
+    for result in results:  # each points at its rule, with the rule's own summary
+        assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
+    where = results[1]["locations"][0]["physicalLocation"]
+    assert where["artifactLocation"]["uri"] == "decks/acme.yaml"  # relative, though given absolute
+    assert where["region"] == {"startLine": 19, "startColumn": 13}
+    deck(repo).write_text(MINIMAL + SECOND, "utf-8")
+    clean = run_cli("validate", "--format", "sarif", cwd=repo)
+    assert clean.returncode == 0 and json.loads(clean.stdout)["runs"][0]["results"] == []

@@ -20,7 +20,8 @@ from .base import EXIT_INVALID, decks_option, exit_with, progress_to_stderr
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
               show_default=True,
               help="text: path:line:col lines; json: one array; github: annotations that "
-                   "show on a pull request's lines.")
+                   "show on a pull request's lines; sarif: a SARIF 2.1.0 log for GitHub "
+                   "code scanning (upload it with github/codeql-action/upload-sarif).")
 @click.option("--no-cache", "no_cache", is_flag=True,
               help="Check every file again. Without it, a file unchanged since the last "
                    "run (with the same stamps and deck2anki) reports its recorded problems; "
@@ -51,7 +52,7 @@ def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str,
                           progress=progress_to_stderr(False, quiet))
     for note in [] if quiet else result.notes:
         click.echo(printable(f"note: {note}"), err=True)
-    if result.problems or fmt == "json":
+    if result.problems or fmt in ("json", "sarif"):
         for line in render(result.problems, fmt, strict=strict):
             click.echo(line)
     errors = len(result.problems) if strict else len(result.errors)

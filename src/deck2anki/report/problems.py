@@ -1,17 +1,24 @@
-"""Print problems for people (text), programs (json) and pull requests (github).
+"""Print problems for people (text), programs (json) and pull requests (github, sarif).
 
 Each format is one reporter in ``REPORTERS``: a function from the problems (their
 levels already final) to the output lines. The GitHub format is workflow commands:
 GitHub turns each line into an annotation on the pull request's changed line
-(``::error file=...,line=...,col=...::message``).
+(``::error file=...,line=...,col=...::message``). SARIF 2.1.0 is what GitHub code
+scanning (``github/codeql-action/upload-sarif``) and other static-analysis viewers
+read: one run, each code a rule with its summary, each problem a result at its line.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
+from .. import __version__
+from .. import rules as registry
 from ..problems import Level, Problem
 
 Reporter = Callable[[Sequence[Problem]], list[str]]
@@ -48,7 +55,60 @@ def _github(problems: Sequence[Problem]) -> list[str]:
     return [github(p) for p in problems]
 
 
-REPORTERS: dict[str, Reporter] = {"text": _text, "json": _json, "github": _github}
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def _uri(path: Path) -> str:
+    """A path as SARIF wants it: relative to the checkout (where the command runs),
+    forward slashes; code scanning matches it against the repository's files."""
+    if path.is_absolute():
+        try:
+            path = Path(os.path.relpath(path))
+        except ValueError:  # another drive, on Windows: keep it absolute
+            return path.as_uri()
+    return path.as_posix()
+
+
+def _help_markdown(rule: registry.Rule) -> str:
+    block = "```yaml\n{}\n```" if rule.example != "prose" else "{}"
+    return (f"{rule.summary}.\n\n**Fails:**\n\n{block.format(rule.bad.strip())}\n\n"
+            f"**Passes:**\n\n{block.format(rule.good.strip())}\n")
+
+
+def _sarif(problems: Sequence[Problem]) -> list[str]:
+    codes = sorted({p.code for p in problems})
+    rules: list[dict[str, Any]] = []
+    for code in codes:
+        try:
+            rule = registry.rule(code)
+        except KeyError:  # every emitted code is registered (tested); stay safe anyway
+            rules.append({"id": code})
+            continue
+        rules.append({"id": code, "name": code,
+                      "shortDescription": {"text": rule.summary},
+                      "help": {"text": f"{rule.summary}; `deck2anki rules {code}` shows "
+                                       "a failing and a passing example",
+                               "markdown": _help_markdown(rule)},
+                      "defaultConfiguration": {"level": rule.level.value},
+                      "properties": {"stage": rule.stage}})
+    index = {code: i for i, code in enumerate(codes)}
+    results = [{"ruleId": p.code, "ruleIndex": index[p.code], "level": p.level.value,
+                "message": {"text": p.message},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": _uri(p.path)},
+                    "region": {"startLine": p.position.line,
+                               "startColumn": p.position.column}}}]}
+               for p in problems]
+    log = {"$schema": SARIF_SCHEMA, "version": "2.1.0",
+           "runs": [{"tool": {"driver": {"name": "deck2anki", "version": __version__,
+                                         "rules": rules}},
+                     "columnKind": "unicodeCodePoints",
+                     "results": results}]}
+    return [json.dumps(log, indent=2, ensure_ascii=False)]
+
+
+REPORTERS: dict[str, Reporter] = {"text": _text, "json": _json, "github": _github,
+                                  "sarif": _sarif}
 FORMATS = tuple(REPORTERS)
 
 
