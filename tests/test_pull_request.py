@@ -365,3 +365,42 @@ def test_validate_writes_sarif_for_code_scanning(repo: Path) -> None:
     deck(repo).write_text(MINIMAL + SECOND, "utf-8")
     clean = run_cli("validate", "--format", "sarif", cwd=repo)
     assert clean.returncode == 0 and json.loads(clean.stdout)["runs"][0]["results"] == []
+
+
+ROUND = ("  - id: round-one\n    kind: round\n    source: article\n    number: 1\n"
+         "    name: Screen\n")
+
+
+def test_add_places_a_card_after_the_last_of_its_kind(repo: Path) -> None:
+    text = MINIMAL + "\n" + ROUND + "\n# ---- more facts\n" + SECOND
+    deck(repo).write_text(text, "utf-8")
+    run = run_cli("add", "acme", "round", cwd=repo)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("decks/acme.yaml:19:3: added round card 'new-round-1'")
+    lines = deck(repo).read_text("utf-8").splitlines()
+    assert lines[11:19] == ["", "  - id: round-one", "    kind: round", "    source: article",
+                            "    number: 1", "    name: Screen", "", "  - id: new-round-1"]
+    assert lines[19:25] == ["    kind: round", "    source: article", "    number: 2",
+                            '    name: "TODO: the round\'s name"',
+                            '    length: "TODO: e.g. 45 minutes"',
+                            '    assesses: "TODO: what the round assesses"']
+    assert lines[25:28] == ["", "# ---- more facts", "  - id: second"]  # the header stays put
+    # A kind the deck has none of goes at the end.
+    run = run_cli("add", "acme", "signal", cwd=repo)
+    assert deck(repo).read_text("utf-8").splitlines()[-6] == "  - id: new-signal-1"
+
+
+def test_two_pull_requests_adding_different_kinds_merge_cleanly(repo: Path) -> None:
+    deck(repo).write_text(MINIMAL + ROUND + SECOND, "utf-8")
+    git(repo, "commit", "-qam", "a round")
+    git(repo, "checkout", "-qb", "rounds")
+    assert run_cli("add", "acme", "round", cwd=repo).returncode == 0
+    git(repo, "commit", "-qam", "a round stub")
+    git(repo, "checkout", "-q", "contributor")
+    assert run_cli("add", "acme", "fact", cwd=repo).returncode == 0
+    git(repo, "commit", "-qam", "a fact stub")
+    git(repo, "merge", "-q", "rounds")  # raises on a conflict
+    merged = deck(repo).read_text("utf-8")
+    assert "new-round-1" in merged and "new-fact-1" in merged
+    run = run_cli("validate", cwd=repo)
+    assert run.returncode == 0 and ": stub-id: " in run.stdout

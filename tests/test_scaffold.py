@@ -53,7 +53,7 @@ def test_new_creates_a_valid_empty_deck(decks: Path) -> None:
     assert "source 'article' still holds a TODO" in invoke("validate", str(path)).output
 
 
-def test_add_appends_stubs_with_fresh_ids_for_every_kind(decks: Path) -> None:
+def test_add_makes_stubs_with_fresh_ids_for_every_kind(decks: Path) -> None:
     invoke("new", "Acme")
     ids = []
     for kind in ("fact", "round", "signal", "script", "fact", "round"):
@@ -63,7 +63,9 @@ def test_add_appends_stubs_with_fresh_ids_for_every_kind(decks: Path) -> None:
     assert ids == ["new-fact-1", "new-round-1", "new-signal-1", "new-script-1", "new-fact-2",
                    "new-round-2"]
     data = load_file(decks / "acme.yaml").data
-    assert [c["id"] for c in data["cards"]] == ids
+    # Each after the last card of its kind.
+    assert [c["id"] for c in data["cards"]] == ["new-fact-1", "new-fact-2", "new-round-1",
+                                                "new-round-2", "new-signal-1", "new-script-1"]
     assert [c["number"] for c in data["cards"] if c["kind"] == "round"] == [1, 2]
     assert data["company"] == "Acme"  # the template's comments and fields are kept
     checked = invoke("validate", str(decks / "acme.yaml"))

@@ -24,7 +24,7 @@ def main(ctx: click.Context) -> None:
 
     \b
     Typical use, from the repository's root:
-      deck2anki add pinterest fact  append a card stub to decks/pinterest.yaml
+      deck2anki add pinterest fact  add a card stub to decks/pinterest.yaml
       deck2anki validate            check every deck in decks/, with file:line:col problems
       deck2anki stamp               record changed cards in decks/stamps.json (commit it)
       deck2anki preview             see every card as Anki shows it: preview/index.html

@@ -66,7 +66,9 @@ def schema_command(target: Path | None) -> None:
 @click.argument("kind", type=click.Choice(["fact", "round", "signal", "script"]))
 @decks_option()
 def add(slug: str, kind: str, decks_dir: Path) -> None:
-    """Append a KIND card stub with a fresh unique id to the deck of company SLUG.
+    """Add a KIND card stub with a fresh unique id to the deck of company SLUG, after
+    the deck's last card of that kind (at the end if it has none), so that pull
+    requests adding different kinds of cards do not collide at the end of the file.
 
     The stub's TODO placeholders are reported by validate until you replace them.
     Rename the generated id to a meaningful one before the card is first released.

@@ -12,11 +12,13 @@ import os
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from ..check import schema
 from ..files import write_bytes
 from ..identity import split_key
 from ..load.parse import load_file, load_text
+from ..load.positions import LoadedFile
 from ..model import build_deck
 from ..problems import InvalidInput, Level
 from ..release.stamps import STAMPS_FILE, Stamps
@@ -123,6 +125,38 @@ def write_schema(target: Path) -> Path:
     return target
 
 
+def _placed(original: str, loaded: LoadedFile, cards: list[Any], kind: str,
+            stub: str) -> tuple[str, int]:
+    """The file with ``stub`` after the last card of its kind (so that two pull requests
+    adding cards of different kinds do not both append at the end, where git sees a
+    conflict), or at the end if the deck has none; and the stub's first line (1-based)."""
+    last = max((i for i, c in enumerate(cards) if isinstance(c, dict) and c.get("kind") == kind),
+               default=None)
+    text = re.sub(r"(?m)^cards:\s*\[\s*\]\s*$", "cards:", original)
+    if not text.endswith("\n"):
+        text += "\n"
+    lines = text.splitlines(keepends=True)
+    if last is None or last == len(cards) - 1:
+        return text + stub, len(lines) + 1
+    start, end = loaded.span(("cards", last))
+    # The card ends on its last line of content: blank lines and the comments that head
+    # the next section stay where they are, after the new card.
+    after = end.line - 1
+    while after > start.line and not _content(lines[after - 1]):
+        after -= 1
+    indent = " " * (start.column - 3)  # the item's '- ' sits two columns before its keys
+    placed = "".join(indent + line[2:] if line.strip() else line  # the stub's own 2 spaces
+                     for line in stub.splitlines(keepends=True))
+    gap = "\n" if after < len(lines) and not lines[after].strip() else ""
+    lines.insert(after, gap + placed)
+    return "".join(lines), after + 1 + len(gap)
+
+
+def _content(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
 def _deck_file(decks_dir: Path, slug: str) -> Path:
     for candidate in sorted(decks_dir.glob("*.y*ml")):
         try:
@@ -136,7 +170,8 @@ def _deck_file(decks_dir: Path, slug: str) -> Path:
 
 
 def add_card(decks_dir: Path, slug: str, kind: str) -> tuple[Path, str, int]:
-    """Append a stub of ``kind``; return the file, the new id and the stub's line.
+    """Add a stub of ``kind`` after the deck's last card of that kind (at the end if it
+    has none); return the file, the new id and the stub's line.
 
     Raises :class:`InvalidInput` if the deck is not valid: fix it before extending it.
     """
@@ -161,16 +196,12 @@ def add_card(decks_dir: Path, slug: str, kind: str) -> tuple[Path, str, int]:
     sources = data.get("sources") or {"article": None}
     stub = f"  - id: {card_id}\n    kind: {kind}\n    source: {next(iter(sources))}\n{body}"
     original = path.read_text("utf-8")
-    text = re.sub(r"(?m)^cards:\s*\[\s*\]\s*$", "cards:", original)
-    if not text.endswith("\n"):
-        text += "\n"
-    line = text.count("\n") + 1
-    updated = text + stub
+    updated, line = _placed(original, loaded, cards, kind, stub)
     write_bytes(path, updated.encode("utf-8"))
     try:
         load_file(path)
-    except InvalidInput as exc:  # the file's layout defeated a plain append: undo it
+    except InvalidInput as exc:  # the file's layout defeated the insertion: undo it
         write_bytes(path, original.encode("utf-8"))
-        raise ScaffoldError(f"could not append to {path} ({exc.problems[0].message}); add "
-                            "the card by hand") from exc
+        raise ScaffoldError(f"could not add a card to {path} ({exc.problems[0].message}); "
+                            "add the card by hand") from exc
     return path, card_id, line

@@ -54,6 +54,11 @@ class LoadedFile:
             return position_of(key_node.start_mark)
         return position_of(node.start_mark)
 
+    def span(self, path: Sequence[str | int]) -> tuple[Position, Position]:
+        """Where the value at ``path`` starts, and where it ends (exclusive)."""
+        node = self.node_at(path)[0]
+        return position_of(node.start_mark), position_of(node.end_mark)
+
     def items(self, path: Sequence[str | int]) -> list[NodeWhere]:
         """Positions inside each item of the list at ``path`` (one per item)."""
         node = self.node_at(path)[0]
