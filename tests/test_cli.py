@@ -52,7 +52,7 @@ def test_validate_reports_path_line_col_and_exits_1(runner: CliRunner, write_dec
     result = runner.invoke(main, ["validate", str(path.parent)])
     assert result.exit_code == 1
     line = result.output.splitlines()[0]
-    assert re.fullmatch(rf"{re.escape(str(path))}:8:11: error: .*'trivia' is not one of.*", line)
+    assert re.fullmatch(rf"{re.escape(str(path))}:8:11: error: .*'trivia' is not a card.*", line)
     assert "Traceback" not in result.output
 
 

@@ -102,7 +102,7 @@ def test_github_format_is_a_workflow_annotation(write_deck) -> None:
     assert result.exit_code == 1
     line = result.output.splitlines()[0]
     assert line.startswith(f"::error file={path},line=8,col=11,title=deck2anki unknown-kind::")
-    assert "'trivia' is not one of" in line
+    assert "'trivia' is not a card kind" in line
 
 
 def test_json_format_is_one_parsable_document(write_deck) -> None:

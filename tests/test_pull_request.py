@@ -404,3 +404,18 @@ def test_two_pull_requests_adding_different_kinds_merge_cleanly(repo: Path) -> N
     assert "new-round-1" in merged and "new-fact-1" in merged
     run = run_cli("validate", cwd=repo)
     assert run.returncode == 0 and ": stub-id: " in run.stdout
+
+
+def test_build_quiet_prints_only_the_problems(repo: Path) -> None:
+    deck(repo).write_text(MINIMAL + SECOND.replace("The second answer.", "TODO"), "utf-8")
+    run = run_cli("build", "-q", cwd=repo)
+    assert run.returncode == 1 and run.stdout == ""
+    assert [line.split(": ")[2] for line in run.stderr.splitlines()] == ["todo-text"]
+
+
+def test_a_todo_in_a_sources_file_is_reported_at_the_file(repo: Path) -> None:
+    deck(repo).write_text(MINIMAL.replace("    title: Acme article\n",
+                                          "    title: Acme article\n    file: TODO.txt\n")
+                          + SECOND, "utf-8")
+    run = run_cli("validate", cwd=repo)
+    assert (6, 11, "warning", "todo-text") in problem_lines(run.stdout), run.stdout

@@ -302,3 +302,30 @@ def test_rules_command_prints_the_registry() -> None:
     assert table.output == rules.markdown_table()
     unknown = CliRunner().invoke(main, ["rules", "no-such-code"])
     assert unknown.exit_code == 2 and "deck2anki rules" in unknown.output
+
+
+def _all_problems(path: Path) -> list[Any]:
+    from deck2anki.check.lints import lint
+    from deck2anki.engine import load_deck
+
+    _data, deck, problems = load_deck(path)
+    return problems + (lint([deck]) if deck is not None else [])
+
+
+@pytest.mark.parametrize("rule", [r for r in rules.RULES if r.example != "prose"],
+                         ids=lambda r: r.code)
+def test_every_problem_says_how_to_fix_it(rule: rules.Rule, tmp_path: Path) -> None:
+    """`what is wrong; how to fix it`: every message of a failing example has its fix."""
+    path = tmp_path / "acme.yaml"
+    path.write_text(rule.deck_file(good=False), "utf-8")
+    for problem in _all_problems(path):
+        assert "; " in problem.message, f"{problem.code}: {problem.message}"
+
+
+def test_every_hostile_file_problem_says_how_to_fix_it() -> None:
+    corpus = Path(__file__).parent / "hostile"
+    for path in sorted(corpus.glob("*.yaml")):
+        if path.name == "EXPECTED.yaml":
+            continue
+        for problem in _all_problems(path):
+            assert "; " in problem.message, f"{path.name}: {problem.code}: {problem.message}"

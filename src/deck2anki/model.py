@@ -50,6 +50,7 @@ class Source:
     title: str
     file: str | None = None
     position: Position = field(default=Position(1, 1), compare=False)
+    file_position: Position = field(default=Position(1, 1), compare=False)
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
     """
     data: dict[str, Any] = loaded.data
     sources = {key: Source(key, _text(value, "title"), _text(value, "file") or None,
-                           loaded.position(("sources", key, "title")))
+                           loaded.position(("sources", key, "title")),
+                           loaded.position(("sources", key, "file")))
                for key, value in data["sources"].items()}
     problems: list[Problem] = []
     company, slug = _text(data, "company"), _text(data, "slug")

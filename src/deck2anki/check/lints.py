@@ -152,10 +152,14 @@ def todo_text(deck: Deck) -> Iterator[Problem]:
     # a deck fresh from `deck2anki new` is clean until its first card.
     cited = {card.source.key for card in deck.cards}
     for source in deck.sources:
-        if source.key in cited and ("TODO" in source.title or "TODO" in (source.file or "")):
-            yield Problem(deck.path, source.position, f"source {source.key!r} still holds a "
-                          "TODO placeholder; name the article the cards come from",
-                          "todo-text", Level.WARNING)
+        if source.key not in cited:
+            continue
+        for where, text in ((source.position, source.title),
+                            (source.file_position, source.file or "")):
+            if "TODO" in text:
+                yield Problem(deck.path, where, f"source {source.key!r} still holds a TODO "
+                              "placeholder; name the article the cards come from",
+                              "todo-text", Level.WARNING)
     for card in deck.cards:
         texts = [(name, getattr(card, name)) for name in TEXT_FIELDS]
         texts += [(f"steps[{i}]", step) for i, step in enumerate(card.steps)]

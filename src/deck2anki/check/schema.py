@@ -101,10 +101,15 @@ def check(loaded: LoadedFile) -> tuple[list[Problem], Damage]:
 
     errors = sorted(_validator().iter_errors(loaded.data), key=relevance)
     typos = {tuple(e.absolute_path) for e in errors if any(_guesses(e).values())}
+    # "Not valid under any of the given schemas" says less than another error at its place.
+    specific = {tuple(e.absolute_path) for e in errors if e.validator not in _CONSEQUENCES}
     problems: dict[tuple[Any, ...], Problem] = {}
     for error in errors:
         if error.validator in _CONSEQUENCES and tuple(error.absolute_path) in typos:
             continue  # a misspelt key is the cause: "did you mean ...?" says the fix
+        if (error.validator in ("anyOf", "oneOf") and _code(error) == "schema"
+                and tuple(error.absolute_path) in specific):
+            continue
         for problem in _problems_for(loaded, error):
             # One message per place: several branches often fail on the same spot.
             problems.setdefault((problem.position, problem.message), problem)
@@ -196,31 +201,54 @@ def _hint(error: ValidationError) -> tuple[str, str]:
         return code, messages[code]
     match error.validator:
         case "enum":
-            options = ", ".join(map(str, schema.get("enum", [])))
-            code = "unknown-kind" if error.absolute_path and \
-                error.absolute_path[-1] == "kind" else "not-allowed"
-            return code, f"{error.instance!r} is not one of: {options}"
+            return _enum_hint(error, schema)
         case "type":
-            expected = _TYPE_WORDS.get(str(schema.get("type")), str(schema.get("type")))
-            found = _type_name(error.instance)
-            quote = (" (put the value in quotes to keep it as text)"
-                     if schema.get("type") == "string" and not isinstance(error.instance,
-                                                                          dict | list) else "")
-            return "wrong-type", f"expected {expected}, found {found}{quote}"
+            return "wrong-type", _type_hint(error, schema)
         case "oneOf" if isinstance(error.instance, dict):
             return ("fact-shape", "a fact card has either front and back, or cloze (with an "
-                    "optional back): not both, not neither")
+                    "optional back), not both and not neither; keep one of the two forms")
         case "dependentRequired":
-            return "bad-good-pair", "a BAD-vs-GOOD pair needs both 'bad' and 'good'"
+            return "bad-good-pair", ("a BAD-vs-GOOD pair needs both 'bad' and 'good'; add "
+                                     "the missing one, or remove both")
         case "minItems":
-            return "too-few", f"needs at least {schema.get('minItems')} items"
+            return "too-few", (f"needs at least {schema.get('minItems')} items; add items or "
+                               "remove the list")
         case "minLength" | "minProperties":
-            return "empty", "must not be empty"
+            if list(error.absolute_path) == ["sources"]:
+                return "empty", ("no source: name the article the cards come from, e.g. "
+                                 "'article: {title: ..., file: ...}'")
+            return "empty", "must not be empty; fill it in or remove it"
         case "uniqueItems":
             return "repeated-item", "lists the same item twice; remove the repeat"
         case "minimum" | "maximum":
-            return "out-of-range", error.message
+            low, high = schema.get("minimum"), schema.get("maximum")
+            return "out-of-range", (f"{error.instance!r} is out of range; write a number "
+                                    f"from {low} to {high}")
     return code, error.message
+
+
+def _enum_hint(error: ValidationError, schema: dict[str, Any]) -> tuple[str, str]:
+    options = ", ".join(map(str, schema.get("enum", [])))
+    if error.absolute_path and error.absolute_path[-1] == "kind":
+        return "unknown-kind", f"{error.instance!r} is not a card kind; write one of: {options}"
+    return "not-allowed", f"{error.instance!r} is not allowed here; write one of: {options}"
+
+
+def _type_hint(error: ValidationError, schema: dict[str, Any]) -> str:
+    expected = _TYPE_WORDS.get(str(schema.get("type")), str(schema.get("type")))
+    found = _type_name(error.instance)
+    fix = ""
+    if schema.get("type") == "string" and not isinstance(error.instance, dict | list):
+        fix = "; put the value in quotes to keep it as text"
+    elif schema.get("type") == "array":
+        fix = "; write each item on a '- ' line below it, or [] for none"
+    elif schema.get("type") == "object":
+        fix = "; write it as 'key: value' lines, indented below it"
+    elif schema.get("type") in ("integer", "number"):
+        fix = "; write a number, without quotes"
+    elif schema.get("type") == "boolean":
+        fix = "; write true or false, without quotes"
+    return f"expected {expected}, found {found}{fix}"
 
 
 _TYPE_WORDS = {"string": "text", "array": "a list", "object": "a mapping (key: value lines)",

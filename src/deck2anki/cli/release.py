@@ -49,8 +49,9 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool, no_cache: 
         result = run_build(decks_dir, out_dir, progress=progress_to_stderr(verbose, quiet),
                            use_cache=not no_cache, for_release=for_release)
     except InvalidInput as exc:
-        click.echo(f"build failed: {len(exc.problems)} problem(s); nothing was written",
-                   err=True)
+        if not quiet:
+            click.echo(f"build failed: {len(exc.problems)} problem(s); nothing was written",
+                       err=True)
         exit_with(exc.problems)
     for problem in result.warnings:
         click.echo(problem.format(), err=True)
