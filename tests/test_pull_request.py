@@ -387,7 +387,7 @@ def test_add_places_a_card_after_the_last_of_its_kind(repo: Path) -> None:
     assert lines[25:28] == ["", "# ---- more facts", "  - id: second"]  # the header stays put
     # A kind the deck has none of goes at the end.
     run = run_cli("add", "acme", "signal", cwd=repo)
-    assert deck(repo).read_text("utf-8").splitlines()[-6] == "  - id: new-signal-1"
+    assert deck(repo).read_text("utf-8").splitlines()[-7:-5] == ["", "  - id: new-signal-1"]
 
 
 def test_two_pull_requests_adding_different_kinds_merge_cleanly(repo: Path) -> None:

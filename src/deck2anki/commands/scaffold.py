@@ -137,7 +137,9 @@ def _placed(original: str, loaded: LoadedFile, cards: list[Any], kind: str,
         text += "\n"
     lines = text.splitlines(keepends=True)
     if last is None or last == len(cards) - 1:
-        return text + stub, len(lines) + 1
+        # Cards read best one blank line apart, as the decks and the template keep them.
+        gap = "\n" if cards and text.strip() and not text.endswith("\n\n") else ""
+        return text + gap + stub, len(lines) + 1 + len(gap)
     start, end = loaded.span(("cards", last))
     # The card ends on its last line of content: blank lines and the comments that head
     # the next section stay where they are, after the new card.
