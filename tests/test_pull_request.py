@@ -419,3 +419,11 @@ def test_a_todo_in_a_sources_file_is_reported_at_the_file(repo: Path) -> None:
                           + SECOND, "utf-8")
     run = run_cli("validate", cwd=repo)
     assert (6, 11, "warning", "todo-text") in problem_lines(run.stdout), run.stdout
+
+
+def test_a_card_with_a_misspelt_key_is_still_checked_for_everything_else(repo: Path) -> None:
+    deck(repo).write_text(MINIMAL + SECOND + (
+        "  - id: third\n    kind: fact\n    source: article\n"
+        "    frnt: At Acme, what is second?\n    back: 'Whether {c1::x}.'\n"), "utf-8")
+    codes = [p[3] for p in problem_lines(run_cli("validate", cwd=repo).stdout)]
+    assert codes == ["unknown-property", "cloze-typo"]

@@ -188,7 +188,7 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
             bad=raw.get("bad"), good=raw.get("good"), image=image,
             position=item.start, where=item,
         ))
-        if raw["kind"] == "round" and not raw.get("retired", False):
+        if raw["kind"] == "round" and "number" in raw and not raw.get("retired", False):
             owner = round_owner.setdefault(raw["number"], card_id)
             if owner != card_id:
                 problems.append(Problem(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..model import TEXT_FIELDS
 from ..problems import Problem
 
 if TYPE_CHECKING:
@@ -116,11 +117,33 @@ def check(loaded: LoadedFile) -> tuple[list[Problem], Damage]:
     data = loaded.data
     whole = not (isinstance(data, dict) and isinstance(data.get("cards"), list)
                  and isinstance(data.get("sources"), dict))
-    # A cloze without a deletion leaves the card usable: the model says more (a typo?).
     cards = frozenset(e.absolute_path[1] for e in errors if len(e.absolute_path) > 1
                       and e.absolute_path[0] == "cards" and isinstance(e.absolute_path[1], int)
-                      and not (e.validator == "pattern" and e.absolute_path[-1] == "cloze"))
+                      and not _leaves_card_usable(e))
     return sorted(problems.values()), Damage(cards, whole)
+
+
+# What the model reads of every card, whatever the schema said: without these, or with
+# them of the wrong type, a card cannot be looked at further.
+_FRAME = frozenset({"id", "kind", "source", "number", "image", "tags", "steps", "retired"})
+
+
+def _leaves_card_usable(error: ValidationError) -> bool:
+    """Whether the model can still check the card this error is about: an unknown key,
+    a missing or extra text, or a text's wording. Then the card's other problems (a cloze
+    typo, HTML, a repeated question) are reported in the same run."""
+    path = list(error.absolute_path)
+    if len(path) == 2 and error.validator in ("additionalProperties", "oneOf",
+                                              "dependentRequired"):
+        return True
+    if len(path) == 2 and error.validator == "required":
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        required = error.validator_value if isinstance(error.validator_value, list) else []
+        missing = {str(r) for r in required if r not in instance}
+        return not missing & _FRAME
+    if error.validator in ("pattern", "minLength") and len(path) == 3:
+        return path[-1] in TEXT_FIELDS  # a text's wording: its type is right
+    return False
 
 
 # Errors that follow from a misspelt key on the same object (a missing property, no
