@@ -122,8 +122,9 @@ def preview(decks_dir: Path, out_dir: Path, changed: str | None, open_browser: b
     except InvalidInput as exc:
         exit_with(exc.problems)
     what = f", changed since {shown.base[:12]}" if shown.base else ""
-    click.echo(printable(f"preview: {shown.index} ({shown.cards} notes in {shown.decks} "
-                         f"decks{what})"))
+    notes = f"{shown.cards} note{'' if shown.cards == 1 else 's'}"
+    decks = f"{shown.decks} deck{'' if shown.decks == 1 else 's'}"
+    click.echo(printable(f"preview: {shown.index} ({notes} in {decks}{what})"))
     if open_browser:
         import webbrowser
 
