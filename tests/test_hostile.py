@@ -475,3 +475,30 @@ def test_ctrl_c_stops_a_build_promptly_with_dist_as_it_was(tmp_path: Path, after
     assert (dist / "company-1.apkg").read_bytes() == b"last release"
     leftovers = subprocess.run(["pgrep", "-g", str(build.pid)], capture_output=True, text=True)
     assert leftovers.stdout.strip() == "", "worker processes outlived the build"
+
+
+_READ_KEYS = ("id", "kind", "source", "number", "image", "tags", "steps", "retired",
+              "front", "back", "cloze", "context", "name", "length", "interviewers",
+              "assesses", "quote", "bad", "good")
+_ODD_VALUES = ("5", "[1, 2]", "{a: 1}", "null", "true", "[[x]]", "'text'")
+
+
+@pytest.mark.parametrize("kind", ["fact", "round", "signal", "script", "trivia"])
+def test_any_value_under_any_key_of_any_kind_is_a_problem_never_a_crash(
+        kind: str, tmp_path: Path) -> None:
+    """Past the schema, cards it rejects may still be checked: whatever they hold (a key
+    their kind does not have, a value of any type), the checks report, never crash."""
+    from deck2anki.engine import load_deck
+
+    for key in _READ_KEYS:
+        for value in _ODD_VALUES:
+            text = (f"company: Acme\nslug: acme\nsources:\n  article: {{title: T}}\ncards:\n"
+                    f"  - id: one\n    kind: {kind}\n    source: article\n"
+                    f"    front: At Acme, one?\n    back: One.\n")
+            text = text.replace(f"    {key}: ", f"    {key}-was: ") if f"    {key}: " in text \
+                else text
+            path = tmp_path / "acme.yaml"
+            path.write_text(text + f"    {key}: {value}\n", "utf-8")
+            _data, _deck, problems = load_deck(path)  # raises on a crash
+            if value == "[[x]]" or kind == "trivia":  # never valid anywhere
+                assert problems, (kind, key, value)

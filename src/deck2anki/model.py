@@ -166,7 +166,7 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
             continue
         problems.extend(_text_problems(loaded, index, raw))
         cloze = raw.get("cloze")
-        if cloze is not None and not CLOZE_RE.search(cloze):
+        if isinstance(cloze, str) and not CLOZE_RE.search(cloze):
             problems.append(Problem(loaded.path, loaded.position((*where, "cloze")),
                                     "cloze has no complete deletion; write {{c1::hidden text}}",
                                     "cloze-without-deletion"))
@@ -178,15 +178,14 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
             except ImageError as exc:
                 problems.append(Problem(loaded.path, loaded.position((*where, "image", "file")),
                                         str(exc), "image"))
+        texts = {name: raw[name] for name in TEXT_FIELDS if isinstance(raw.get(name), str)}
+        number = raw.get("number")
         cards.append(Card(
-            id=card_id, kind=raw["kind"], source=source, tags=tuple(raw.get("tags", ())),
-            context=raw.get("context"), retired=raw.get("retired", False),
-            front=raw.get("front"), back=raw.get("back"), cloze=cloze,
-            number=raw.get("number"), name=raw.get("name"), length=raw.get("length"),
-            interviewers=raw.get("interviewers"), assesses=raw.get("assesses"),
-            steps=tuple(raw.get("steps", ())), quote=raw.get("quote"),
-            bad=raw.get("bad"), good=raw.get("good"), image=image,
-            position=item.start, where=item,
+            id=card_id, kind=raw["kind"], source=source, tags=_texts(raw, "tags"),
+            retired=raw.get("retired") is True, cloze=cloze if isinstance(cloze, str) else None,
+            number=number if isinstance(number, int) and not isinstance(number, bool) else None,
+            steps=_texts(raw, "steps"), image=image, position=item.start, where=item,
+            **{k: v for k, v in texts.items() if k != "cloze"},
         ))
         if raw["kind"] == "round" and "number" in raw and not raw.get("retired", False):
             owner = round_owner.setdefault(raw["number"], card_id)
@@ -204,6 +203,12 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
     return deck, problems
 
 
+def _texts(card: dict[str, Any], key: str) -> tuple[str, ...]:
+    """A list of texts of a card the schema may have rejected: only its texts."""
+    value = card.get(key, ())
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
 def _text(mapping: object, key: str) -> str:
     """A text property of data the schema may have rejected: "" where it is no text."""
     value = mapping.get(key) if isinstance(mapping, dict) else None
@@ -213,7 +218,9 @@ def _text(mapping: object, key: str) -> str:
 def _text_problems(loaded: Document, index: int, raw: dict[str, Any]) -> Iterator[Problem]:
     fields: list[tuple[tuple[str | int, ...], str]] = [
         ((name,), raw[name]) for name in TEXT_FIELDS if isinstance(raw.get(name), str)]
-    fields += [(("steps", i), step) for i, step in enumerate(raw.get("steps", ()))]
+    steps = raw.get("steps")
+    fields += [(("steps", i), step) for i, step in enumerate(steps if isinstance(steps, list)
+                                                             else ()) if isinstance(step, str)]
     for path, text in fields:
         for code, message in markup_problems(text, is_cloze=path == ("cloze",)):
             level = Level.WARNING if code in _MARKUP_WARNINGS else Level.ERROR

@@ -116,7 +116,8 @@ def check(loaded: LoadedFile) -> tuple[list[Problem], Damage]:
             problems.setdefault((problem.position, problem.message), problem)
     data = loaded.data
     whole = not (isinstance(data, dict) and isinstance(data.get("cards"), list)
-                 and isinstance(data.get("sources"), dict))
+                 and isinstance(data.get("sources"), dict)
+                 and all(isinstance(key, str) for key in data["sources"]))
     cards = frozenset(e.absolute_path[1] for e in errors if len(e.absolute_path) > 1
                       and e.absolute_path[0] == "cards" and isinstance(e.absolute_path[1], int)
                       and not _leaves_card_usable(e))
@@ -129,21 +130,28 @@ _FRAME = frozenset({"id", "kind", "source", "number", "image", "tags", "steps", 
 
 
 def _leaves_card_usable(error: ValidationError) -> bool:
-    """Whether the model can still check the card this error is about: an unknown key,
-    a missing or extra text, or a text's wording. Then the card's other problems (a cloze
-    typo, HTML, a repeated question) are reported in the same run."""
+    """Whether the model can still check the card this error is about: an unknown key
+    the model never reads, a missing or extra text, a text's wording, an unknown kind.
+    Then the card's other problems (a cloze typo, HTML, a repeated question) are
+    reported in the same run."""
     path = list(error.absolute_path)
-    if len(path) == 2 and error.validator in ("additionalProperties", "oneOf",
-                                              "dependentRequired"):
+    if len(path) == 2 and error.validator == "additionalProperties":
+        return not {str(k) for k in _guesses(error)} & _READ
+    if len(path) == 2 and error.validator in ("oneOf", "dependentRequired"):
         return True
     if len(path) == 2 and error.validator == "required":
         instance = error.instance if isinstance(error.instance, dict) else {}
         required = error.validator_value if isinstance(error.validator_value, list) else []
         missing = {str(r) for r in required if r not in instance}
         return not missing & _FRAME
-    if error.validator in ("pattern", "minLength") and len(path) == 3:
+    if len(path) == 3 and error.validator in ("pattern", "minLength"):
         return path[-1] in TEXT_FIELDS  # a text's wording: its type is right
-    return False
+    return len(path) == 3 and error.validator == "enum" and path[-1] == "kind"
+
+
+# Every property the model reads of some kind of card: one where the schema did not
+# expect it (steps on a fact) may hold anything.
+_READ = _FRAME | frozenset(TEXT_FIELDS)
 
 
 # Errors that follow from a misspelt key on the same object (a missing property, no
