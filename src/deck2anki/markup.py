@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 CLOZE_RE = re.compile(r"\{\{c([1-9]\d*)::(.+?)(?:::(.+?))?\}\}", re.DOTALL)
 _CLOZE_ZERO = re.compile(r"\{\{c0+::")
 # Anything a person may have meant as a cloze opener: {c1::, {{C1::, {{c1:, {{ c1 ::...
-_CLOZE_LIKE = re.compile(r"\{+\s*[cC]\s*(\d+)\s*:+")
+_CLOZE_LIKE = re.compile(r"\{\{\s*[cC]\s*(\d+)\s*:+|\{\s*[cC]\s*(\d+)\s*::")
 _CLOZE_OPENER = re.compile(r"\{\{c\d+::")
 _BRACE = re.compile(r"[{}]")
 
@@ -207,8 +207,7 @@ def problems(text: str, *, is_cloze: bool = False) -> list[tuple[str, str]]:
         found.append(("cloze-typo", "a cloze marker ({{c1::...}}) works only in a fact "
                       "card's 'cloze' field; here it is shown as text: move the sentence "
                       "to 'cloze', or drop the braces"))
-    if not any(code in _CLOZE_EXPLAINED for code, _ in found):
-        found += _template_problems(text, is_cloze)
+    found += _template_problems(text, is_cloze)
     hints = [m.group(3) for m in CLOZE_RE.finditer(text) if m.group(3)] if is_cloze else []
     if _ANKI_TAGS.search(text) or any(_ANKI_TAGS.search(f"[{hint}]") for hint in hints):
         found.append(("anki-tag", "Anki media/LaTeX tags ([sound:...], [latex], [$]) are "
@@ -266,26 +265,34 @@ def cloze_typos(text: str) -> list[str]:
 
 
 def _cloze_markers(text: str) -> tuple[list[str], bool]:
-    """The typo messages of ``text``'s cloze markers, and whether one nests in another."""
+    """The typo messages of ``text``'s cloze markers, and whether one nests in another.
+
+    A deletion runs from its opener to the first '}}', as Anki reads it, so its hidden
+    text may hold single braces; a marker is a typo when Anki would not read it as one.
+    """
     typos: list[str] = []
     nested = False
     for match in _CLOZE_LIKE.finditer(text):
         start, rest = match.start(), text[match.end():]
         exact = _CLOZE_OPENER.fullmatch(match.group()) is not None and (
             start == 0 or text[start - 1] != "{")
-        brace = _BRACE.search(rest)
-        hidden = rest[:brace.start()] if brace else rest
-        after = rest[brace.start():] if brace else ""
-        if exact and after.startswith("}}"):
+        following = _CLOZE_LIKE.search(rest)
+        bound = following.start() if following else len(rest)
+        close = rest.find("}}", 0, bound)
+        if exact and close >= 0 and rest[close + 2:close + 3] != "}":
             continue  # a well-formed deletion
-        if exact and _CLOZE_LIKE.match(after) and _closes_twice(after):
+        if exact and close < 0 and following and _closes_twice(rest[bound:]):
             nested = True  # {{c1::a {{c2::b}} c}}: the outer one is closed after the inner
             continue
-        closing = after[:len(after) - len(after.lstrip("}"))][:2]
+        brace = rest.find("}", 0, bound)
+        hidden = rest[:brace if brace >= 0 else bound]
+        after = rest[len(hidden):]
+        closing = after[:len(after) - len(after.lstrip("}"))][:3]
         shown = (match.group() + hidden + closing).strip()
         if len(shown) > 40:
             shown = shown[:37] + "..."
-        fix = f"{{{{c{int(match.group(1))}::{hidden.strip() or '...'}}}}}"
+        number = int(match.group(1) or match.group(2))
+        fix = f"{{{{c{number}::{hidden.strip() or '...'}}}}}"
         typos.append(f"{shown!r} is not a cloze deletion Anki reads (it needs two braces, a "
                      f"lowercase c, '::' and a closing '}}}}'); write {fix}")
     return typos, nested
@@ -302,10 +309,6 @@ def _closes_twice(after: str) -> bool:
     return "}}" in (tail if following < 0 else tail[:following])
 
 
-# A stray '{{' these explain is not reported again as template syntax.
-_CLOZE_EXPLAINED = frozenset({"cloze-typo", "nested-cloze"})
-
-
 def _template_problems(text: str, is_cloze: bool) -> list[tuple[str, str]]:
     outside = CLOZE_RE.sub("", text) if is_cloze else text
     # Escapes and character references become braces once rendered: check both forms.
@@ -318,6 +321,11 @@ def _template_problems(text: str, is_cloze: bool) -> list[tuple[str, str]]:
         where = "outside a {{cN::...}} deletion" if is_cloze else "in this field"
         return [("template-syntax", f"'{{{{' or '}}}}' {where} would be shown as text; "
                  "Anki template syntax is not allowed in card text")]
+    if is_cloze and any("{{" in m.group(2) for m in CLOZE_RE.finditer(text)):
+        # Anki ends a deletion at the first '}}': one left open swallows the next.
+        return [("template-syntax", "'{{' inside a {{cN::...}} deletion would be shown as "
+                 "text (is the deletion before it closed with '}}'?); close each deletion "
+                 "before the next opens")]
     return []
 
 
