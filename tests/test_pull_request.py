@@ -431,3 +431,20 @@ def test_a_card_with_a_misspelt_key_is_still_checked_for_everything_else(repo: P
         "    frnt: At Acme, what is second?\n    back: 'Whether {c1::x}.'\n"), "utf-8")
     codes = [p[3] for p in problem_lines(run_cli("validate", cwd=repo).stdout)]
     assert codes == ["unknown-property", "cloze-typo"]
+
+
+@pytest.mark.parametrize("indent", ["\t", "\t\t", "  \t", "\t  "])
+def test_a_tab_anywhere_in_the_indentation_is_named(repo: Path, indent: str) -> None:
+    deck(repo).write_text(MINIMAL + SECOND.replace("    back: The second", indent + "back: The"),
+                          "utf-8")
+    run = run_cli("validate", cwd=repo)
+    assert run.returncode == 1 and "tab character" in run.stdout, run.stdout
+
+
+def test_wrapped_text_with_a_colon_is_told_to_use_quotes(repo: Path) -> None:
+    deck(repo).write_text(MINIMAL + SECOND.replace(
+        "    back: The second answer.\n",
+        "    back: The second answer is long and\n      goes on here: with a colon\n"), "utf-8")
+    run = run_cli("validate", cwd=repo)
+    assert run.returncode == 1 and "put the whole text in quotes" in run.stdout, run.stdout
+    assert "indentation" not in run.stdout

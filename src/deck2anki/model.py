@@ -168,7 +168,8 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
         cloze = raw.get("cloze")
         if isinstance(cloze, str) and not CLOZE_RE.search(cloze):
             problems.append(Problem(loaded.path, loaded.position((*where, "cloze")),
-                                    "cloze text has no deletion; mark the hidden part as {{c1::...}}",
+                                    "cloze text has no deletion; mark the hidden part as "
+                                    "{{c1::...}}",
                                     "cloze-without-deletion"))
         image = None
         if "image" in raw:

@@ -7,6 +7,8 @@ a behaviour (such a message falls back to the parser's own words).
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 _YAML_HINTS = (
@@ -33,6 +35,8 @@ _YAML_HINTS = (
 def yaml_message(exc: yaml.MarkedYAMLError, text: str = "") -> str:
     problem = f"{exc.context or ''} {exc.problem or ''}"
     mark = exc.problem_mark or exc.context_mark
+    if text and mark is not None and _tab_before(text.splitlines(), mark.line):
+        return _YAML_HINTS[0][1]  # a tab in the indentation, however the parser put it
     if text and mark is not None and "'\\t'" not in problem and "tab" not in problem:
         indentation = _indentation(text.splitlines(), mark.line, problem)
         if indentation:
@@ -60,10 +64,15 @@ def _indentation(lines: list[str], index: int, problem: str) -> str | None:
     if "mapping values are not allowed" in problem:
         # "key: text" then a deeper "other: ...": YAML reads on as more of the text.
         text, column = lines[above].strip(), _key_column(lines[above])
-        if indent > column and ":" in text and not text.endswith(":"):
+        key = lines[index].strip().split(":", 1)[0].removeprefix("- ")
+        # Only a line that starts with a key (a word, no spaces) was meant as one; other
+        # text with ': ' in it is wrapped text that needs quotes.
+        if (indent > column and ":" in text and not text.endswith(":")
+                and _KEY.fullmatch(key)):
             return (f"indentation: this line is indented deeper than line {above + 1} "
                     f"(column {column + 1}), so YAML reads it as more of that line's text; "
-                    f"line it up with column {column + 1}")
+                    f"line it up with column {column + 1} (or, if it is more of that text, "
+                    "put the whole text in quotes)")
         return None
     found = _aligned_with(lines, index, above)
     if found is None or found[1] == indent:
@@ -91,6 +100,16 @@ def _aligned_with(lines: list[str], index: int, above: int) -> tuple[int, int] |
 def _key_column(line: str) -> int:
     """Where a line's key starts: after the '- ' of a list item's first key."""
     return _indent_of(line) + (2 if line.lstrip().startswith("- ") else 0)
+
+
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def _tab_before(lines: list[str], index: int) -> bool:
+    """Whether the error's line, or the content line before it, is indented with a tab."""
+    near = [index] + ([p] if (p := _previous_content(lines, index)) is not None else [])
+    return any(i < len(lines) and "\t" in lines[i][:len(lines[i]) - len(lines[i].lstrip())]
+               for i in near)
 
 
 def _indent_of(line: str) -> int:
