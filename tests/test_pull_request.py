@@ -448,3 +448,46 @@ def test_wrapped_text_with_a_colon_is_told_to_use_quotes(repo: Path) -> None:
     run = run_cli("validate", cwd=repo)
     assert run.returncode == 1 and "put the whole text in quotes" in run.stdout, run.stdout
     assert "indentation" not in run.stdout
+
+
+def _layout(dash: str, key: str) -> str:
+    """MINIMAL's cards laid out with '-' at ``dash`` and keys at ``key`` columns."""
+    def card(card_id: str, kind: str, extra: str) -> str:
+        pad = " " * len(key)
+        return (f"{dash}-{key[len(dash) + 1:]}id: {card_id}\n{pad}kind: {kind}\n"
+                f"{pad}source: article\n{extra.replace('@', pad)}")
+    return ("company: Acme\nslug: acme\nsources:\n  article:\n    title: Acme article\n"
+            "cards:\n" + card("first", "fact", "@front: At Acme, first?\n@back: One.\n")
+            + card("r1", "round", "@number: 1\n@name: Screen\n")
+            + card("last", "fact", "@front: At Acme, last?\n@back: Two.\n"))
+
+
+@pytest.mark.parametrize(("dash", "key"), [("  ", "    "), ("", "  "), ("    ", "      "),
+                                           ("  ", "      ")])
+@pytest.mark.parametrize("crlf", [False, True])
+def test_add_follows_the_decks_own_layout_and_line_endings(
+        repo: Path, dash: str, key: str, crlf: bool) -> None:
+    text = _layout(dash, key)
+    deck(repo).write_bytes((text.replace("\n", "\r\n") if crlf else text).encode())
+    for kind in ("round", "script"):  # one after its kind's last card, one at the end
+        run = run_cli("add", "acme", kind, cwd=repo)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.split(": added")[0].endswith(f":{len(dash) + 1}")
+    raw = deck(repo).read_bytes()
+    assert (raw.count(b"\r\n") == raw.count(b"\n")) if crlf else b"\r" not in raw
+    from deck2anki.load.parse import load_file
+
+    cards = load_file(deck(repo)).data["cards"]
+    assert [c["id"] for c in cards] == ["first", "r1", "new-round-1", "last", "new-script-1"]
+    assert f"\n{dash}-{key[len(dash) + 1:]}id: new-round-1\n{key}kind: round" in \
+        raw.decode().replace("\r\n", "\n")
+
+
+def test_add_after_a_flow_style_card(repo: Path) -> None:
+    deck(repo).write_text(MINIMAL + "  - {id: r1, kind: round, source: article, number: 1, "
+                          "name: Screen}\n" + SECOND, "utf-8")
+    assert run_cli("add", "acme", "round", cwd=repo).returncode == 0
+    from deck2anki.load.parse import load_file
+
+    cards = load_file(deck(repo)).data["cards"]
+    assert [c["id"] for c in cards] == ["first", "r1", "new-round-1", "second"]

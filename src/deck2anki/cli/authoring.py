@@ -77,13 +77,14 @@ def add(slug: str, kind: str, decks_dir: Path) -> None:
     from ..problems import InvalidInput
 
     try:
-        path, card_id, line = add_card(decks_dir, slug, kind)
+        path, card_id, where = add_card(decks_dir, slug, kind)
     except ScaffoldError as exc:
         raise click.UsageError(str(exc)) from exc
     except InvalidInput as exc:  # the deck (or stamps.json) must be valid to extend it
         exit_with(exc.problems)
-    click.echo(printable(f"{path}:{line}:3: added {kind} card {card_id!r}: replace the TODOs "
-                         "and give it a meaningful id before it is released"))
+    click.echo(printable(f"{path}:{where.line}:{where.column}: added {kind} card {card_id!r}: "
+                         "replace the TODOs and give it a meaningful id before it is "
+                         "released"))
 
 
 @click.command()
