@@ -91,7 +91,7 @@ def test_each_kind_of_gap_is_found_at_its_line(decks: Path) -> None:
         ("acme.yaml", "invented-number", 12),  # 60 (its back): the article never says it
         ("acme.yaml", "unlisted-card", 13),  # 'second' teaches no listed fact
         ("acme.facts.yaml", "missing-number", 6),  # 45: line 3's cards no longer say it
-        ("acme.facts.yaml", "unlisted-line", 5),  # line 5: neither a fact nor set aside
+        ("acme.facts.yaml", "unlisted-line", 6),  # line 5: at line 3's fact, before it
         ("acme.facts.yaml", "uncovered-fact", 9),  # 'Another' has no card
     ])
     assert _codes(decks, "--strict")[0] == 1
@@ -111,9 +111,9 @@ def test_a_broken_fact_list_is_an_error(decks: Path) -> None:
 
 def test_a_source_without_article_or_fact_list_is_named(decks: Path) -> None:
     (decks / "sources" / "acme.facts.yaml").unlink()
-    assert _codes(decks) == (0, [("acme.yaml", "no-fact-list", 5)])
+    assert _codes(decks) == (0, [("acme.yaml", "no-fact-list", 6)])  # at the source's file
     shutil.rmtree(decks / "sources")
-    assert _codes(decks) == (0, [("acme.yaml", "no-source-file", 5)])
+    assert _codes(decks) == (0, [("acme.yaml", "no-source-file", 6)])
     assert _codes(decks, "--strict")[0] == 1
 
 
@@ -121,3 +121,24 @@ def test_coverage_needs_valid_decks(decks: Path) -> None:
     (decks / "acme.yaml").write_text("company: [", "utf-8")
     run = run_cli("coverage", "--decks", str(decks), cwd=decks.parent)
     assert run.returncode == 1 and ": error: yaml-syntax: " in run.stderr
+
+
+@pytest.mark.parametrize("name", ["../acme.yaml", "/etc/hostname", "sub/acme.txt", ".."])
+def test_a_source_file_outside_the_sources_folder_is_never_read(decks: Path,
+                                                                name: str) -> None:
+    deck = decks / "acme.yaml"
+    deck.write_text(deck.read_text("utf-8").replace("file: acme.txt", f"file: '{name}'"),
+                    "utf-8")
+    assert _codes(decks) == (0, [("acme.yaml", "no-source-file", 6)])
+
+
+def test_a_fact_list_typo_is_named(decks: Path) -> None:
+    facts = decks / "sources" / "acme.facts.yaml"
+    facts.write_text(FACTS.replace("cards: [first]", "card: [first]"), "utf-8")
+    run = run_cli("coverage", "--decks", str(decks), cwd=decks.parent)
+    assert run.returncode == 1 and "(it has 'card': a typo?)" in run.stdout
+    facts.write_text(FACTS.replace("cards: [first]", "cards: [frist]"), "utf-8")
+    assert "did you mean 'first'?" in run_cli("coverage", "--decks", str(decks),
+                                               cwd=decks.parent).stdout
+    facts.write_text(FACTS.replace("source: acme.txt", "source: other.txt"), "utf-8")
+    assert _codes(decks) == (1, [("acme.facts.yaml", "fact-list", 1)])

@@ -491,3 +491,18 @@ def test_add_after_a_flow_style_card(repo: Path) -> None:
 
     cards = load_file(deck(repo)).data["cards"]
     assert [c["id"] for c in cards] == ["first", "r1", "new-round-1", "second"]
+
+
+def test_schema_write_refuses_to_overwrite_anything_but_a_schema(tmp_path: Path) -> None:
+    deck_file = tmp_path / "decks" / "acme.yaml"
+    deck_file.parent.mkdir()
+    deck_file.write_text(MINIMAL, "utf-8")
+    refused = run_cli("schema", "--write", "decks/acme.yaml", cwd=tmp_path)
+    assert refused.returncode == 2 and "is not a deck2anki schema" in refused.stderr
+    assert deck_file.read_text("utf-8") == MINIMAL
+    link = tmp_path / "link.json"
+    link.symlink_to(deck_file)
+    assert run_cli("schema", "--write", "link.json", cwd=tmp_path).returncode == 2
+    assert deck_file.read_text("utf-8") == MINIMAL
+    made = run_cli("schema", "--write", "new/folder/", cwd=tmp_path)
+    assert made.returncode == 0 and (tmp_path / "new/folder/deck.schema.json").is_file()

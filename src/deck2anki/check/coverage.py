@@ -13,6 +13,7 @@ never states.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ FACTS_SUFFIX = ".facts.yaml"
 # A number as an article writes it: 300, 1,000, 2.5; compared without thousands commas.
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 W = Level.WARNING
+# An article's file sits in sources/ itself: no folders, no way out of it.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
 def facts_path(article: Path) -> Path:
@@ -81,8 +84,8 @@ def coverage(decks: Sequence[Deck], decks_dir: Path) -> list[SourceCoverage]:
     citing: dict[str, list[tuple[Deck, Position]]] = {}
     for deck in decks:
         for source in deck.sources:
-            if source.file and "TODO" not in source.file:
-                citing.setdefault(source.file, []).append((deck, source.position))
+            if source.file:
+                citing.setdefault(source.file, []).append((deck, source.file_position))
     return [_one(decks_dir, name, users) for name, users in sorted(citing.items())]
 
 
@@ -97,6 +100,12 @@ def _one(decks_dir: Path, name: str, users: list[tuple[Deck, Position]]) -> Sour
     live = {key: card for key, card in cards.items() if not card.retired}
     result.cards = len(live)
     deck, where = users[0]
+    if not _PLAIN_NAME.fullmatch(name) or name in (".", ".."):
+        result.problems.append(Problem(
+            deck.path, where, f"source file {name!r} is not a plain file name; name the "
+            f"article's file in {article.parent.parent / SOURCES_FOLDER}, e.g. "
+            "'acme-interview-guide.txt'", "no-source-file", W))
+        return result
     try:
         text = read_capped(article, MAX_DECK_BYTES, what="the article").decode("utf-8")
     except (ReadError, OSError, UnicodeDecodeError):
@@ -130,6 +139,11 @@ def _one(decks_dir: Path, name: str, users: list[tuple[Deck, Position]]) -> Sour
         return result
     facts, skipped, problems = _read(loaded.path, loaded.data, loaded.position)
     result.problems += problems
+    named = loaded.data.get("source") if isinstance(loaded.data, dict) else None
+    if named is not None and named != name:
+        result.problems.append(Problem(listing, loaded.position(("source",)),
+                                       f"this fact list names {named!r}, but sits beside "
+                                       f"{name!r}; write 'source: {name}'", "fact-list"))
     result.facts = len(facts)
     taught: set[str] = set()
     by_line: dict[int, set[str]] = {}
@@ -155,7 +169,7 @@ def _one(decks_dir: Path, name: str, users: list[tuple[Deck, Position]]) -> Sour
                 f"{listing.name}; list the fact it teaches there, with its line",
                 "unlisted-card", W))
     firsts = {fact.line: fact.position for fact in reversed(facts)}
-    result.problems += _unlisted_lines(listing, lines, set(by_line), skipped,
+    result.problems += _unlisted_lines(listing, lines, set(by_line), skipped, firsts,
                                        loaded.position(("facts",), key=True))
     result.problems += _missing_numbers(listing, lines, by_line, live, firsts)
     return result
@@ -183,12 +197,14 @@ def _read(path: Path, data: Any, position: Any) -> tuple[list[_Fact], set[int], 
         bad(("facts",), "the fact list needs 'facts:', a list of {line, fact, cards}")
         entries = []
     for index, entry in enumerate(entries):
-        ok = (isinstance(entry, dict) and isinstance(entry.get("line"), int)
+        ok = (isinstance(entry, dict) and _is_line(entry.get("line"))
               and isinstance(entry.get("fact"), str) and isinstance(entry.get("cards"), list)
               and all(isinstance(c, str) for c in entry["cards"]))
         if not ok:
-            bad(("facts", index), "a fact needs 'line' (a number), 'fact' (text) and "
-                "'cards' (a list of card ids, [] if none yet)")
+            extra = sorted(set(entry) - _FACT_KEYS, key=str) if isinstance(entry, dict) else []
+            also = f" (it has {', '.join(map(repr, extra))}: a typo?)" if extra else ""
+            bad(("facts", index), f"a fact needs 'line' (a number), 'fact' (text) and "
+                f"'cards' (a list of card ids, [] if none yet){also}; write all three")
             continue
         facts.append(_Fact(entry["line"], entry["fact"], tuple(entry["cards"]),
                            position(("facts", index)), index))
@@ -196,13 +212,20 @@ def _read(path: Path, data: Any, position: Any) -> tuple[list[_Fact], set[int], 
     others = data.get("not_deck_material", []) if isinstance(data, dict) else []
     for index, entry in enumerate(others if isinstance(others, list) else []):
         if (isinstance(entry, dict) and isinstance(entry.get("lines"), list)
-                and all(isinstance(n, int) for n in entry["lines"])
+                and all(_is_line(n) for n in entry["lines"])
                 and isinstance(entry.get("why"), str)):
             skipped.update(entry["lines"])
         else:
             bad(("not_deck_material", index), "an entry needs 'lines' (a list of numbers) "
                 "and 'why' (why they are no deck material)")
     return facts, skipped, problems
+
+
+_FACT_KEYS = frozenset({"line", "fact", "cards"})
+
+
+def _is_line(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _resolve(fact: _Fact, cards: Mapping[str, Card], slugs: Sequence[str], listing: Path,
@@ -215,22 +238,28 @@ def _resolve(fact: _Fact, cards: Mapping[str, Card], slugs: Sequence[str], listi
         if len(found) == 1 and not cards[found[0]].retired:
             yield found[0]
             continue
+        guess = difflib.get_close_matches(name, sorted({k.split("/", 1)[1] for k in cards}),
+                                          n=1)
         why = ("is retired; point the fact at the card that now teaches it"
                if len(found) == 1 else
                f"is in several decks ({', '.join(found)}); write it as slug/id"
-               if found else "is no card citing this source; fix the id, or point the fact "
+               if found else f"is no card citing this source; did you mean {guess[0]!r}?"
+               if guess else "is no card citing this source; fix the id, or point the fact "
                "at the card that teaches it")
         problems.append(Problem(listing, position(("facts", fact.index, "cards", place)),
                                 f"card {name!r} {why}", "unknown-fact-card"))
 
 
 def _unlisted_lines(listing: Path, lines: Sequence[str], facts: set[int], skipped: set[int],
-                    top: Position) -> Iterator[Problem]:
-    """Lines of the article that are neither a fact nor set aside as no deck material."""
+                    firsts: Mapping[int, Position], top: Position) -> Iterator[Problem]:
+    """Lines of the article that are neither a fact nor set aside as no deck material,
+    each reported at the facts of the line before it (where its own would go)."""
     content = {n for n, text in enumerate(lines, start=1) if text.strip()}
     for number in sorted(content - skipped - facts):
         excerpt = " ".join(lines[number - 1].split())[:60]
-        yield Problem(listing, top, f"line {number} of the article is neither a fact nor "
+        before = [line for line in firsts if line < number]
+        where = firsts[max(before)] if before else top
+        yield Problem(listing, where, f"line {number} of the article is neither a fact nor "
                       f"listed under not_deck_material: {excerpt!r}; list its facts (or "
                       "why it is no deck material)", "unlisted-line", W)
 

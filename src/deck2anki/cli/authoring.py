@@ -32,16 +32,17 @@ def new(company: str, decks_dir: Path) -> None:
     if schema_file is not None:
         click.echo(printable(f"wrote {schema_file}: the schema your editor checks the deck "
                              "against"))
+    where = "" if decks_dir == Path("decks") else f" --decks {decks_dir}"
     click.echo(printable(f"created {path}: fill in its source, then `deck2anki add "
-                         f"{path.stem} fact` to add cards"))
+                         f"{path.stem} fact{where}` to add cards"))
 
 
 @click.command(name="schema")
-@click.option("--write", "target", type=click.Path(path_type=Path), default=None,
+@click.option("--write", "target", type=click.Path(), default=None,
               metavar="PATH",
               help="Write the schema to PATH (a file, or a folder to put deck.schema.json "
                    "in) instead of printing it.")
-def schema_command(target: Path | None) -> None:
+def schema_command(target: str | None) -> None:
     """Print the JSON Schema of a deck file (or write it with --write).
 
     Editors use it to complete and check deck files as you type; `deck2anki new`
@@ -53,12 +54,16 @@ def schema_command(target: Path | None) -> None:
       deck2anki schema --write decks/     decks/deck.schema.json, for decks made by `new`
       deck2anki schema > deck.schema.json
     """
-    from ..commands.scaffold import schema_text, write_schema
+    from ..commands.scaffold import ScaffoldError, schema_text, write_schema
 
     if target is None:
         click.echo(schema_text(), nl=False)
         return
-    click.echo(printable(f"wrote {write_schema(target)}"))
+    try:
+        written = write_schema(target)
+    except ScaffoldError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(printable(f"wrote {written}"))
 
 
 @click.command()

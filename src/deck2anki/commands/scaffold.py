@@ -115,14 +115,33 @@ def schema_text() -> str:
     return schema.schema_path().read_text(encoding="utf-8")
 
 
-def write_schema(target: Path) -> Path:
+def write_schema(given: str | Path) -> Path:
     """Write this deck2anki's schema to ``target`` (a file, or a folder to put
-    deck.schema.json in); return the file written."""
-    if target.is_dir():
+    deck.schema.json in); return the file written.
+
+    Only a new file or an earlier copy of the schema is (over)written: a path that
+    holds anything else (a deck, a link, a device) is refused with :class:`ScaffoldError`.
+    """
+    target = Path(given)
+    if target.is_dir() or str(given).endswith(("/", "\\")):  # a folder, maybe still to make
         target = target / schema.SCHEMA_NAME
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        raise ScaffoldError(f"{target} is not a regular file; give a folder or a new file "
+                            "name for the schema")
+    if target.exists() and not _is_schema(target):
+        raise ScaffoldError(f"{target} exists and is not a deck2anki schema; give another "
+                            "path, or remove it first")
     target.parent.mkdir(parents=True, exist_ok=True)
     write_bytes(target, schema.schema_path().read_bytes())
     return target
+
+
+def _is_schema(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("title") == schema.load_schema().get("title")
 
 
 def _placed(original: str, loaded: LoadedFile, cards: list[Any], kind: str,
