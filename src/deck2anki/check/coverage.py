@@ -115,15 +115,7 @@ def _one(decks_dir: Path, name: str, users: list[tuple[Deck, Position]]) -> Sour
             "against it", "no-source-file", W))
         return result
     lines = text.splitlines()
-    source_numbers = numbers(text)
-    for key, card in sorted(live.items()):
-        invented = sorted(numbers(card_text(card)) - source_numbers, key=_numeric)
-        if invented:
-            result.problems.append(Problem(
-                paths[key], _where(card, invented[0]), f"card {card.id!r} states "
-                f"{', '.join(invented)}, "
-                f"which {name} never states; take the number from the source or drop it",
-                "invented-number", W))
+    result.problems += _invented(live, paths, numbers(text), name)
     listing = facts_path(article)
     if not listing.is_file():
         result.problems.append(Problem(
@@ -173,6 +165,17 @@ def _one(decks_dir: Path, name: str, users: list[tuple[Deck, Position]]) -> Sour
                                        loaded.position(("facts",), key=True))
     result.problems += _missing_numbers(listing, lines, by_line, live, firsts)
     return result
+
+
+def _invented(live: Mapping[str, Card], paths: Mapping[str, Path], stated: set[str],
+              name: str) -> Iterator[Problem]:
+    """Numbers on a live card that its article never states."""
+    for key, card in sorted(live.items()):
+        invented = sorted(numbers(card_text(card)) - stated, key=_numeric)
+        if invented:
+            yield Problem(paths[key], _where(card, invented[0]), f"card {card.id!r} states "
+                          f"{', '.join(invented)}, which {name} never states; take the number "
+                          "from the source or drop it", "invented-number", W)
 
 
 @dataclass(frozen=True)
