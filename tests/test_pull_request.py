@@ -311,7 +311,7 @@ def test_schema_prints_and_writes_the_packaged_schema(tmp_path: Path) -> None:
     assert printed.returncode == 0 and json.loads(printed.stdout)["title"] == "deck2anki deck"
     (tmp_path / "decks").mkdir()
     stale = tmp_path / "decks" / "deck.schema.json"
-    stale.write_text("{}", "utf-8")  # an older copy: refreshed in place
+    stale.write_text('{"title": "deck2anki deck"}', "utf-8")  # an older copy: refreshed
     written = run_cli("schema", "--write", "decks", cwd=tmp_path)
     assert written.returncode == 0 and stale.read_bytes() == schema_path().read_bytes()
 
@@ -506,3 +506,19 @@ def test_schema_write_refuses_to_overwrite_anything_but_a_schema(tmp_path: Path)
     assert deck_file.read_text("utf-8") == MINIMAL
     made = run_cli("schema", "--write", "new/folder/", cwd=tmp_path)
     assert made.returncode == 0 and (tmp_path / "new/folder/deck.schema.json").is_file()
+
+
+def test_sarif_paths_are_relative_to_the_repository_root(repo: Path) -> None:
+    import json
+
+    deck(repo).write_text(MINIMAL + SECOND.replace("The second answer.", "<b>Two</b>"), "utf-8")
+    run = run_cli("validate", "--format", "sarif", ".", cwd=repo / "decks")
+    result, = json.loads(run.stdout)["runs"][0]["results"][:1]
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "decks/acme.yaml"
+
+
+def test_a_renamed_card_is_not_also_told_to_be_stamped(repo: Path) -> None:
+    deck(repo).write_text(MINIMAL + SECOND.replace("id: second", "id: second-card"), "utf-8")
+    run = run_cli("validate", "--no-cache", cwd=repo)
+    assert "back to 'second'" in run.stdout and "stale-stamp" not in run.stdout

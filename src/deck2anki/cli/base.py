@@ -29,9 +29,12 @@ def decks_option(help_text: str = "Folder holding the deck files.", *,
                         show_default=True, help=help_text)
 
 
-def exit_with(problems: Iterable[Problem]) -> NoReturn:
+def exit_with(problems: Iterable[Problem], verdict: str | None = None) -> NoReturn:
+    """Print the problems, then the verdict (last, where a reader's eye lands), and exit 1."""
     for problem in problems:
         click.echo(problem.format(), err=True)
+    if verdict:
+        click.echo(verdict, err=True)
     sys.exit(EXIT_INVALID)
 
 

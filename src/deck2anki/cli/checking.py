@@ -58,7 +58,8 @@ def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str,
     errors = len(result.problems) if strict else len(result.errors)
     warnings = len(result.problems) - errors
     if errors:
-        click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+        if not quiet:
+            click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
         sys.exit(EXIT_INVALID)
     if not quiet:
         notes = sum(d.notes for d in result.decks)
@@ -118,8 +119,7 @@ def coverage(decks_dir: Path, strict: bool, fmt: str, quiet: bool) -> None:
     try:
         sources = run_coverage(decks_dir)
     except InvalidInput as exc:
-        click.echo("coverage needs valid decks: fix these problems first", err=True)
-        exit_with(exc.problems)
+        exit_with(exc.problems, "coverage needs valid decks: fix these problems first")
     problems = sorted(p for source in sources for p in source.problems)
     if problems or fmt in ("json", "sarif"):
         for line in render(problems, fmt, strict=strict):

@@ -49,10 +49,8 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool, no_cache: 
         result = run_build(decks_dir, out_dir, progress=progress_to_stderr(verbose, quiet),
                            use_cache=not no_cache, for_release=for_release)
     except InvalidInput as exc:
-        if not quiet:
-            click.echo(f"build failed: {len(exc.problems)} problem(s); nothing was written",
-                       err=True)
-        exit_with(exc.problems)
+        exit_with(exc.problems, None if quiet else
+                  f"build failed: {len(exc.problems)} problem(s); nothing was written")
     for problem in result.warnings:
         click.echo(problem.format(), err=True)
     if quiet:
@@ -78,7 +76,9 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool, no_cache: 
 @click.option("--check", is_flag=True,
               help="Change nothing; exit 1 if stamps.json is out of date (for CI).")
 @click.option("--forget", "forget", multiple=True, metavar="SLUG/ID",
-              help="Drop the stamp of a card that was removed before it was ever released.")
+              help="Drop the stamp of a card (or, given a slug, a deck) that was removed "
+                   "before it ever reached the main branch; refused for one that did. The "
+                   "run stamps every other change as usual.")
 @click.option("--rename-company", "renamed", multiple=True, metavar="SLUG",
               help="Accept a company's new display name: every note of it then updates "
                    "over learners' own edits, and new cards go to a new Anki deck.")
@@ -108,8 +108,7 @@ def stamp(decks_dir: Path, check: bool, forget: tuple[str, ...],
             sys.exit(EXIT_INVALID if found.stale or found.out_of_date else 0)
         changed, path = stamping.stamp(decks_dir, forget=forget, renamed=renamed)
     except InvalidInput as exc:
-        click.echo("stamps.json was not changed: fix these problems first", err=True)
-        exit_with(exc.problems)
+        exit_with(exc.problems, "stamps.json was not changed: fix these problems first")
     forgotten = f", forgot {', '.join(forget)}" if forget else ""
     click.echo(printable(f"{path}: {len(changed)} new or changed stamp(s){forgotten}"
                          if changed else f"{path}: up to date{forgotten}"))

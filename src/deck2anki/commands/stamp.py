@@ -77,8 +77,9 @@ def _refuse_released(decks_dir: Path, stamps_path: Path, forget: Iterable[str]) 
         raise InvalidInput([Problem(
             stamps_path, Position(1, 1),
             f"cannot forget {key!r}: it exists on the main branch (at {base[:12]}), so "
-            "learners may already hold it; restore it under its old id (edit its text, or "
-            "set `retired: true`) instead", "forget") for key in misused])
+            "learners may already hold it and its stamp must stay; if it is gone from the "
+            "deck, restore it under that id (edit its text freely, or set "
+            "`retired: true`)", "forget") for key in misused])
 
 
 def _current(stamps_path: Path) -> str | None:
@@ -93,8 +94,11 @@ def _updated(checked: Validation, stamps_path: Path, now: int | None,
     errors = [p for p in checked.errors if p.code != "future-stamp"  # stamp mends those
               and not (p.code == "company-rename" and slugs.get(p.path) in accepted)]
     pending = {slugs.get(p.path) for p in checked.errors if p.code == "company-rename"}
+    known = set(slugs.values())
     errors += [Problem(stamps_path, Position(1, 1), f"cannot accept a rename of {slug!r}: "
-                       "its company name is the one stamped", "company-rename")
+                       + ("its company name is the one stamped; nothing to accept"
+                          if slug in known else "no deck has that slug; give a deck's slug"),
+                       "company-rename")
                for slug in sorted(accepted - pending)]
     if errors:
         raise InvalidInput(errors)
@@ -114,7 +118,9 @@ def _updated(checked: Validation, stamps_path: Path, now: int | None,
                                     f"cannot forget {key!r}: "
                                     + ("it is in the decks; only the stamps of removed cards "
                                        "or decks can be forgotten" if live(key)
-                                       else "it has no stamp"), "forget")
+                                       else "it has no stamp; name a card as slug/id (e.g. "
+                                       "acme/headquarters) or a whole deck by its slug, as "
+                                       "stamps.json keys them"), "forget")
                             for key in misused])
     # A stub is not content yet: stamping it would make its generated id final.
     stubs = [replace(p, level=Level.ERROR) for p in checked.problems if p.code in UNFINISHED]

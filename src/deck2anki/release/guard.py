@@ -86,10 +86,13 @@ def check_deck(rendered: RenderedDeck, hashes: Mapping[str, str],
             deck.path, deck.cards_position,
             f"card {card_id!r} is in {stamps_path} but no longer in this deck: learners "
             "keep it forever. Restore it with `retired: true` instead of deleting or "
-            f"renaming it (never released? run `deck2anki stamp --forget {key}`)",
+            f"renaming it (never on the main branch? `deck2anki stamp --forget {key}`)",
             "removed-card"))
     stale = stamps.stale(hashes)
+    misnamed = {card_key(deck.slug, card.id) for card in renamed.values()}
     for key in stale:
+        if key in misnamed:
+            continue  # its fix is the rename back, not a stamp
         card = cards[key]
         problems.append(Problem(deck.path, card.position,
                                 f"card {card.id!r} is new or changed since {stamps_path} "

@@ -46,7 +46,9 @@ def _markdown(diff: CardDiff, base: str) -> str:
                  [item(s, c) for s, c in diff.retired]),
                 ("Removed (learners keep these)", [item(s, c) for s, c in diff.removed]),
                 ("Renamed (a new note for Anki: keep the old id)",
-                 [item(s, new, f" (was `{old}`)") for s, old, new in diff.renamed]))
+                 [item(s, new, f" (was `{old}`)") for s, old, new in diff.renamed]),
+                ("Switched between Q/A and cloze (Anki skips their updates)",
+                 [item(s, c) for s, c in diff.switched]))
     for title, items in sections:
         if items:
             lines += [f"### {title}", "", *[f"- {entry}" for entry in items], ""]

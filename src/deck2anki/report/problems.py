@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -59,20 +60,22 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def _uri(path: Path) -> str:
-    """A path as SARIF wants it: relative to the checkout (where the command runs),
-    forward slashes; code scanning matches it against the repository's files."""
-    if path.is_absolute():
-        try:
-            path = Path(os.path.relpath(path))
-        except ValueError:  # another drive, on Windows: keep it absolute
-            return path.as_uri()
-    return path.as_posix()
+    """A path as SARIF wants it: relative to the repository's root (the nearest folder
+    above with a .git), forward slashes; code scanning matches it against the
+    repository's files, wherever the command ran."""
+    full = path.resolve()
+    root = next((folder for folder in full.parents if (folder / ".git").exists()), None)
+    try:
+        return Path(os.path.relpath(full, root or Path.cwd())).as_posix()
+    except ValueError:  # another drive, on Windows: keep it absolute
+        return full.as_uri()
 
 
 def _help_markdown(rule: registry.Rule) -> str:
     block = "```yaml\n{}\n```" if rule.example != "prose" else "{}"
-    return (f"{rule.summary}.\n\n**Fails:**\n\n{block.format(rule.bad.strip())}\n\n"
-            f"**Passes:**\n\n{block.format(rule.good.strip())}\n")
+    bad, good = (textwrap.dedent(text).strip("\n") for text in (rule.bad, rule.good))
+    return (f"{rule.summary}.\n\n**Fails:**\n\n{block.format(bad)}\n\n"
+            f"**Passes:**\n\n{block.format(good)}\n")
 
 
 def _sarif(problems: Sequence[Problem]) -> list[str]:
