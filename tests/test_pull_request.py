@@ -522,3 +522,10 @@ def test_a_renamed_card_is_not_also_told_to_be_stamped(repo: Path) -> None:
     deck(repo).write_text(MINIMAL + SECOND.replace("id: second", "id: second-card"), "utf-8")
     run = run_cli("validate", "--no-cache", cwd=repo)
     assert "back to 'second'" in run.stdout and "stale-stamp" not in run.stdout
+
+
+def test_a_card_with_an_unknown_source_still_gets_its_text_checked(repo: Path) -> None:
+    deck(repo).write_text(MINIMAL + SECOND.replace("source: article", "source: artcle")
+                          .replace("The second answer.", "'Whether {c1::x}.'"), "utf-8")
+    codes = [p[3] for p in problem_lines(run_cli("validate", cwd=repo).stdout)]
+    assert codes == ["unknown-source", "cloze-typo"]

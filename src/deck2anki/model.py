@@ -149,6 +149,9 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
                 first_seen.setdefault(raw["id"], index)
             continue
         card_id = raw["id"]
+        # The text gates need only the card's own text: run them even for a card a check
+        # below leaves out, so its text problems show in the same run.
+        problems.extend(_text_problems(loaded, index, raw))
         if card_id in first_seen:
             line = loaded.position(("cards", first_seen[card_id], "id")).line
             problems.append(Problem(loaded.path, loaded.position((*where, "id")),
@@ -164,7 +167,6 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
                                     f"use one of: {', '.join(sorted(sources))}",
                                     "unknown-source"))
             continue
-        problems.extend(_text_problems(loaded, index, raw))
         cloze = raw.get("cloze")
         if isinstance(cloze, str) and not CLOZE_RE.search(cloze):
             problems.append(Problem(loaded.path, loaded.position((*where, "cloze")),

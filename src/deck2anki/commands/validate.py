@@ -76,8 +76,8 @@ def plan(request: Request, read: Stamps | None = None) -> Plan:
     if not files:
         where = ", ".join(str(p) for p in request.paths)
         problems.append(Problem(Path(where), Position(1, 1), "no deck files (*.yaml, *.yml) "
-                                "here; pass the folder or files that hold the decks",
-                                "no-decks"))
+                                "here; point the command at the folder that holds the "
+                                "decks", "no-decks"))
     stamps_path = request.stamps_path
     whole_folder = stamps_path is not None and any(
         p.is_dir() and p.resolve() == stamps_path.parent.resolve() for p in request.paths)
