@@ -23,12 +23,13 @@ def main(ctx: click.Context) -> None:
     """Compile YAML interview-prep decks into Anki packages (.apkg) and CSVs.
 
     \b
-    Typical use, from the repository's root:
+    A pull request, from the repository's root:
+      deck2anki coverage            facts of the sources no card teaches yet
       deck2anki add pinterest fact  add a card stub to decks/pinterest.yaml
-      deck2anki validate            check every deck in decks/, with file:line:col problems
-      deck2anki stamp               record changed cards in decks/stamps.json (commit it)
-      deck2anki preview             see every card as Anki shows it: preview/index.html
+      deck2anki validate            every problem of every deck, as file:line:col
+      deck2anki preview --changed   see your cards as Anki shows them: preview/index.html
       deck2anki diff                what this branch adds, changes and removes, card by card
+      deck2anki stamp               record changed cards in decks/stamps.json (commit it)
       deck2anki build               write dist/<company>.apkg and dist/<company>.csv
       deck2anki rules CODE          what a problem code means, with examples
       deck2anki new "Acme Corp"     start a new company's deck: decks/acme-corp.yaml
