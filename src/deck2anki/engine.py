@@ -47,6 +47,12 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+def no_decks(where: Path) -> Problem:
+    """The problem of a run given no deck file: nothing was checked, which is no pass."""
+    return Problem(where, Position(1, 1), "no deck files (*.yaml, *.yml) here; point the "
+                   "command at the folder that holds the decks", "no-decks")
+
+
 def load_deck(path: Path) -> tuple[Any, Deck | None, list[Problem]]:
     """Load, schema-check, model and (if it has errors) lint one file: its data (if it
     parsed), the deck (if valid) and its problems so far.

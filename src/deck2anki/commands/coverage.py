@@ -6,15 +6,13 @@ from pathlib import Path
 
 from ..check.coverage import SourceCoverage
 from ..check.coverage import coverage as source_coverage
-from ..engine import discover, valid_decks
-from ..problems import InvalidInput, Position, Problem
+from ..engine import discover, no_decks, valid_decks
+from ..problems import InvalidInput
 
 
 def coverage(decks_dir: Path) -> list[SourceCoverage]:
     """The coverage of every source the decks cite; :class:`InvalidInput` if the folder
     has no deck or a deck is invalid (validate first)."""
     if not discover([decks_dir]):
-        raise InvalidInput([Problem(decks_dir, Position(1, 1), "no deck files (*.yaml, "
-                                    "*.yml) here; pass the folder that holds the decks "
-                                    "with --decks", "no-decks")])
+        raise InvalidInput([no_decks(decks_dir)])
     return source_coverage(valid_decks(decks_dir), decks_dir)

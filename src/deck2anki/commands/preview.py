@@ -7,9 +7,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..engine import discover, valid_decks
+from ..engine import discover, no_decks, valid_decks
 from ..files import write_all
-from ..problems import InvalidInput, Position, Problem
+from ..problems import InvalidInput
 from ..release import changes, git
 from ..render.notes import RenderedDeck, render_deck
 
@@ -37,9 +37,7 @@ def preview(decks_dir: Path, out_dir: Path, changed_since: str | None = None) ->
     from ..write.preview import preview_files
 
     if not discover([decks_dir]):
-        raise InvalidInput([Problem(decks_dir, Position(1, 1), "no deck files (*.yaml, "
-                                    "*.yml) here; pass the folder that holds the decks "
-                                    "with --decks", "no-decks")])
+        raise InvalidInput([no_decks(decks_dir)])
     datas: dict[Path, Any] = {}
     rendered = [render_deck(d) for d in valid_decks(decks_dir, datas)]
     base = None

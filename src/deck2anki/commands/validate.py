@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import cache as result_cache
-from ..engine import DeckInfo, FileResult, History, Job, Progress, discover
+from ..engine import DeckInfo, FileResult, History, Job, Progress, discover, no_decks
 from ..files import MAX_DECK_BYTES, ReadError, read_capped
 from ..identity import notetype_key
 from ..model import check_slugs
@@ -75,9 +75,7 @@ def plan(request: Request, read: Stamps | None = None) -> Plan:
     problems: list[Problem] = []
     if not files:
         where = ", ".join(str(p) for p in request.paths)
-        problems.append(Problem(Path(where), Position(1, 1), "no deck files (*.yaml, *.yml) "
-                                "here; point the command at the folder that holds the "
-                                "decks", "no-decks"))
+        problems.append(no_decks(Path(where)))
     stamps_path = request.stamps_path
     whole_folder = stamps_path is not None and any(
         p.is_dir() and p.resolve() == stamps_path.parent.resolve() for p in request.paths)
