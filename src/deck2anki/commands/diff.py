@@ -16,7 +16,7 @@ def diff(decks_dir: Path, base: str | None = None) -> tuple[changes.CardDiff, st
     deck in the working tree is invalid.
     """
     repo = git.repository(decks_dir)
-    revision = git.resolve(repo, base) if base else git.default_base(repo)
+    revision = git.base(repo, base)
     before = git.cards_at(repo, revision, decks_dir)
     datas: dict[Path, Any] = {}
     valid_decks(decks_dir, datas)

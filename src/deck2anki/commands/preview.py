@@ -43,7 +43,7 @@ def preview(decks_dir: Path, out_dir: Path, changed_since: str | None = None) ->
     base = None
     if changed_since is not None:
         repo = git.repository(decks_dir)
-        base = git.resolve(repo, changed_since) if changed_since else git.default_base(repo)
+        base = git.base(repo, changed_since)
         diff = changes.compare(git.cards_at(repo, base, decks_dir), git.cards_now(datas))
         rendered = _only(rendered, _touched(diff))
     title = f"changed since {base[:12]}" if base else ""

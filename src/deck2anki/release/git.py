@@ -59,6 +59,11 @@ def default_base(repo: Path) -> str:
     raise NoHistory("no main or master branch to compare with; pass a base revision")
 
 
+def base(repo: Path, revision: str | None = None) -> str:
+    """The commit to compare with: ``revision`` if given, else the merge base with main."""
+    return resolve(repo, revision) if revision else default_base(repo)
+
+
 def resolve(repo: Path, revision: str) -> str:
     try:
         return _git(repo, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").strip()
