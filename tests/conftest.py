@@ -117,6 +117,12 @@ def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def git(repo: Path, *args: str) -> str:
+    """Run git in ``repo`` with a throwaway identity (commits need one); its stdout."""
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid",
+                           *args], cwd=repo, check=True, capture_output=True, text=True).stdout
+
+
 def run_cli(*args: str, cwd: Path,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`python -m deck2anki ARGS` as a real process, as a contributor runs it."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ from anki_oracle import (
     rendered,
     scheduling,
 )
-from conftest import DECKS, MINIMAL, run_cli
+from conftest import DECKS, MINIMAL, git, run_cli
 
 
 def deck_files(folder: Path) -> dict[str, dict]:
@@ -145,11 +144,6 @@ def test_csv_imports_without_mapping_and_beside_the_package(built: Path, anki_co
 
 
 # --- Releases over a learner's collection ---------------------------------------------
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
-                          text=True).stdout
 
 
 @pytest.fixture

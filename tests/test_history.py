@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,15 +10,10 @@ from click.testing import CliRunner
 
 from deck2anki.cli import main
 
-from conftest import MINIMAL
+from conftest import MINIMAL, git
 
 SECOND = ("  - id: second\n    kind: fact\n    source: article\n    front: At Acme, second?\n"
           "    back: Two.\n")
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid",
-                           *args], cwd=repo, check=True, capture_output=True, text=True).stdout
 
 
 @pytest.fixture

@@ -4,20 +4,14 @@ branch of their own."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import MINIMAL, run_cli
+from conftest import MINIMAL, git, run_cli
 
 SECOND = ("  - id: second\n    kind: fact\n    source: article\n"
           "    front: At Acme, what is second?\n    back: The second answer.\n")
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid",
-                           *args], cwd=repo, check=True, capture_output=True, text=True).stdout
 
 
 @pytest.fixture
