@@ -48,6 +48,11 @@ def question(card: Mapping[str, Any], limit: int = 80) -> str:
     if not isinstance(text, str):
         number, name = card.get("number"), card.get("name")
         text = f"Round {number}: {name}" if number is not None else str(name or "")
+    return one_line(text, limit)
+
+
+def one_line(text: str, limit: int) -> str:
+    """``text`` with its whitespace collapsed, cut to ``limit`` characters."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit - 3] + "..."
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..identity import card_key
-from ..release.changes import CardDiff, question
+from ..release.changes import CardDiff, one_line, question
 
 Reporter = Callable[[CardDiff, str], str]
 
@@ -65,7 +65,7 @@ def _field_lines(diff: CardDiff, slug: str, card_id: str, fields: list[str]) -> 
     for name in fields:
         for sign, card in (("-", old), ("+", new)):
             if name in card:
-                lines.append(f"    {sign} {name}: {question({'front': str(card[name])}, 100)}")
+                lines.append(f"    {sign} {name}: {one_line(str(card[name]), 100)}")
     return lines
 
 
