@@ -17,6 +17,7 @@ from typing import Any
 from ..check import schema
 from ..files import write_bytes
 from ..identity import split_key
+from ..load.hints import is_content
 from ..load.parse import load_file, load_text
 from ..load.positions import LoadedFile
 from ..model import build_deck
@@ -173,7 +174,7 @@ def _placed(original: str, loaded: LoadedFile, cards: list[Any], kind: str,
         # It ends on its last line of content: blank lines and the comments that head
         # the next section stay where they are, after the new card.
         after = end.line - 1
-        while after > start.line and not _content(lines[after - 1]):
+        while after > start.line and not is_content(lines[after - 1]):
             after -= 1
     # Cards read best one blank line apart, where the deck keeps them so.
     gap = "\n" if after >= len(lines) or not lines[after].strip() else ""
@@ -191,11 +192,6 @@ def _laid_out(stub: str, dash: int, key: int) -> str:
 
 def _lined(text: str, crlf: bool) -> str:
     return text.replace("\n", "\r\n") if crlf else text
-
-
-def _content(line: str) -> bool:
-    stripped = line.strip()
-    return bool(stripped) and not stripped.startswith("#")
 
 
 def _deck_file(decks_dir: Path, slug: str) -> Path:

@@ -89,7 +89,7 @@ def _aligned_with(lines: list[str], index: int, above: int) -> tuple[int, int] |
     that line opens a block (then any deeper indentation is right)."""
     if lines[index].lstrip().startswith("- "):
         for i in range(index - 1, -1, -1):
-            if _content(lines[i]) and lines[i].lstrip().startswith("- "):
+            if is_content(lines[i]) and lines[i].lstrip().startswith("- "):
                 return i, _indent_of(lines[i])
         return None
     if lines[above].rstrip().endswith(":"):
@@ -116,10 +116,11 @@ def _indent_of(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
-def _content(line: str) -> bool:
+def is_content(line: str) -> bool:
+    """Whether a YAML line holds something: not blank, not only a comment."""
     stripped = line.strip()
     return bool(stripped) and not stripped.startswith("#")
 
 
 def _previous_content(lines: list[str], index: int) -> int | None:
-    return next((i for i in range(index - 1, -1, -1) if _content(lines[i])), None)
+    return next((i for i in range(index - 1, -1, -1) if is_content(lines[i])), None)
