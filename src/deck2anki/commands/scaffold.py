@@ -12,14 +12,12 @@ import os
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any
 
 from ..check import schema
 from ..files import write_bytes
 from ..identity import split_key
-from ..load.hints import is_content
+from ..load.edit import place_card
 from ..load.parse import load_file, load_text
-from ..load.positions import LoadedFile
 from ..model import build_deck
 from ..problems import InvalidInput, Level, Position
 from ..release.stamps import STAMPS_FILE, Stamps
@@ -145,55 +143,6 @@ def _is_schema(path: Path) -> bool:
     return isinstance(data, dict) and data.get("title") == schema.load_schema().get("title")
 
 
-def _placed(original: str, loaded: LoadedFile, cards: list[Any], kind: str,
-            stub: str) -> tuple[str, Position]:
-    """The file with ``stub`` after the last card of its kind (so that two pull requests
-    adding cards of different kinds do not both append at the end, where git sees a
-    conflict), or at the end if the deck has none; and where the stub starts.
-
-    The stub is laid out like the deck's own cards (their indentation, the spaces after
-    '- '), and keeps the file's line endings."""
-    crlf = "\r\n" in original
-    text = re.sub(r"(?m)^cards:[ \t]*\[\s*\][ \t]*$", "cards:", original.replace("\r\n", "\n"))
-    if not text.endswith("\n"):
-        text += "\n"
-    lines = text.splitlines(keepends=True)
-    mine = [i for i, c in enumerate(cards) if isinstance(c, dict) and c.get("kind") == kind]
-    anchor = mine[-1] if mine else len(cards) - 1
-    if anchor < 0:  # the first card: the template's layout
-        return _lined(text + stub, crlf), Position(len(lines) + 1, 3)
-    start, end = loaded.span(("cards", anchor))
-    item = lines[start.line - 1]
-    dash = item.rfind("-", 0, start.column - 1)
-    dash = dash if dash >= 0 else max(start.column - 3, 0)
-    flow = item[start.column - 1:start.column] == "{"
-    key = dash + 2 if flow else start.column - 1
-    if end.column > 1 and lines[end.line - 1][:end.column - 1].strip():
-        after = end.line  # it ends within its last line (a flow mapping): after that line
-    else:
-        # It ends on its last line of content: blank lines and the comments that head
-        # the next section stay where they are, after the new card.
-        after = end.line - 1
-        while after > start.line and not is_content(lines[after - 1]):
-            after -= 1
-    # Cards read best one blank line apart, where the deck keeps them so.
-    gap = "\n" if after >= len(lines) or not lines[after].strip() else ""
-    lines.insert(after, gap + _laid_out(stub, dash, key))
-    return _lined("".join(lines), crlf), Position(after + 1 + len(gap), dash + 1)
-
-
-def _laid_out(stub: str, dash: int, key: int) -> str:
-    """The stub (written as '  - id: ...' with its keys at column 5) with its '-' at
-    column ``dash`` and its keys at column ``key`` (0-based)."""
-    first, *rest = stub.splitlines(keepends=True)
-    head = " " * dash + "-" + " " * max(key - dash - 1, 1) + first.lstrip()[2:]
-    return head + "".join(" " * key + line[4:] if line.strip() else line for line in rest)
-
-
-def _lined(text: str, crlf: bool) -> str:
-    return text.replace("\n", "\r\n") if crlf else text
-
-
 def _deck_file(decks_dir: Path, slug: str) -> Path:
     for candidate in sorted(decks_dir.glob("*.y*ml")):
         try:
@@ -233,7 +182,7 @@ def add_card(decks_dir: Path, slug: str, kind: str) -> tuple[Path, str, Position
     sources = data.get("sources") or {"article": None}
     stub = f"  - id: {card_id}\n    kind: {kind}\n    source: {next(iter(sources))}\n{body}"
     original = path.read_bytes().decode("utf-8")  # as is: CRLF stays CRLF
-    updated, where = _placed(original, loaded, cards, kind, stub)
+    updated, where = place_card(original, loaded, cards, kind, stub)
     write_bytes(path, updated.encode("utf-8"))
     try:
         load_file(path)
