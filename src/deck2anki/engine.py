@@ -21,6 +21,7 @@ from . import markup
 from .check import schema
 from .check.lints import lint
 from .files import collector_paused
+from .identity import kept_notetype_key
 from .model import Deck, build_deck, check_slugs
 from .problems import InvalidInput, Level, Position, Problem
 from .release import git, guard
@@ -53,17 +54,17 @@ def no_decks(where: Path) -> Problem:
                    "command at the folder that holds the decks", "no-decks")
 
 
-def load_deck(path: Path) -> tuple[Any, Deck | None, list[Problem]]:
-    """Load, schema-check, model and (if it has errors) lint one file: its data (if it
-    parsed), the deck (if valid) and its problems so far.
+def load_deck(path: Path, text: str | None = None) -> tuple[Any, Deck | None, list[Problem]]:
+    """Load, schema-check, model and (if it has errors) lint one file (or ``text``, as if
+    it were the file's): its data (if it parsed), the deck (if valid) and its problems.
 
     A file stops only at a parse error. Past the schema, every card the schema accepts
     is still modelled and linted, so one run reports the problems of every stage.
     """
-    from .load.parse import load_file  # PyYAML: only when a file is read
+    from .load.parse import load_file, load_text  # PyYAML: only when a file is read
 
     try:
-        loaded = load_file(path)
+        loaded = load_file(path) if text is None else load_text(path, text)
     except InvalidInput as exc:
         return None, None, exc.problems
     problems, damage = schema.check(loaded)
@@ -190,12 +191,16 @@ def _check_file(path: Path, job: Job) -> FileResult:
     problems += lint([deck])
     rendered = render_deck(deck)
     hashes, notetypes = guard.note_hashes(rendered), guard.note_notetypes([rendered])
+    kept = guard.kept_notetype_hashes(rendered.deck)
     stale: list[str] = []
     history = job.history
     if history.guarded and history.path is not None:
         found, stale = guard.check_deck(rendered, hashes, notetypes, history.stamps,
                                         history.path)
-        problems += found
+        kept_found, kept_stale = guard.check_kept(rendered.deck, kept, history.stamps,
+                                                  history.path)
+        problems += found + kept_found
+        stale += kept_stale
     outputs: dict[str, bytes] = {}
     timed = False
     failed = any(p.level is Level.ERROR for p in problems)
@@ -204,19 +209,26 @@ def _check_file(path: Path, job: Job) -> FileResult:
         # it, only content changed since its stamp does, unless the epoch is fixed.
         timed = not history.guarded or (history.sde is None
                                         and (bool(stale) or history.types_stale))
-        outputs = _package(rendered, hashes, history)
+        outputs = _package(rendered, hashes, kept, history)
     images = {n.card.image.source: n.card.image.digest for n in rendered.notes if n.card.image}
-    return FileResult(path, sorted(problems), DeckInfo.of(rendered), hashes, notetypes,
+    return FileResult(path, sorted(problems), DeckInfo.of(rendered), {**hashes, **kept},
+                      notetypes,
                       guard.note_clozes(rendered), stale, cards, outputs, images, timed)
 
 
-def _package(rendered: RenderedDeck, hashes: Mapping[str, str],
+def _package(rendered: RenderedDeck, hashes: Mapping[str, str], kept: Mapping[str, str],
              history: History) -> dict[str, bytes]:
     from .write.outputs import Mods, deck_outputs  # sqlite3, zipfile: only a build
 
-    notes = {key: history.stamps.mod_for(key, digest, history.fallback)
-             for key, digest in hashes.items()}
-    return deck_outputs(rendered, Mods(notes, history.notetype_mods, history.sde))
+    def mod(key: str, digest: str) -> int:
+        return history.stamps.mod_for(key, digest, history.fallback)
+
+    notes = {key: mod(key, digest) for key, digest in hashes.items()}
+    slug = rendered.deck.slug
+    types = {**history.notetype_mods,
+             **{nt.id: mod(key, kept[key]) for nt in rendered.deck.notetypes
+                for key in [kept_notetype_key(slug, nt.key)]}}
+    return deck_outputs(rendered, Mods(notes, types, history.sde))
 
 
 # Below this much YAML, starting worker processes costs more than it saves.

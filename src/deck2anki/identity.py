@@ -27,6 +27,10 @@ def split_key(key: str) -> tuple[str, str]:
     return slug, card_id
 
 
+# Our note types' ids: learners' collections know them by these, so they never change.
+BASIC_NOTETYPE_ID = 1434908760
+CLOZE_NOTETYPE_ID = 1841641272
+
 # The stamps file names note types as if they were the cards of a company of this slug.
 NOTETYPE_SLUG = "notetype"
 
@@ -34,6 +38,11 @@ NOTETYPE_SLUG = "notetype"
 def notetype_key(key: str) -> str:
     """The stamps file's key of note type ``key`` (``basic``, ``cloze``)."""
     return card_key(NOTETYPE_SLUG, key)
+
+
+def kept_notetype_key(slug: str, key: str) -> str:
+    """The stamps file's key of note type ``key`` that company ``slug`` keeps from Anki."""
+    return notetype_key(f"{slug}.{key}")
 
 
 def note_guid(slug: str, card_id: str) -> str:

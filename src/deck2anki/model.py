@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from .identity import deck_key
+from .foreign import CLOZE as CLOZE_KIND
+from .foreign import KeptNoteType, kept_notetypes
+from .identity import BASIC_NOTETYPE_ID, CLOZE_NOTETYPE_ID, deck_key, note_guid
 from .markup import CLOZE_RE
 from .markup import problems as markup_problems
 from .media import Image, ImageError, load_image
@@ -76,6 +78,8 @@ class Card:
     bad: str | None = None
     good: str | None = None
     image: Image | None = None
+    guid: str | None = None  # kept from an imported note; ours derive from slug and id
+    notetype: KeptNoteType | None = None  # the imported note's own type; None: ours
     position: Position = field(default=Position(1, 1), compare=False)
     # Where each property's value starts, for problems about one field; looked up only
     # when a problem is reported (most cards have none).
@@ -109,6 +113,7 @@ class Deck:
     slug_position: Position = field(default=Position(1, 1), compare=False)
     cards_position: Position = field(default=Position(1, 1), compare=False)
     company_position: Position = field(default=Position(1, 1), compare=False)
+    notetypes: tuple[KeptNoteType, ...] = ()  # kept from imported decks (``notetypes:``)
     # Cards were left out (rejected by the schema or the model): checks of the whole
     # deck (gaps in the rounds) would report what is only missing from this view.
     partial: bool = False
@@ -136,8 +141,11 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
         problems.append(Problem(loaded.path, loaded.position(("company",)),
                                 "'::' in a company name would make a sub-deck in Anki; "
                                 "write the name without it", "company-name"))
+    kept, found = kept_notetypes(data, loaded, loaded.path, _OURS)
+    problems += found
     cards: list[Card] = []
     first_seen: dict[str, int] = {}
+    guids: dict[str, str] = {}
     round_owner: dict[int, str] = {}
     items = loaded.items(("cards",))
     for index, raw in enumerate(data["cards"]):
@@ -173,22 +181,20 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
                                     "cloze text has no deletion; mark the hidden part as "
                                     "{{c1::...}}",
                                     "cloze-without-deletion"))
-        image = None
-        if "image" in raw:
-            try:
-                image = load_image(loaded.path.parent, raw["image"]["file"], raw["image"]["alt"],
-                                   slug)
-            except ImageError as exc:
-                problems.append(Problem(loaded.path, loaded.position((*where, "image", "file")),
-                                        str(exc), "image"))
+        image = _image(loaded, index, raw, slug, problems)
         texts = {name: raw[name] for name in TEXT_FIELDS if isinstance(raw.get(name), str)}
         number = raw.get("number")
+        notetype = kept.get(raw.get("notetype", ""))
+        identity = _identity_problems(loaded, index, raw, notetype, guids, slug)
+        if identity:
+            problems += identity
+            continue
         cards.append(Card(
             id=card_id, kind=raw["kind"], source=source, tags=_texts(raw, "tags"),
             retired=raw.get("retired") is True, cloze=cloze if isinstance(cloze, str) else None,
             number=number if isinstance(number, int) and not isinstance(number, bool) else None,
-            steps=_texts(raw, "steps"), image=image, position=item.start, where=item,
-            **{k: v for k, v in texts.items() if k != "cloze"},
+            steps=_texts(raw, "steps"), image=image, guid=raw.get("guid"), notetype=notetype,
+            position=item.start, where=item, **{k: v for k, v in texts.items() if k != "cloze"},
         ))
         if raw["kind"] == "round" and "number" in raw and not raw.get("retired", False):
             owner = round_owner.setdefault(raw["number"], card_id)
@@ -202,8 +208,68 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
                 tuple(cards), slug_position=loaded.position(("slug",)),
                 cards_position=loaded.position(("cards",), key=True),
                 company_position=loaded.position(("company",)),
-                partial=len(cards) < len(data["cards"]))
+                notetypes=tuple(kept.values()), partial=len(cards) < len(data["cards"]))
     return deck, problems
+
+
+def _image(loaded: Document, index: int, raw: dict[str, Any], slug: str,
+           problems: list[Problem]) -> Image | None:
+    if "image" not in raw:
+        return None
+    try:
+        return load_image(loaded.path.parent, raw["image"]["file"], raw["image"]["alt"], slug)
+    except ImageError as exc:
+        problems.append(Problem(loaded.path, loaded.position(("cards", index, "image", "file")),
+                                str(exc), "image"))
+        return None
+
+
+_OURS = {BASIC_NOTETYPE_ID: "deck2anki Q/A", CLOZE_NOTETYPE_ID: "deck2anki Cloze"}
+
+
+def _identity_problems(loaded: Document, index: int, raw: dict[str, Any],
+                       notetype: KeptNoteType | None, guids: dict[str, str],
+                       slug: str) -> list[Problem]:
+    """What keeps a card from being the note learners hold: its GUID taken by another
+    card, or a note type it cannot fill."""
+    where: tuple[str | int, ...] = ("cards", index)
+    problems = []
+    guid = raw.get("guid") or note_guid(slug, raw["id"])
+    other = guids.setdefault(guid, raw["id"])
+    if other != raw["id"]:
+        problems.append(Problem(loaded.path, loaded.position((*where, "guid" if "guid" in raw
+                                                                else "id")),
+                                f"GUID {guid!r} is already card {other!r}'s: Anki would take "
+                                "the two for one note; give each card its own", "duplicate-guid"))
+    if "notetype" not in raw:
+        return problems
+    at = loaded.position((*where, "notetype"))
+    if notetype is None:
+        known = ", ".join(_kept_keys(loaded.data)) or "none"
+        return [*problems, Problem(loaded.path, at,
+                                   f"note type {raw['notetype']!r} is not in this deck's "
+                                   f"notetypes (valid: {known}); name one of them",
+                                   "unknown-notetype")]
+    wants_cloze = notetype.kind == CLOZE_KIND
+    if wants_cloze != isinstance(raw.get("cloze"), str):
+        problems.append(Problem(loaded.path, at,
+                                f"note type {notetype.key!r} is a "
+                                f"{'cloze' if wants_cloze else 'question/answer'} type but the "
+                                "card is not; write the card in that form", "notetype-field"))
+    unplaced: list[str] = [name for name in ("back", "image")
+                           if name in raw and notetype.back is None]
+    unplaced += ["context"] if "context" in raw else []
+    if unplaced:
+        problems.append(Problem(loaded.path, loaded.position((*where, unplaced[0]), key=True),
+                                f"note type {notetype.key!r} has no field for "
+                                f"{unplaced[0]!r}; remove it, or give the note type a 'back' "
+                                "field", "notetype-field"))
+    return problems
+
+
+def _kept_keys(data: Any) -> list[str]:
+    notetypes = data.get("notetypes") if isinstance(data, dict) else None
+    return sorted(notetypes) if isinstance(notetypes, dict) else []
 
 
 def _texts(card: dict[str, Any], key: str) -> tuple[str, ...]:

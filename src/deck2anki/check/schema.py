@@ -224,6 +224,8 @@ def _hint(error: ValidationError) -> tuple[str, str]:
                        "hierarchy, no spaces",
         "id-pattern": f"{error.instance!r} is not a valid identifier; use lowercase letters "
                       "and digits joined by single hyphens, e.g. 'round-4-system-design'",
+        "guid-pattern": f"{error.instance!r} is not an Anki GUID (printable ASCII, no "
+                        "spaces); keep the GUID `deck2anki import` wrote, or remove it",
         "too-long": f"longer than {schema.get('maxLength')} characters; shorten or split it",
         "reserved-slug": f"{error.instance!r} is reserved: stamps.json keys the note types "
                          "as notetype/...; pick another slug",

@@ -14,11 +14,11 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from ..identity import NOTETYPE_SLUG, card_key, notetype_key
-from ..model import Card
+from ..identity import NOTETYPE_SLUG, card_key, kept_notetype_key, notetype_key
+from ..model import Card, Deck
 from ..problems import Level, Position, Problem
 from ..render.notes import RenderedDeck
-from ..render.notetypes import NOTETYPES
+from ..render.notetypes import NOTETYPES, NoteType
 from .changes import renamed_message
 from .stamps import Stamps, content_hash, keys_and_hashes
 
@@ -26,6 +26,24 @@ from .stamps import Stamps, content_hash, keys_and_hashes
 def notetype_hashes() -> dict[str, str]:
     """The content hash of every note type (the same for every deck)."""
     return keys_and_hashes((notetype_key(nt.key), nt.identity()) for nt in NOTETYPES)
+
+
+def kept_notetype_hashes(deck: Deck) -> dict[str, str]:
+    """The content hash of every note type a deck keeps from Anki, by its stamps key."""
+    return keys_and_hashes((kept_notetype_key(deck.slug, nt.key),
+                            NoteType.kept(deck.slug, nt).identity()) for nt in deck.notetypes)
+
+
+def check_kept(deck: Deck, hashes: Mapping[str, str], stamps: Stamps,
+               stamps_path: Path) -> tuple[list[Problem], list[str]]:
+    """Kept note types changed since their stamp: they ship dated now, a warning like a
+    card's, since learners' copies update only to a note type newer than theirs."""
+    stale = stamps.stale(hashes)
+    where = {kept_notetype_key(deck.slug, nt.key): nt for nt in deck.notetypes}
+    return [Problem(deck.path, where[key].position,
+                    f"note type {where[key].key!r} is new or changed since {stamps_path} was "
+                    "written; run `deck2anki stamp` and commit the file", "stale-stamp",
+                    Level.WARNING) for key in stale], stale
 
 
 def note_hashes(rendered: RenderedDeck) -> dict[str, str]:

@@ -23,7 +23,7 @@ def csv_rows(deck: Deck, notes: Iterable[RenderedNote]) -> list[tuple[str, ...]]
     """One row per note: ``Basic`` (front, back) or ``Cloze`` (text, back extra)."""
     rows: list[tuple[str, ...]] = []
     for note in notes:
-        if note.card.image:  # a CSV cannot carry the file: its alt text instead
+        if note.card.image or note.card.notetype:  # a CSV has neither files nor types
             note = render_note(deck, note.card, images=False)
         first, back, context, source, label, card_ref = note.fields
         answer = (div("d2a-back", back) if back else "") + (

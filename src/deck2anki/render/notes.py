@@ -11,6 +11,7 @@ import functools
 from dataclasses import dataclass
 
 from .. import markup
+from ..foreign import KeptNoteType
 from ..identity import card_key, note_guid
 from ..media import Image
 from ..model import Card, Deck
@@ -29,7 +30,7 @@ class RenderedNote:
 
     @functools.cached_property
     def guid(self) -> str:
-        return note_guid(self.slug, self.card.id)
+        return self.card.guid or note_guid(self.slug, self.card.id)
 
     def identity(self) -> dict[str, object]:
         """The note content Anki replaces on update; its hash decides the note's stamp."""
@@ -118,9 +119,24 @@ def _card_ref(slug: str, card_id: str) -> str:
     return markup.plain(card_key(slug, card_id))
 
 
+def _kept_note(deck: Deck, card: Card, notetype: KeptNoteType) -> RenderedNote:
+    """An imported card, in the fields of the note type it kept."""
+    shipped = NoteType.kept(deck.slug, notetype)
+    fields = [""] * len(notetype.fields)
+    fields[notetype.fields.index(notetype.front)] = (
+        markup.cloze(card.cloze or "") if card.is_cloze else markup.rich(card.front or ""))
+    if notetype.back is not None:
+        back = markup.rich(card.back) if card.back else ""
+        fields[notetype.fields.index(notetype.back)] = back + (
+            image_html(card.image) if card.image else "")
+    return RenderedNote(card, deck.slug, shipped, tuple(fields), tags_for(deck, card))
+
+
 def render_note(deck: Deck, card: Card, *, images: bool = True) -> RenderedNote:
-    """The note for ``card``; without ``images``, an image shows as its alt text (for
-    the CSV, which cannot carry files)."""
+    """The note for ``card``; without ``images`` (for the CSV, which can carry neither
+    files nor note types of its own), in our layout and with an image as its alt text."""
+    if card.notetype is not None and images:
+        return _kept_note(deck, card, card.notetype)
     picture = image_html if images else image_alt_html
     context = markup.rich(card.context) if card.context else ""
     source = markup.plain(card.source.title)
@@ -149,8 +165,9 @@ class RenderedDeck:
 
     @property
     def notetypes(self) -> tuple[NoteType, ...]:
-        used = {note.notetype.key for note in self.notes}
-        return tuple(nt for nt in NOTETYPES if nt.key in used)
+        used = {note.notetype.key: note.notetype for note in self.notes}
+        ours = tuple(nt for nt in NOTETYPES if nt.key in used)
+        return ours + tuple(used[key] for key in sorted(set(used) - {nt.key for nt in ours}))
 
 
 def render_deck(deck: Deck) -> RenderedDeck:

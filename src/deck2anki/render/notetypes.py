@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-BASIC_NOTETYPE_ID = 1434908760
-CLOZE_NOTETYPE_ID = 1841641272
+from ..foreign import KeptNoteType, safe_template
+from ..identity import BASIC_NOTETYPE_ID, CLOZE_NOTETYPE_ID
 
 BASIC_FIELDS = ("Front", "Back", "Context", "Source", "Label", "CardId")
 CLOZE_FIELDS = ("Text", "Back", "Context", "Source", "Label", "CardId")
@@ -84,30 +84,42 @@ class NoteType:
     id: int
     name: str
     fields: tuple[str, ...]
-    template: dict[str, str]
+    templates: tuple[dict[str, str], ...]  # name, qfmt, afmt: Anki's order
     kind: int  # genanki's Model.FRONT_BACK (0) or Model.CLOZE (1)
     css: str = CSS
+    cloze_field: int = 0  # where a cloze type's deletions are (the field {{cloze:}} shows)
 
     def identity(self) -> dict[str, object]:
         """Everything Anki compares when it decides whether a note type changed."""
         return {"name": self.name, "type": self.kind, "fields": list(self.fields),
-                "templates": [{k: self.template[k] for k in ("name", "qfmt", "afmt")}],
+                "templates": [{k: t[k] for k in ("name", "qfmt", "afmt")}
+                              for t in self.templates],
                 "css": self.css}
+
+    @classmethod
+    def kept(cls, slug: str, notetype: KeptNoteType) -> NoteType:
+        """The note type an imported deck keeps, as it ships."""
+        # As the sanitizer writes them: the model let only templates it keeps whole
+        # through, and the package carries the sanitizer's own spelling of them.
+        return cls(f"{slug}.{notetype.key}", notetype.id, notetype.name, notetype.fields,
+                   tuple({"name": t.name, "qfmt": safe_template(t.front),
+                          "afmt": safe_template(t.back)} for t in notetype.templates),
+                   notetype.kind, notetype.css, notetype.fields.index(notetype.front))
 
 
 BASIC = NoteType(
     "basic", BASIC_NOTETYPE_ID, "deck2anki Q/A", BASIC_FIELDS,
-    {"name": "Card",
+    ({"name": "Card",
      "qfmt": '<div class="d2a-label">{{Label}}</div>\n<div class="d2a-front">{{Front}}</div>',
-     "afmt": "{{FrontSide}}\n<hr id=answer>" + _ANSWER_FOOTER},
+     "afmt": "{{FrontSide}}\n<hr id=answer>" + _ANSWER_FOOTER},),
     0)
 
 CLOZE = NoteType(
     "cloze", CLOZE_NOTETYPE_ID, "deck2anki Cloze", CLOZE_FIELDS,
-    {"name": "Cloze",
+    ({"name": "Cloze",
      "qfmt": '<div class="d2a-label">{{Label}}</div>\n<div class="d2a-front">{{cloze:Text}}</div>',
      "afmt": '<div class="d2a-label">{{Label}}</div>\n<div class="d2a-front">{{cloze:Text}}</div>'
-             "\n<hr id=answer>" + _ANSWER_FOOTER},
+             "\n<hr id=answer>" + _ANSWER_FOOTER},),
     1)
 
 NOTETYPES = (BASIC, CLOZE)

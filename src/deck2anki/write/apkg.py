@@ -86,7 +86,7 @@ def genanki_model(notetype: NoteType) -> genanki.Model:
 
     return genanki.Model(notetype.id, notetype.name,
                          fields=[{"name": f} for f in notetype.fields],
-                         templates=[dict(notetype.template)], css=notetype.css,
+                         templates=[dict(t) for t in notetype.templates], css=notetype.css,
                          model_type=notetype.kind)
 
 
@@ -170,9 +170,11 @@ def _insert_notes(cursor: sqlite3.Cursor, package: PackageInput,
             # Built and iterated as genanki does (a set: {1, 8} gives 8 first), so each
             # card gets the id genanki, and every earlier release, gave it.
             found: set[int] = set()
-            found.update(int(n) - 1 for n in _CLOZE_ORDINAL.findall(note.fields[0])
-                         if int(n) > 0)
+            found.update(int(n) - 1 for n in _CLOZE_ORDINAL.findall(
+                note.fields[note.notetype.cloze_field]) if int(n) > 0)
             ordinals = list(found) or [0]
+        elif len(note.notetype.templates) > 1:
+            ordinals = _template_ordinals(note)  # an imported type: "and reversed", say
         else:
             ordinals = [0]  # one template, and every front has text (checked by the model)
         card_rows.extend((next(ids), note_id, package.deck_id, ordinal, mod, -1, 0, 0, 0, 0,
@@ -180,6 +182,14 @@ def _insert_notes(cursor: sqlite3.Cursor, package: PackageInput,
     cursor.executemany("INSERT INTO notes VALUES (?,?,?,?,?,?,?,?,?,?,?)", note_rows)
     cursor.executemany("INSERT INTO cards VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        card_rows)
+
+
+def _template_ordinals(note: RenderedNote) -> list[int]:
+    """The templates that make a card of ``note``: genanki's reading of Anki's rule."""
+    import genanki
+
+    made = genanki.Note(model=genanki_model(note.notetype), fields=list(note.fields)).cards
+    return [card.ord for card in made] or [0]
 
 
 def apkg_bytes(package: PackageInput, *, reference: bool = False) -> bytes:

@@ -46,17 +46,20 @@ def render_cards(note: RenderedNote) -> list[PreviewCard]:
     """The question and answer HTML of every card a note makes, as Anki renders them."""
     # The note type's own data: building a genanki model per note would only copy it.
     fields = dict(zip(note.notetype.fields, note.fields, strict=True))
-    template = note.notetype.template
-    ordinals = note.card.cloze_ordinals() if note.notetype is CLOZE else [0]
+    cloze = note.notetype.kind == CLOZE.kind
+    text = note.notetype.fields[note.notetype.cloze_field]
+    ordinals = note.card.cloze_ordinals() if cloze else [0]
     cards = []
     for ordinal in ordinals:
+        # A type kept from Anki may have several templates: the first shows the card.
+        template = note.notetype.templates[0]
         values = dict(fields)
-        if note.notetype is CLOZE:
-            values["cloze_Text"] = cloze_side(fields["Text"], ordinal, answer=False)
+        if cloze:
+            values[f"cloze_{text}"] = cloze_side(fields[text], ordinal, answer=False)
         question = chevron.render(_template(template["qfmt"]), values)
         values["FrontSide"] = question
-        if note.notetype is CLOZE:
-            values["cloze_Text"] = cloze_side(fields["Text"], ordinal, answer=True)
+        if cloze:
+            values[f"cloze_{text}"] = cloze_side(fields[text], ordinal, answer=True)
         answer = chevron.render(_template(template["afmt"]), values)
         cards.append(PreviewCard(note, ordinal, question, answer))
     return cards
