@@ -20,7 +20,7 @@ from .problems import Level, Position, Problem
 TEXT_FIELDS = ("front", "back", "cloze", "context", "name", "length", "interviewers",
                "assesses", "quote", "bad", "good")
 # Problems the markup gates would disarm silently: errors, except HTML shown as text.
-_MARKUP_WARNINGS = frozenset({"raw-html", "markdown-image", "cloze-typo"})
+MARKUP_WARNINGS = frozenset({"raw-html", "markdown-image", "cloze-typo"})
 DECK_ROOT = "AI PM Interview Prep"
 
 
@@ -292,7 +292,7 @@ def _text_problems(loaded: Document, index: int, raw: dict[str, Any]) -> Iterato
                                                              else ()) if isinstance(step, str)]
     for path, text in fields:
         for code, message in markup_problems(text, is_cloze=path == ("cloze",)):
-            level = Level.WARNING if code in _MARKUP_WARNINGS else Level.ERROR
+            level = Level.WARNING if code in MARKUP_WARNINGS else Level.ERROR
             yield Problem(loaded.path, loaded.position(("cards", index, *path)), message, code,
                           level)
 

@@ -12,6 +12,7 @@ from .. import __version__
 from .authoring import add, new, preview, schema_command
 from .base import Group
 from .checking import coverage, list_rules, validate
+from .exchange import import_command
 from .release import build, diff, stamp
 
 
@@ -33,6 +34,7 @@ def main(ctx: click.Context) -> None:
       deck2anki build               write dist/<company>.apkg and dist/<company>.csv
       deck2anki rules CODE          what a problem code means, with examples
       deck2anki new "Acme Corp"     start a new company's deck: decks/acme-corp.yaml
+      deck2anki import FILE.apkg    bring edits made in Anki (or a whole deck) back
 
     Exit codes: 0 ok, 1 invalid input, 2 usage error, 130 interrupted (nothing changed).
     """
@@ -41,5 +43,5 @@ def main(ctx: click.Context) -> None:
 
 
 for _command in (build, validate, stamp, diff, preview, list_rules, new, add, schema_command,
-                 coverage):
+                 coverage, import_command):
     main.add_command(_command)

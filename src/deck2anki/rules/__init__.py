@@ -22,14 +22,14 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-from . import coverage, file, lint, model, parsing, release, schema, text
+from . import coverage, file, imported, lint, model, parsing, release, schema, text
 from .base import BASE_DECK, EXAMPLE_IMAGE, EXAMPLES, STAGES, Rule
 
 __all__ = ["BASE_DECK", "EXAMPLES", "EXAMPLE_IMAGE", "RULES", "STAGES", "Rule",
            "markdown_table", "rule", "text_listing"]
 
 _RULES = (*file.RULES, *parsing.RULES, *schema.RULES, *model.RULES, *text.RULES,
-          *lint.RULES, *release.RULES, *coverage.RULES)
+          *lint.RULES, *release.RULES, *coverage.RULES, *imported.RULES)
 
 
 def _order(rule: Rule) -> tuple[int, str]:

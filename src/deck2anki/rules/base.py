@@ -19,6 +19,7 @@ STAGES = (
     "lint",  # style: what the schema allows but a good deck avoids
     "release",  # stamps.json, the git history guard, checks across decks
     "coverage",  # `deck2anki coverage`: the decks against their articles' fact lists
+    "import",  # `deck2anki import`: an Anki export read back into the decks
 )
 # How a rule's examples are given.
 EXAMPLES = (

@@ -1,0 +1,1 @@
+"""Reading Anki exports (.apkg, .colpkg) back into plain data, safely."""
