@@ -459,3 +459,42 @@ def test_what_a_csv_learner_keeps_on_re_import(write_deck, tmp_path: Path,
     note = col.get_note(note.id)
     assert note["Mine"] == "my own field" and note["Back"] != "my own answer"
     assert scheduling(col) == before
+
+
+_EMPTY_ITEM = re.compile(r"<li[^>]*>(?:\s|&nbsp;|<(?!/?li\b)[^>]*>)*</li>", re.IGNORECASE)
+_FOOTER = re.compile(r'<div class="d2a-(?:context|source)">')
+
+
+def _visible(html_text: str) -> str:
+    import html
+
+    return html.unescape(_text(html_text)).replace("\xa0", " ").strip()
+
+
+@pytest.mark.parametrize("slug", sorted(deck_files(DECKS)))
+def test_no_card_renders_broken_in_anki(built: Path, slug: str, anki_collection) -> None:
+    """What the learner sees, as the real Anki engine renders every card of the decks:
+    no empty list item, no template braces left over, no side without text."""
+    if not deck_files(DECKS)[slug]["cards"]:
+        return
+    col = anki_collection()
+    import_apkg(col, built / f"{slug}.apkg")
+    broken = []
+    for cid, question, answer in rendered(col):
+        card = col.get_card(cid)
+        card_id = _visible(card.note()["CardId"])
+        answer_body = _FOOTER.split(answer.split("<hr id=answer>", 1)[-1], maxsplit=1)[0]
+        for side, shown in (("question", question), ("answer", answer)):
+            if _EMPTY_ITEM.search(shown):
+                broken.append((card_id, side, "an empty list item"))
+            if "{{" in _visible(shown) or "}}" in _visible(shown):
+                broken.append((card_id, side, "stray template braces"))
+        if not _visible(question):
+            broken.append((card_id, "question", "no text"))
+        if not _visible(answer_body) and card.note().note_type()["name"] == BASIC.name:
+            broken.append((card_id, "answer", "no text"))
+        if "cloze" in card.note().note_type()["name"].lower():
+            revealed = re.findall(r'<span class="cloze"[^>]*>(.*?)</span>', answer, re.DOTALL)
+            if not revealed or not all(_visible(r) for r in revealed):
+                broken.append((card_id, "answer", "an empty deletion"))
+    assert not broken, broken

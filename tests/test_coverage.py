@@ -142,3 +142,29 @@ def test_a_fact_list_typo_is_named(decks: Path) -> None:
                                                cwd=decks.parent).stdout
     facts.write_text(FACTS.replace("source: acme.txt", "source: other.txt"), "utf-8")
     assert _codes(decks) == (1, [("acme.facts.yaml", "fact-list", 1)])
+
+
+def test_a_number_that_only_labels_a_scene_is_listed_as_a_label(decks: Path) -> None:
+    (decks / "sources" / "acme.txt").write_text(
+        ARTICLE.replace("Acme's first round", "In a Q3 debrief: Acme's first round"), "utf-8")
+    assert _codes(decks) == (0, [("acme.facts.yaml", "missing-number", 8)])  # the 3 of Q3
+    facts = decks / "sources" / "acme.facts.yaml"
+    labelled = FACTS.replace("facts:\n", "labels:\n  - line: 3\n    label: Q3 debrief\n"
+                             "    why: dates an illustrative scene\nfacts:\n")
+    facts.write_text(labelled, "utf-8")
+    assert _codes(decks, "--strict") == (0, [])
+    facts.write_text(labelled.replace("label: Q3 debrief", "label: the debrief"), "utf-8")
+    code, found = _codes(decks)
+    assert code == 1 and ("acme.facts.yaml", "fact-list", 8) in found  # a label needs a number
+
+
+def test_a_cloze_marker_number_is_not_a_number_the_card_states(decks: Path) -> None:
+    (decks / "sources" / "acme.txt").write_text(
+        ARTICLE.replace("Acme's first round lasts 45 minutes.",
+                        "Acme's 2 first rounds last 45 minutes."), "utf-8")
+    deck = decks / "acme.yaml"
+    deck.write_text(deck.read_text("utf-8").replace(
+        "front: At Acme, how long is round one?\n    back: 45 minutes.",
+        "cloze: \"At Acme, the first rounds last {{c1::x}} {{c2::45 minutes}}.\""), "utf-8")
+    # c2 does not state the 2: only the 45 is on the card
+    assert _codes(decks) == (0, [("acme.facts.yaml", "missing-number", 8)])

@@ -69,6 +69,19 @@ CASES = [
      MINIMAL + second(qa("See `<b>` in code"))),
     ("stub-id", MINIMAL + second(qa("At Acme, second?"), id="new-fact-2"), (12, 9),
      MINIMAL + second(qa("At Acme, second?"), id="second-fact")),
+    ("empty-list-item", MINIMAL + second("    front: 'At Acme, steps?'\n"
+                                         "    back: \"- a\\n-\\n- b\"\n"), (16, 11),
+     MINIMAL + second("    front: 'At Acme, steps?'\n    back: \"- a\\n- b\"\n")),
+    ("empty-list-item", MINIMAL + second("    front: q\n    back: b\n    steps: [a, '*']\n",
+                                         kind="script"), (17, 16),
+     MINIMAL + second("    front: q\n    back: b\n    steps: [a, '\\*']\n", kind="script")),
+    ("empty-side", MINIMAL + second(qa("-")), (15, 12), MINIMAL + second(qa("At Acme, -?"))),
+    ("empty-side", MINIMAL + second(qa("At Acme, second?", "[](https://a.example)")), (16, 11),
+     MINIMAL + second(qa("At Acme, second?", "[two](https://a.example)"))),
+    ("empty-list-item", MINIMAL + second("    cloze: '{{c1::a}}'\n    back: '1.'\n"), (16, 11),
+     MINIMAL + second("    cloze: '{{c1::a}}'\n    back: '1\\.'\n")),
+    ("template-syntax", MINIMAL + second("    cloze: 'At Acme, {{c1::a}}}} b'\n"), (15, 12),
+     MINIMAL + second("    cloze: 'At Acme, {{c1::a}} b'\n")),
 ]
 
 
@@ -118,3 +131,9 @@ def test_repository_decks_are_clean_even_strictly() -> None:
 
     result = CliRunner().invoke(main, ["validate", "--strict", str(DECKS)])
     assert result.exit_code == 0, result.output
+
+
+def test_a_cloze_with_markers_between_deletions_renders_no_empty_item(write_deck) -> None:
+    """'}}-{{' once rendered an empty bullet; the markup fix makes it plain text."""
+    deck = MINIMAL + second("    cloze: 'At Acme: {{c1::a}}-{{c2::b}} - {{c3::c}} 1. d'\n")
+    assert problems(write_deck, deck) == []

@@ -135,3 +135,24 @@ def test_cloze_keeps_only_its_own_markers() -> None:
     note = note_for(cloze="A {{c1::*b*::hint}} {{Back}} [latex]x[/latex]")
     assert note.fields[0] == ("A {{c1::<em>b</em>::&#104;int}} &#123;&#123;Back&#125;&#125; "
                               "&#91;latex&#93;x&#91;/latex&#93;")
+
+
+@pytest.mark.parametrize(("cloze", "expected"), [
+    ("{{c1::a}}-{{c2::b}}-{{c3::c}}", "{{c1::a}}-{{c2::b}}-{{c3::c}}"),
+    ("{{c1::a}} - {{c2::b}}", "{{c1::a}} - {{c2::b}}"),
+    ("{{c1::a}} * {{c2::b}} + c", "{{c1::a}} * {{c2::b}} + c"),
+    ("{{c1::a}} 1. {{c2::b}} 2) c", "{{c1::a}} 1. {{c2::b}} 2) c"),
+    ("x {{c1::- a}}", "x {{c1::- a}}"),
+    ("{{c1::a}}-5 {{c2::b}}", "{{c1::a}}-5 {{c2::b}}"),
+], ids=["dash-between", "spaced-dash", "star-plus", "ordered", "in-deletion", "not-a-marker"])
+def test_a_list_marker_inside_a_cloze_line_is_a_character(cloze: str, expected: str) -> None:
+    """Each piece of a cloze is rendered alone, but only the sentence's line starts may
+    open a list: a '-' right after '}}' used to become an empty bullet."""
+    rendered = note_for(cloze=cloze).fields[0]
+    assert rendered == expected
+    assert "<li>" not in rendered
+
+
+def test_a_cloze_list_at_a_line_start_is_still_a_list() -> None:
+    assert note_for(cloze="- {{c1::a}}").fields[0].startswith("<ul>")
+    assert "<ul>\n<li>b</li>\n</ul>" in note_for(cloze="{{c1::a}}\n- b").fields[0]

@@ -60,6 +60,8 @@ _NEUTRAL = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93
 # no line break, and no start that opens a list. Most card text is like this, and it is
 # its own safe HTML, so it skips the parser (tests check both paths agree).
 _PLAIN = re.compile(r"(?![-+]( |$)|\d+[.)]( |$))[^*_`\[\]\\&<>{}\n\r\t\xa0\ufeff!]*")
+# A Markdown list item's marker: only at the start of a line does it open a list.
+_LIST_OPENER = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?=\s|$)")
 # What plain() has to escape or neutralize.
 _HTML_SPECIAL = re.compile(r"[&<>\"'{}\[\]\\]")
 # Markdown can only produce a link from '[', and a brace or backslash from an escape or
@@ -135,13 +137,24 @@ def rich(text: str) -> str:
     return neutralize(_sanitize(_markdown_html(text)))
 
 
-def _inline(text: str) -> str:
-    """One piece of a cloze sentence: rich text, kept inline, outer whitespace kept."""
+def _inline(text: str, *, line_start: bool = False) -> str:
+    """One piece of a cloze sentence: rich text, kept inline, outer whitespace kept.
+
+    A piece is rendered on its own, but it is not a text of its own: one that follows a
+    marker ("-" in ``{{c1::a}}-{{c2::b}}``) is in the middle of a line, where a list
+    marker is just a character. Markdown, seeing the piece alone, would open an empty
+    list item there, so a list marker at the start of a piece that is not at the start
+    of a line of the sentence is escaped.
+    """
     if not text.strip():
         return html.escape(text)
     lead = text[: len(text) - len(text.lstrip())]
     trail = text[len(text.rstrip()):]
-    return html.escape(lead) + rich(text) + html.escape(trail)
+    body = text.strip()
+    opener = _LIST_OPENER.match(body)
+    if opener and not (line_start or "\n" in lead):
+        body = body[:opener.end() - 1] + "\\" + body[opener.end() - 1:]
+    return html.escape(lead) + rich(body) + html.escape(trail)
 
 
 def _hint(text: str) -> str:
@@ -162,11 +175,11 @@ def cloze(text: str) -> str:
     last = 0
     for match in CLOZE_RE.finditer(text):
         number, hidden, hint = match.groups()
-        out.append(_inline(text[last:match.start()]))
+        out.append(_inline(text[last:match.start()], line_start=last == 0))
         out.append(f"{{{{c{number}::{_inline(hidden)}"
                    + (f"::{_hint(hint)}" if hint else "") + "}}")
         last = match.end()
-    out.append(_inline(text[last:]))
+    out.append(_inline(text[last:], line_start=last == 0))
     return "".join(out)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,8 @@ FACTS_SUFFIX = ".facts.yaml"
 # A number as an article writes it: 300, 1,000, 2.5; compared without thousands commas.
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 W = Level.WARNING
+# A cloze marker's number ({{c2::) is markup, not a number the card states.
+_CLOZE_OPENER = re.compile(r"\{\{c\d+::")
 # An article's file sits in sources/ itself: no folders, no way out of it.
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
@@ -60,7 +62,8 @@ def numbers(text: str) -> set[str]:
 
 def card_text(card: Card) -> str:
     """Everything a card states: its texts, steps, round number and image description."""
-    parts = [v for name in TEXT_FIELDS if isinstance(v := getattr(card, name), str)]
+    parts = [_CLOZE_OPENER.sub("", v) for name in TEXT_FIELDS
+             if isinstance(v := getattr(card, name), str)]
     parts += list(card.steps)
     if card.number is not None:
         parts.append(str(card.number))
@@ -129,7 +132,7 @@ def _one(decks_dir: Path, name: str, users: list[tuple[Deck, Position]]) -> Sour
     except InvalidInput as exc:
         result.problems += exc.problems
         return result
-    facts, skipped, problems = _read(loaded.path, loaded.data, loaded.position)
+    facts, skipped, labels, problems = _read(loaded.path, loaded.data, loaded.position)
     result.problems += problems
     named = loaded.data.get("source") if isinstance(loaded.data, dict) else None
     if named is not None and named != name:
@@ -163,7 +166,7 @@ def _one(decks_dir: Path, name: str, users: list[tuple[Deck, Position]]) -> Sour
     firsts = {fact.line: fact.position for fact in reversed(facts)}
     result.problems += _unlisted_lines(listing, lines, set(by_line), skipped, firsts,
                                        loaded.position(("facts",), key=True))
-    result.problems += _missing_numbers(listing, lines, by_line, live, firsts)
+    result.problems += _missing_numbers(listing, lines, by_line, live, firsts, labels)
     return result
 
 
@@ -187,8 +190,10 @@ class _Fact:
     index: int
 
 
-def _read(path: Path, data: Any, position: Any) -> tuple[list[_Fact], set[int], list[Problem]]:
-    """The facts and skipped lines of a fact list, and what is wrong with its shape."""
+def _read(path: Path, data: Any, position: Any
+          ) -> tuple[list[_Fact], set[int], dict[int, set[str]], list[Problem]]:
+    """The facts, skipped lines and label numbers of a fact list, and what is wrong with
+    its shape."""
     problems: list[Problem] = []
 
     def bad(where: Sequence[str | int], message: str) -> None:
@@ -221,7 +226,23 @@ def _read(path: Path, data: Any, position: Any) -> tuple[list[_Fact], set[int], 
         else:
             bad(("not_deck_material", index), "an entry needs 'lines' (a list of numbers) "
                 "and 'why' (why they are no deck material)")
-    return facts, skipped, problems
+    return facts, skipped, _labels(data, bad), problems
+
+
+def _labels(data: Any, bad: Callable[[Sequence[str | int], str], None]) -> dict[int, set[str]]:
+    """The numbers of each line that only label something ('Q3', 'Signal 1'): no fact, so
+    no card has to state them."""
+    labels: dict[int, set[str]] = {}
+    entries = data.get("labels", []) if isinstance(data, dict) else []
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        if (isinstance(entry, dict) and _is_line(entry.get("line"))
+                and isinstance(entry.get("label"), str) and numbers(entry["label"])
+                and isinstance(entry.get("why"), str)):
+            labels.setdefault(entry["line"], set()).update(numbers(entry["label"]))
+        else:
+            bad(("labels", index), "a label needs 'line' (a number), 'label' (the words "
+                "with the number, as the line writes them) and 'why' (why it is no fact)")
+    return labels
 
 
 _FACT_KEYS = frozenset({"line", "fact", "cards"})
@@ -268,14 +289,15 @@ def _unlisted_lines(listing: Path, lines: Sequence[str], facts: set[int], skippe
 
 
 def _missing_numbers(listing: Path, lines: Sequence[str], by_line: Mapping[int, set[str]],
-                     live: Mapping[str, Card], firsts: Mapping[int, Position]
-                     ) -> Iterator[Problem]:
-    """Numbers on a fact's line that none of that line's cards states."""
+                     live: Mapping[str, Card], firsts: Mapping[int, Position],
+                     labels: Mapping[int, set[str]]) -> Iterator[Problem]:
+    """Numbers on a fact's line that none of that line's cards states (labels aside)."""
     for number, keys in sorted(by_line.items()):
         if not keys or not 0 < number <= len(lines):
             continue
         stated = set().union(*(numbers(card_text(live[k])) for k in keys))
-        lost = sorted(numbers(lines[number - 1]) - stated, key=_numeric)
+        lost = sorted(numbers(lines[number - 1]) - stated - labels.get(number, set()),
+                      key=_numeric)
         if lost:
             yield Problem(listing, firsts[number], f"line {number} of the article states "
                           f"{', '.join(lost)}, which none of its cards states; put the "

@@ -11,9 +11,11 @@ edited at both ends at once can slip through, which a warning can afford.
 from __future__ import annotations
 
 import difflib
+import html
 import re
 from collections.abc import Callable, Iterable, Iterator
 
+from .. import markup
 from ..model import TEXT_FIELDS, Card, Deck
 from ..problems import Level, Problem
 
@@ -27,6 +29,10 @@ RESERVED_NAMESPACES = frozenset({"company", "kind", "status"})
 _WORDS = re.compile(r"[^\w%$]+")
 _NUMBERS = re.compile(r"\d+")
 _STUB_ID = re.compile(r"new-(?:fact|round|signal|script)-\d+")
+# A list item holding nothing a learner can read: only whitespace and tags (not a
+# nested list's items, which hold their own text).
+_EMPTY_ITEM = re.compile(r"<li>(?:\s|<(?!/?li\b)[^>]*>)*</li>")
+_TAG = re.compile(r"<[^>]+>")
 
 
 def _question(card: Card) -> str | None:
@@ -174,8 +180,42 @@ def todo_text(deck: Deck) -> Iterator[Problem]:
                           "release an id is final)", "stub-id", Level.WARNING)
 
 
+def _card_texts(card: Card) -> Iterator[tuple[str, str]]:
+    for name in TEXT_FIELDS:
+        value = getattr(card, name)
+        if isinstance(value, str) and value.strip():  # a blank one is empty-text's
+            yield name, value
+    for i, step in enumerate(card.steps):
+        if step.strip():
+            yield f"steps[{i}]", step
+
+
+def _visible(rendered: str) -> str:
+    return html.unescape(_TAG.sub("", rendered)).strip()
+
+
+def rendering(deck: Deck) -> Iterator[Problem]:
+    """Text that Anki would show broken: an empty list item, or a side with no text."""
+    for card in deck.cards:
+        for name, text in _card_texts(card):
+            shown = markup.cloze(text) if name == "cloze" else markup.rich(text)
+            if _EMPTY_ITEM.search(shown):
+                yield Problem(deck.path, card.at(name),
+                              f"'{name}' renders an empty list item: a '-', '*', '+' or "
+                              "'1.' at the start of a line with nothing after it opens a "
+                              "list; write the item's text after it, or escape it as '\\-'",
+                              "empty-list-item")
+            side = name in ("front", "cloze") or (name == "back" and not card.is_cloze)
+            if side and not _visible(shown):
+                yield Problem(deck.path, card.at(name),
+                              f"'{name}' renders no text (only markup such as a list marker "
+                              "or a link without words), so the card would show an empty "
+                              "side; write the words the learner should see",
+                              "empty-side")
+
+
 RULES: tuple[Callable[[Deck], Iterable[Problem]], ...] = (
-    duplicate_fronts, long_answers, tag_namespaces, round_gaps, todo_text)
+    duplicate_fronts, long_answers, tag_namespaces, round_gaps, todo_text, rendering)
 
 
 def lint(decks: Iterable[Deck]) -> list[Problem]:

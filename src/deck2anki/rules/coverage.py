@@ -6,7 +6,8 @@ from .base import E, Rule, W
 
 RULES = (
     Rule("fact-list", E, "coverage",
-         "a fact list is not `{source, not_deck_material, facts}`, or a fact cites a blank line",
+         "a fact list is not `{source, not_deck_material, labels, facts}`, or a fact cites a blank"
+         " line",
          "a fact entry with `lien: 3` instead of `line: 3`",
          "`- {line: 3, fact: The first round lasts 45 minutes, cards: [first-round]}`",
          "prose"),
@@ -17,7 +18,8 @@ RULES = (
     Rule("missing-number", W, "coverage",
          "a number on a fact's line of the article that none of that line's cards states",
          "line 3 says 'five rounds in 45 minutes each'; its cards mention only the five",
-         "a card of line 3 states the 45 minutes too", "prose"),
+         "a card of line 3 states the 45 minutes too; or a 'Q3' that only labels a scene is "
+         "listed under `labels`", "prose"),
     Rule("no-fact-list", W, "coverage",
          "an article the decks cite has no fact list beside it, so its coverage is unknown",
          "decks/sources/acme.txt with no decks/sources/acme.facts.yaml",

@@ -21,6 +21,43 @@ RULES = (
                front: At Acme, how many interview rounds are on site?
                back: Three.
          """), "card"),
+    Rule("empty-list-item", E, "lint",
+         "a line that is only a list marker (`-`, `*`, `1.`): Anki shows an empty bullet",
+         cards("""
+             - id: interview-steps
+               kind: fact
+               source: article
+               front: At Acme, what are the interview's steps?
+               back: |
+                 - Phone screen
+                 -
+                 - Onsite
+         """),
+         cards("""
+             - id: interview-steps
+               kind: fact
+               source: article
+               front: At Acme, what are the interview's steps?
+               back: |
+                 - Phone screen
+                 - Onsite
+         """), "card"),
+    Rule("empty-side", E, "lint",
+         "a question or answer that renders no text (a lone `-`, a link with no words): blank",
+         cards("""
+             - id: headquarters
+               kind: fact
+               source: article
+               front: Where is Acme based?
+               back: "[](https://example.com/berlin)"
+         """),
+         cards("""
+             - id: headquarters
+               kind: fact
+               source: article
+               front: Where is Acme based?
+               back: "[Berlin](https://example.com/berlin)"
+         """), "card"),
     Rule("long-answer", W, "lint",
          "an answer over 300 characters tests more than one fact: split it, or move detail out",
          cards("""
