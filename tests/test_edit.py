@@ -132,3 +132,35 @@ def test_flow_style_cards_are_refused_not_mangled() -> None:
     loaded = load_text(Path("acme.yaml"), text)
     with pytest.raises(EditError):
         set_value(text, loaded, ("cards", 0), "back", "B.")
+
+
+def test_unicode_line_breaks_do_not_shift_the_edit() -> None:
+    text = DECK.replace("front: At Acme, what is plain?", 'front: "ask\\u2028me\u2028"')
+    after = _edit(text, 0, "back", "New answer.")
+    data = yaml.safe_load(after)
+    assert data["cards"][0]["back"] == "New answer."
+    assert data["cards"][0]["front"] == "ask\u2028me\u2028"
+    assert scalar("a\u2028b\nc", "", 4).startswith('"')  # never a block for such breaks
+
+
+def test_an_item_of_a_flow_list_stays_one_item() -> None:
+    text = DECK.replace('steps:\n      - One\n      - "Two"', "steps: [One, Two]")
+    loaded = load_text(Path("acme.yaml"), text)
+    after = apply(text, [set_item(text, loaded, ("cards", 2, "steps"), 0, "x, y] z")])
+    assert yaml.safe_load(after)["cards"][2]["steps"] == ["x, y] z", "Two"]
+
+
+def test_a_shared_value_is_refused() -> None:
+    text = DECK.replace("back: A plain answer.   # kept", "back: &shared A plain answer.")
+    text = text.replace("back: Three.", "back: *shared")
+    loaded = load_text(Path("acme.yaml"), text)
+    for index in (0, 2):
+        with pytest.raises(EditError):
+            set_value(text, loaded, ("cards", index), "back", "Changed.")
+
+
+def test_a_last_line_without_a_break_gets_one_before_the_new_property() -> None:
+    text = DECK.rstrip("\n")
+    after = _edit(text, 4, "context", "added")
+    assert yaml.safe_load(after)["cards"][4] == {**yaml.safe_load(DECK)["cards"][4],
+                                                  "context": "added"}

@@ -157,7 +157,8 @@ def test_dry_run_prints_the_changes_and_writes_nothing(repo: Path, anki_collecti
     assert _tree(repo / "decks") == tree
     # The script is named in a warning at the card's front, and never written.
     warning = next(line for line in shown.stderr.splitlines() if "import-dropped" in line)
-    assert re.match(rf"decks/{slug}\.yaml:\d+:\d+: warning: import-dropped: note ", warning)
+    assert re.match(rf"decks/{slug}\.yaml:\d+:\d+: warning: import-dropped: card "
+                    rf"{slug}/{qa['id']} \(note ", warning)
     assert "script" in warning
     assert run_cli("import", str(exported), cwd=repo).returncode == 0
     assert "alert" not in (repo / "decks" / f"{slug}.yaml").read_text(encoding="utf-8")
@@ -373,3 +374,166 @@ def test_a_note_card_text_cannot_hold_is_skipped_with_a_warning(tmp_path: Path) 
     assert "1 card(s) added" in done.stdout
     assert "import-field" in done.stderr and "template-syntax" in done.stderr
     assert run_cli("validate", "decks", cwd=root).returncode == 0
+
+
+def test_every_field_of_a_kept_note_type_reaches_its_holders(
+        repo: Path, anki_collection, tmp_path: Path) -> None:
+    """A note type with more than a question and an answer (Anki's "Basic (optional
+    reversed card)": its third field makes a second card) comes in whole, into a deck
+    that already has cards, and its holders lose neither a field nor a card."""
+    col = anki_collection()
+    notetype = col.models.by_name("Basic (optional reversed card)")
+    did = col.decks.id("Acme words")
+    for front, back, reverse in (("Dog in German?", "Hund", "y"), ("Cat in German?", "Katze", ""),
+                                 ("Bird in German?", "Vogel", "y")):
+        note = col.new_note(notetype)
+        note["Front"], note["Back"], note["Add Reverse"] = front, back, reverse
+        col.add_note(note, did)
+    cards = col.card_count()
+    assert cards == 5
+    col.db.execute("update notes set mod = mod - 3600")  # made an hour before the import
+    _study(col, 3)
+    exported = _export(col, tmp_path / "words.apkg", legacy=False)
+    slug = sorted(p.stem for p in (repo / "decks").glob("*.yaml"))[0]
+    done = run_cli("import", str(exported), "--company", slug, cwd=repo)
+    assert done.returncode == 0, done.stderr
+    assert "3 card(s) added" in done.stdout and "not kept" not in done.stderr
+    assert run_cli("validate", "decks", cwd=repo).returncode == 0
+    assert run_cli("stamp", cwd=repo).returncode == 0
+    built = run_cli("build", cwd=repo)
+    assert built.returncode == 0, built.stderr
+    before = {g: (f, s) for g, f, s in col.db.all(
+        "select n.guid, n.flds, count(c.id) from notes n join cards c on c.nid = n.id "
+        "group by n.id")}
+    log = import_apkg(col, repo / "dist" / f"{slug}.apkg")
+    assert log.conflicting == 0 and log.updated == 3
+    after = {g: (f, s) for g, f, s in col.db.all(
+        "select n.guid, n.flds, count(c.id) from notes n join cards c on c.nid = n.id "
+        "group by n.id")}
+    for guid, (fields, count) in before.items():
+        assert after[guid][1] == count
+        assert after[guid][0].split("\x1f")[2] == fields.split("\x1f")[2]  # Add Reverse kept
+    fresh = anki_collection()
+    import_apkg(fresh, repo / "dist" / f"{slug}.apkg")
+    said = re.search(rf"{fresh.note_count()} notes \(.*?\), (\d+) cards", built.stdout)
+    assert said and int(said.group(1)) == fresh.card_count(), built.stdout  # summary is true
+
+
+def test_a_learners_old_copy_does_not_undo_a_later_fix(repo: Path, anki_collection,
+                                                        tmp_path: Path) -> None:
+    """The learner holds v1; we fix the back in v2; they edit only the front of their v1
+    copy and send it: the front comes in, the back stays our fix."""
+    slug, qa, _cloze = _pick(repo / "decks")
+    col = anki_collection()
+    import_apkg(col, repo / "dist" / f"{slug}.apkg")  # v1
+    deck_file = repo / "decks" / f"{slug}.yaml"
+    text = deck_file.read_text(encoding="utf-8")
+    fixed = qa["back"] + " (fixed in v2)"
+    deck_file.write_text(text.replace(qa["back"], fixed, 1), encoding="utf-8")
+    assert run_cli("stamp", cwd=repo).returncode == 0
+    git(repo, "commit", "-qam", "v2 fix")
+    time.sleep(1.1)  # the learner's edit comes after the v2 stamp
+    note = col.get_note(note_id_by_guid(col, note_guid(slug, qa["id"])))
+    note["Front"] = note["Front"] + " (learner)"
+    col.update_note(note)
+    exported = _export(col, tmp_path / "old.apkg", legacy=False)
+    done = run_cli("import", str(exported), cwd=repo)
+    assert done.returncode == 0, done.stderr
+    card = {c["id"]: c for c in yaml.safe_load(deck_file.read_text("utf-8"))["cards"]}[qa["id"]]
+    assert card["front"].endswith("(learner)")
+    assert card["back"] == fixed
+    assert "earlier release" in done.stderr
+
+
+def test_edits_to_an_imported_cards_back_come_back(repo: Path, anki_collection,
+                                                   tmp_path: Path) -> None:
+    shared = tmp_path / "acme.apkg"
+    guids = _genanki_deck(shared, tmp_path / "chart.png", time.time() - 3600)
+    assert run_cli("import", str(shared), "--company", "acme", cwd=repo).returncode == 0
+    assert run_cli("stamp", cwd=repo).returncode == 0
+    time.sleep(1.1)
+    col = anki_collection()
+    import_apkg(col, shared)
+    note = col.get_note(note_id_by_guid(col, guids[1]))
+    note["Back"] = "<ul><li>Screen</li><li>Onsite</li><li>Offer</li></ul>"
+    col.update_note(note)
+    done = run_cli("import", str(_export(col, tmp_path / "e.apkg", legacy=False)),
+                   "--company", "acme", cwd=repo)
+    assert done.returncode == 0 and "1 change(s)" in done.stdout, (done.stdout, done.stderr)
+    cards = {c["guid"]: c for c in yaml.safe_load(
+        (repo / "decks" / "acme.yaml").read_text("utf-8"))["cards"]}
+    assert cards[guids[1]]["back"] == "- Screen\n- Onsite\n- Offer"
+
+
+def test_a_kept_note_types_identity_is_pinned_once_stamped(repo: Path, tmp_path: Path) -> None:
+    shared = tmp_path / "acme.apkg"
+    _genanki_deck(shared, tmp_path / "chart.png", time.time())
+    assert run_cli("import", str(shared), "--company", "acme", cwd=repo).returncode == 0
+    assert run_cli("stamp", cwd=repo).returncode == 0
+    deck_file = repo / "decks" / "acme.yaml"
+    text = deck_file.read_text("utf-8")
+    deck_file.write_text(text.replace('"Back Extra"', '"Extra"').replace(
+        "{{Back Extra}}", "{{Extra}}").replace("back: \"Back Extra\"", "back: \"Extra\""),
+        encoding="utf-8")
+    checked = run_cli("validate", "decks", cwd=repo)
+    assert checked.returncode == 1 and "notetype-change" in checked.stdout, checked.stdout
+    assert run_cli("stamp", cwd=repo).returncode == 1
+
+
+def test_a_kept_guid_may_be_no_other_decks_card(repo: Path) -> None:
+    slug, qa, _cloze = _pick(repo / "decks")
+    taken = note_guid(slug, qa["id"])
+    (repo / "decks" / "acme.yaml").write_text(MINIMAL.replace(
+        "    source: article\n", f"    source: article\n    guid: {json.dumps(taken)}\n", 1),
+        encoding="utf-8")
+    checked = run_cli("validate", "decks", cwd=repo)
+    assert checked.returncode == 1 and "duplicate-guid" in checked.stdout, checked.stdout
+
+
+def test_names_without_latin_letters_come_in_without_a_traceback(tmp_path: Path) -> None:
+    import genanki
+
+    deck = genanki.Deck(2059400112, "日本語")
+    deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, fields=["犬", "dog"]))
+    deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, fields=["猫", "cat"]))
+    genanki.Package(deck).write_to_file(str(tmp_path / "jp.apkg"))
+    root = tmp_path / "repo"
+    (root / "decks").mkdir(parents=True)
+    done = run_cli("import", str(tmp_path / "jp.apkg"), cwd=root)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "2 card(s) added" in done.stdout
+    assert run_cli("validate", "decks", cwd=root).returncode == 0
+    usage = run_cli("import", str(tmp_path / "jp.apkg"), "--company", "日本語", cwd=root)
+    assert usage.returncode == 2 and "Traceback" not in usage.stderr
+
+
+def test_a_hostile_note_type_ships_disarmed(tmp_path: Path, anki_collection) -> None:
+    import genanki
+
+    model = genanki.Model(
+        1700000001, "Sneaky", fields=[{"name": "Front"}, {"name": "Back"}],
+        templates=[{"name": "Card 1",
+                    "qfmt": '<div title="{{Front}}">{{Front}}</div><script>alert(1)</script>',
+                    "afmt": "{{FrontSide}}<hr id=answer>{{Back}}{{Deck}}"}],
+        css=".card{background:\\75 rl(https://evil.example/t.png)}")
+    deck = genanki.Deck(2059400113, "Sneaky")
+    deck.add_note(genanki.Note(model=model, fields=[
+        'x" autofocus onfocus="alert(document.domain)', "back"]))
+    genanki.Package(deck).write_to_file(str(tmp_path / "s.apkg"))
+    root = tmp_path / "repo"
+    (root / "decks").mkdir(parents=True)
+    done = run_cli("import", str(tmp_path / "s.apkg"), "--company", "sneaky", cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert "import-dropped" in done.stderr
+    built = run_cli("build", cwd=root)
+    assert built.returncode == 0, built.stderr
+    col = anki_collection()
+    import_apkg(col, root / "dist" / "sneaky.apkg")
+    card = col.get_card(col.find_cards("")[0])
+    html = card.question() + card.answer()
+    from bs4 import BeautifulSoup
+
+    tags = BeautifulSoup(html, "html.parser").find_all(True)
+    assert not [t for t in tags if any(a.startswith("on") for a in t.attrs)], html
+    assert not [t for t in tags if t.name == "script"], html
+    assert "url(" not in col.models.by_name("Sneaky")["css"]

@@ -121,14 +121,22 @@ class DeckInfo:
     kinds: Mapping[str, int]
     notes: int
     cards: int
+    # For the checks across decks: the GUIDs cards kept from Anki (GUID -> card id), and
+    # the note types kept (id -> what Anki matches them by).
+    kept_guids: Mapping[str, str] = field(default_factory=dict)
+    kept_types: Mapping[int, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, rendered: RenderedDeck) -> DeckInfo:
         deck = rendered.deck
         kinds = Counter(n.card.kind for n in rendered.notes)
+        shapes = guard.kept_shapes(deck)
         return cls(deck.path, deck.company, deck.slug, deck.deck_name, deck.slug_position,
                    dict(sorted(kinds.items())), len(rendered.notes),
-                   sum(n.card.anki_cards for n in rendered.notes))
+                   sum(n.anki_cards for n in rendered.notes),
+                   {n.card.guid: n.card.id for n in rendered.notes if n.card.guid},
+                   {nt.id: shapes[kept_notetype_key(deck.slug, nt.key)]
+                    for nt in deck.notetypes})
 
 
 @dataclass(frozen=True)
@@ -212,7 +220,7 @@ def _check_file(path: Path, job: Job) -> FileResult:
         outputs = _package(rendered, hashes, kept, history)
     images = {n.card.image.source: n.card.image.digest for n in rendered.notes if n.card.image}
     return FileResult(path, sorted(problems), DeckInfo.of(rendered), {**hashes, **kept},
-                      notetypes,
+                      {**notetypes, **guard.kept_shapes(rendered.deck)},
                       guard.note_clozes(rendered), stale, cards, outputs, images, timed)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any, Protocol
 
 import nh3
@@ -34,71 +33,45 @@ _STYLE_PROPERTIES = frozenset("""
     color background-color font-family font-size font-style font-weight line-height
     text-align text-decoration margin margin-top margin-bottom margin-left margin-right
     padding border display width max-width""".split())  # noqa: SIM905  # no code scan hits
-# CSS that fetches or runs something: imports, url() (also javascript: ones), IE's
-# expression() and behavior, or a way out of the <style> element.
-_UNSAFE_CSS = re.compile(r"@import[^;]*;?|url\s*\([^)]*\)?|expression\s*\(|behavior\s*:|"
+# CSS that fetches or runs something: imports and other at-rules that load, url() and
+# image-set() (also javascript: ones), IE's expression() and behavior, or a way out of
+# the <style> element. Backslashes go first: CSS decodes escapes (\75 rl is url) before
+# it reads any of these.
+_UNSAFE_CSS = re.compile(r"@(?!media\b)[a-z-]+[^;{]*;?|url\s*\([^)]*\)?|"
+                         r"(?:-webkit-)?image-set\s*\(|expression\s*\(|behavior\s*:|"
                          r"-moz-binding|javascript:|</?\s*style", re.IGNORECASE)
 # Template names Anki fills itself (besides the note's fields).
-SPECIAL_NAMES = frozenset({"FrontSide", "Tags", "Type", "Deck", "Subdeck", "Card", "CardFlag",
-                           "CardID"})
+# Not Deck, Subdeck, Type or Card: Anki inserts those names (the company's, the note
+# type's) as raw HTML, so a name with '<' in it would become markup.
+SPECIAL_NAMES = frozenset({"FrontSide", "Tags", "CardFlag", "CardID"})
+# A field inside a tag (an attribute value) is pasted there unescaped: a '"' in the card
+# text would end the attribute and start an event handler.
+_TAG_WITH_FIELD = re.compile(r"<[^<>]*\{\{[^<>]*>")
+_REFERENCE_ANYWHERE = re.compile(r"\{\{[^{}]*\}\}")
 _REFERENCE = re.compile(r"\{\{\s*([#^/]?)([^{}]*?)\s*\}\}")
 
 
 def safe_template(html: str) -> str:
-    """``html`` with everything a card template may not hold removed."""
+    """``html`` with everything a card template may not hold removed: field references
+    inside tags, then (by the sanitizer) anything that could run or load."""
     if not html:
         return html
+    html = _TAG_WITH_FIELD.sub(lambda m: _REFERENCE_ANYWHERE.sub("", m.group()), html)
     return str(nh3.clean(html, tags=set(TEMPLATE_TAGS), attributes=_ATTRIBUTES,
                          url_schemes={"http", "https", "mailto"}, url_relative="deny",
                          link_rel=None, strip_comments=True,
                          filter_style_properties=set(_STYLE_PROPERTIES)))
 
 
-class _Inventory(HTMLParser):
-    """Tags, attributes and text of some HTML, whatever its spelling (quotes, case)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[object] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.found.append((tag, sorted((k, v or "") for k, v in attrs)))
-
-    def handle_endtag(self, tag: str) -> None:
-        self.found.append(("/", tag))
-
-    def handle_data(self, data: str) -> None:
-        self.found.append(data)
-
-    def handle_comment(self, data: str) -> None:
-        self.found.append(("!", data))
-
-
-def _inventory(html: str) -> list[object]:
-    parser = _Inventory()
-    parser.feed(html)
-    parser.close()
-    merged: list[object] = []
-    for item in parser.found:  # text split across calls is still one text
-        if isinstance(item, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += item
-        else:
-            merged.append(item)
-    return merged
-
-
 def template_loses(html: str) -> bool:
-    """Whether the sanitizer would take anything out of ``html`` (beyond spelling)."""
-    cleaned = safe_template(html)
-    if cleaned == html:
-        return False
-    # Void elements: nh3 writes <br> where the source may have <br/>; same element.
-    return _inventory(html.replace("/>", ">")) != _inventory(cleaned.replace("/>", ">"))
+    """Whether the sanitizer would change ``html``: a kept template must be exactly as
+    it writes it (``deck2anki import`` stores it so), so what reviewers read ships."""
+    return safe_template(html) != html
 
 
 def safe_css(css: str) -> str:
-    """``css`` without imports, url() or other ways to fetch or run anything."""
-    return _UNSAFE_CSS.sub("", css)
+    """``css`` without escapes, imports, url() or other ways to fetch or run anything."""
+    return _UNSAFE_CSS.sub("", css.replace("\\", ""))
 
 
 def field_references(template: str) -> Iterator[str]:
@@ -148,7 +121,7 @@ class Located(Protocol):
     def position(self, path: Any, *, key: bool = False) -> Position: ...
 
 
-def _check(nt: KeptNoteType, where: Located, path: Any) -> Iterator[tuple[Any, str, str]]:
+def _check(nt: KeptNoteType, path: Any) -> Iterator[tuple[Any, str, str]]:
     """(path, message, code) for each problem of one note type."""
     for role, name in (("front", nt.front), ("back", nt.back)):
         if name is not None and name not in nt.fields:
@@ -164,9 +137,10 @@ def _check(nt: KeptNoteType, where: Located, path: Any) -> Iterator[tuple[Any, s
                        "field of this note type; add the field or fix the name",
                        "notetype-field")
             if template_loses(html):
-                yield (at, "template holds HTML a card may not run or load (script, events, "
-                       "media, forms, or unsafe styles); remove it, or re-import the deck to "
-                       "have it removed", "unsafe-notetype")
+                yield (at, "template holds what a card may not run or load (script, events, "
+                       "media, a {{field}} inside a tag, unsafe styles) or is not spelled as "
+                       f"the sanitizer writes it; write it as: {safe_template(html)!r}",
+                       "unsafe-notetype")
     if safe_css(nt.css) != nt.css:
         yield ((*path, "css"), "CSS fetches or runs something (@import, url(), expression); "
                "remove it", "unsafe-notetype")
@@ -193,7 +167,7 @@ def kept_notetypes(data: Mapping[str, Any], where: Located, file: Any,
                           tuple(Template(t["name"], t["front"], t["back"])
                                 for t in raw["templates"]), raw["css"],
                           where.position(path, key=True))
-        bad = list(_check(nt, where, path))
+        bad = list(_check(nt, path))
         if nt.id in reserved or nt.id in ids:
             owner = reserved.get(nt.id) or f"note type {ids[nt.id]!r}"
             bad.append(((*path, "id"), f"id {nt.id} is already {owner}'s; each note type "

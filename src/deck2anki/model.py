@@ -80,6 +80,7 @@ class Card:
     image: Image | None = None
     guid: str | None = None  # kept from an imported note; ours derive from slug and id
     notetype: KeptNoteType | None = None  # the imported note's own type; None: ours
+    fields: tuple[tuple[str, str], ...] = ()  # its type's other fields: name, text
     position: Position = field(default=Position(1, 1), compare=False)
     # Where each property's value starts, for problems about one field; looked up only
     # when a problem is reported (most cards have none).
@@ -194,6 +195,7 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
             retired=raw.get("retired") is True, cloze=cloze if isinstance(cloze, str) else None,
             number=number if isinstance(number, int) and not isinstance(number, bool) else None,
             steps=_texts(raw, "steps"), image=image, guid=raw.get("guid"), notetype=notetype,
+            fields=tuple((raw.get("fields") or {}).items()),
             position=item.start, where=item, **{k: v for k, v in texts.items() if k != "cloze"},
         ))
         if raw["kind"] == "round" and "number" in raw and not raw.get("retired", False):
@@ -242,6 +244,11 @@ def _identity_problems(loaded: Document, index: int, raw: dict[str, Any],
                                 f"GUID {guid!r} is already card {other!r}'s: Anki would take "
                                 "the two for one note; give each card its own", "duplicate-guid"))
     if "notetype" not in raw:
+        if "fields" in raw:
+            problems.append(Problem(loaded.path, loaded.position((*where, "fields"), key=True),
+                                    "fields are for cards that keep an imported note type; "
+                                    "add notetype, or move the text to front or back",
+                                    "notetype-field"))
         return problems
     at = loaded.position((*where, "notetype"))
     if notetype is None:
@@ -259,6 +266,15 @@ def _identity_problems(loaded: Document, index: int, raw: dict[str, Any],
     unplaced: list[str] = [name for name in ("back", "image")
                            if name in raw and notetype.back is None]
     unplaced += ["context"] if "context" in raw else []
+    taken = {notetype.front, notetype.back}
+    for name in raw.get("fields") or {}:
+        if name not in notetype.fields or name in taken:
+            problems.append(Problem(loaded.path, loaded.position((*where, "fields", name),
+                                                                 key=True),
+                                    f"{name!r} is not one of note type {notetype.key!r}'s other "
+                                    f"fields; name one of: "
+                                    f"{', '.join(f for f in notetype.fields if f not in taken)}",
+                                    "notetype-field"))
     if unplaced:
         problems.append(Problem(loaded.path, loaded.position((*where, unplaced[0]), key=True),
                                 f"note type {notetype.key!r} has no field for "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -10,11 +11,18 @@ from ..problems import printable
 from .base import decks_option, exit_with
 
 
+def _slug(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", value):
+        raise click.BadParameter(f"{value!r} is not a slug: lowercase letters and digits "
+                                 "joined by single hyphens, e.g. acme-corp")
+    return value
+
+
 @click.command(name="import")
 @click.argument("export_file", metavar="FILE",
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @decks_option("Folder holding the deck files (made if missing).", must_exist=False)
-@click.option("--company", metavar="SLUG",
+@click.option("--company", metavar="SLUG", callback=_slug,
               help="Add notes this repository does not know to the deck of SLUG (created if "
                    "missing). Default: the slug of each note's Anki deck name.")
 @click.option("--dry-run", is_flag=True, help="Print what would change; write nothing.")

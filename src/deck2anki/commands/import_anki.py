@@ -7,21 +7,31 @@ at once, or none. A file the decks cannot take stops the import with one line.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from ..engine import discover, load_deck
 from ..files import write_all
 from ..importing.package import read_export
-from ..importing.plan import Decisions, NewCard, Outcome, find_ours, learner_edits, new_card
+from ..importing.plan import (
+    Decisions,
+    NewCard,
+    Outcome,
+    find_ours,
+    learner_edits,
+    new_card,
+    older_versions,
+)
 from ..load.edit import EditError, Splice, apply, remove, set_item, set_value
 from ..load.parse import load_text
 from ..media import MAX_IMAGE_BYTES
 from ..model import Deck
 from ..problems import InvalidInput, Level, Position, Problem
+from ..release import git
+from ..release.changes import Cards
 from ..release.stamps import STAMPS_FILE, Stamps
-from .import_new import add_cards, original, quoted
-from .scaffold import slugify
+from .import_new import add_cards, original, quoted, slug_or
 
 
 def _fail(path: Path, message: str, code: str = "import") -> InvalidInput:
@@ -41,6 +51,21 @@ def _decks(decks_dir: Path) -> dict[Path, Deck]:
     return decks
 
 
+# How far back a learner's copy is recognised as an earlier release.
+HISTORY_DEPTH = 30
+
+
+def _history(decks_dir: Path) -> Iterator[Cards]:
+    """The cards of each earlier version of the decks, newest first (none without git)."""
+    try:
+        repo = git.repository(decks_dir)
+        commits = git.revisions(repo, decks_dir, HISTORY_DEPTH)
+    except git.NoHistory:
+        return
+    for commit in commits:
+        yield git.cards_at(repo, commit, decks_dir)
+
+
 def _stamp(stamps: Stamps, slug: str, card_id: str) -> int | None:
     entry = stamps.entries.get(f"{slug}/{card_id}")
     return entry.mod if entry is not None else None
@@ -48,9 +73,9 @@ def _stamp(stamps: Stamps, slug: str, card_id: str) -> int | None:
 
 def plan(export_path: Path, decks_dir: Path, company: str | None = None) -> Outcome:
     """Everything importing ``export_path`` into ``decks_dir`` would change, checked."""
-    if company is not None and slugify(company) != company:
-        raise _fail(export_path, f"--company {company!r} is not a slug; give one like "
-                    f"{slugify(company)!r}")
+    if company is not None and slug_or(company, "") != company:
+        like = slug_or(company, "acme")
+        raise _fail(export_path, f"--company {company!r} is not a slug; give one like {like!r}")
     export = read_export(export_path)
     decks = _decks(decks_dir) if decks_dir.exists() else {}  # a first deck makes the folder
     stamps_path = decks_dir / STAMPS_FILE
@@ -66,8 +91,10 @@ def plan(export_path: Path, decks_dir: Path, company: str | None = None) -> Outc
             continue
         card = new_card(note, export, export_path, decided)
         if card is not None:
-            slug = company or slugify(note.deck.split("::")[-1] or "imported")
+            slug = company or slug_or(note.deck.split("::")[-1], "imported")
             new.setdefault(slug, []).append(card)
+    if decided.edits:
+        decided.edits = older_versions(decided.edits, _history(decks_dir), decided)
     outcome = Outcome(edits=decided.edits, warnings=decided.warnings,
                       unchanged=decided.unchanged, older=decided.older)
     _write_edits(outcome, decks)

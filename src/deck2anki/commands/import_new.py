@@ -3,28 +3,36 @@ keep their GUID and note type, appended to their company's deck (made if missing
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
-from ..files import ReadError, read_capped
-from ..foreign import KeptNoteType, Template, safe_css, safe_template, template_loses
+from ..files import MAX_DECK_BYTES, ReadError, read_capped
+from ..foreign import KeptNoteType, Template, safe_css, safe_template
 from ..identity import split_key
+from ..importing.fields import lost_markup
 from ..importing.package import Export, ExportedNoteType
 from ..importing.plan import NewCard, Outcome, roles
-from ..load.edit import Splice, add_entry, apply, place_card, scalar
+from ..load.edit import Splice, add_entry, after_entry, apply, place_card, scalar
 from ..load.parse import load_text
 from ..load.positions import LoadedFile
 from ..markup import CLOZE_RE
 from ..media import MAX_IMAGE_BYTES, image_type
 from ..problems import InvalidInput, Level, Position, Problem
 from ..release.stamps import Stamps
-from .scaffold import find_schema, slugify
+from .scaffold import ScaffoldError, find_schema, slugify
 
-MAX_DECK_BYTES = 16 * 1024 * 1024
 SOURCE_KEY = "anki"
 _TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(::[A-Za-z0-9_-]+)*$")
 _OUR_TAGS = re.compile(r"^(company|kind)::|^status::retired$")
+
+
+def slug_or(text: str, fallback: str) -> str:
+    """``text`` as a slug; ``fallback`` when it has no letter or digit a slug can keep
+    (a name in Japanese, say)."""
+    try:
+        return slugify(text)
+    except ScaffoldError:
+        return fallback
 
 
 def original(path: Path) -> str:
@@ -38,7 +46,7 @@ def original(path: Path) -> str:
 def _card_id(card: NewCard, taken: set[str]) -> str:
     plain = CLOZE_RE.sub(lambda m: m.group(2), card.front)
     words = re.sub(r"[*_`\[\]()\\{}:]+", " ", plain).split()[:6]
-    base = slugify(" ".join(words)) if words else "imported"
+    base = slug_or(" ".join(words), "imported")
     base = base[:48].rstrip("-") or "imported"
     candidate, number = base, 2
     while candidate in taken:
@@ -98,25 +106,34 @@ def _kept_type(nt: ExportedNoteType, taken: dict[str, int], path: Path,
     key = next((k for k, i in taken.items() if i == nt.id), None)
     new = key is None
     if key is None:
-        base = slugify(nt.name) if re.search(r"[A-Za-z0-9]", nt.name) else "notetype"
+        base = slug_or(nt.name, "notetype")
         key, number = base[:56], 2
         while key in taken:
             key, number = f"{base[:56]}-{number}", number + 1
         taken[key] = nt.id
-    # Kept as Anki has them where nothing unsafe is in them: the note type learners
-    # hold then updates to one identical in all but a newer stamp.
-    templates = tuple(Template(name, safe_template(q) if template_loses(q) else q,
-                               safe_template(a) if template_loses(a) else a)
-                      for name, q, a in nt.templates)
+    # Kept as the sanitizer writes them (validate requires exactly that, so what a
+    # reviewer reads is what ships); the note type learners hold then updates to one
+    # that differs in spelling at most, unless something unsafe had to go.
+    templates = tuple(Template(name, _template(q), _template(a)) for name, q, a in nt.templates)
     css = safe_css(nt.css)
     if not new:
         return key, _kept(nt, key, front, back, templates, css)
-    if css != nt.css or any(template_loses(q) or template_loses(a)
-                            for _, q, a in nt.templates):
+    if css != nt.css or any(lost_markup(q, t.front) or lost_markup(a, t.back)
+                            for (_, q, a), t in zip(nt.templates, templates, strict=True)):
         outcome.warnings.append(Problem(path, Position(1, 1), f"note type {nt.name!r}: script, "
-                                        "media or unsafe styles dropped from its templates or "
-                                        "CSS", "import-dropped", Level.WARNING))
+                                        "media, fields inside tags or unsafe styles dropped "
+                                        "from its templates or CSS", "import-dropped",
+                                        Level.WARNING))
     return key, _kept(nt, key, front, back, templates, css)
+
+
+# Names Anki fills with plain text it inserts as HTML (a deck's, a note type's): a kept
+# template may not show them (see foreign.SPECIAL_NAMES).
+_RAW_NAMES = re.compile(r"\{\{\s*(?:[^{}:]*:)*\s*(?:Deck|Subdeck|Type|Card)\s*\}\}")
+
+
+def _template(html: str) -> str:
+    return safe_template(_RAW_NAMES.sub("", html))
 
 
 def _kept(nt: ExportedNoteType, key: str, front: int | None, back: int | None,
@@ -126,7 +143,9 @@ def _kept(nt: ExportedNoteType, key: str, front: int | None, back: int | None,
 
 
 def quoted(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted one
+    """``value`` as one double-quoted YAML line that reads back exactly (YAML's own
+    escapes for line breaks, NEL, the Unicode separators and control characters)."""
+    return scalar(value, '"', 0, block=False)
 
 
 def _notetype_yaml(nt: KeptNoteType, indent: int) -> str:
@@ -156,6 +175,9 @@ def _card_yaml(card: NewCard, card_id: str, notetype: str, tags: list[str],
         lines.append(f"    back: {scalar(card.back, None, 6)}")
     if image is not None:
         lines += ["    image:", f"      file: {image[0]}", f"      alt: {quoted(image[1])}"]
+    if card.others:
+        lines.append("    fields:")
+        lines += [f"      {quoted(name)}: {scalar(text, None, 8)}" for name, text in card.others]
     if tags:
         lines.append(f"    tags: [{', '.join(tags)}]")
     return "\n".join(lines) + "\n"
@@ -204,9 +226,8 @@ def _insert_notetypes(text: str, loaded: LoadedFile, types: list[KeptNoteType]) 
         return add_entry(text, loaded, ("notetypes",),
                          "".join(_notetype_yaml(nt, 0) for nt in types))
     body = "".join(_notetype_yaml(nt, 2) for nt in types)
-    cards_key = loaded.node_at(("cards",))[1]
-    line = cards_key.start_mark.line if cards_key is not None else text.count("\n")
-    offset = sum(len(x) for x in text.splitlines(keepends=True)[:line])
+    # After the sources, before the blank lines and comments that head the cards.
+    offset = after_entry(text, loaded, ("sources",))
     return Splice(offset, offset, "notetypes:\n" + body)
 
 

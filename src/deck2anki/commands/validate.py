@@ -116,6 +116,7 @@ def conclude(planned: Plan, results: list[FileResult]) -> Validation:
         hashes.update(result.hashes)
         notetypes.update(result.notetypes)
         clozes.update(result.clozes)
+    problems += guard.across_decks(infos, hashes)
     validation = Validation(infos, problems, [], [], planned.recorded, hashes, notetypes,
                             clozes, results)
     stamps_path = planned.stamps_path

@@ -32,7 +32,7 @@ def _back(card: Card, html: str) -> dict[str, str]:
     for image in soup.select("div.d2a-image"):
         image.decompose()
     parts: dict[str, str] = {}
-    if card.is_cloze:
+    if card.is_cloze or card.notetype is not None:  # the whole field is the back
         rest = soup.decode_contents().strip()
         return {"back": rest} if rest else {}
     heading = soup.select_one("div.d2a-heading")
@@ -90,3 +90,15 @@ def parts_of_answer(html: str) -> str:
 # Fields we write from the deck's own data (the source, the label, the card's id): an
 # edit there is no card text to send back.
 GENERATED_FIELDS = ("Source", "Label", "CardId")
+
+
+def lost_markup(before: str, after: str) -> bool:
+    """Whether sanitizing took an element, an attribute or a field reference (rather
+    than respelling the HTML: quotes around attribute values, say)."""
+    from bs4 import BeautifulSoup
+
+    def shape(html: str) -> list[object]:
+        tags = BeautifulSoup(html, "html.parser").find_all(True)
+        return [(tag.name, sorted(tag.attrs)) for tag in tags] + [html.count("{{")]
+
+    return shape(before) != shape(after)

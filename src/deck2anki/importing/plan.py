@@ -9,12 +9,13 @@ people who already hold it get our build as an update of it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .. import markup
-from ..identity import BASIC_NOTETYPE_ID, CLOZE_NOTETYPE_ID
+from ..identity import BASIC_NOTETYPE_ID, CLOZE_NOTETYPE_ID, card_key
 from ..model import MARKUP_WARNINGS, Card, Deck
 from ..problems import Level, Position, Problem
 from ..render.notes import RenderedNote, render_note
@@ -22,6 +23,7 @@ from .fields import GENERATED_FIELDS, parts, parts_of_answer
 from .html import Converted, cloze_to_markdown, to_markdown
 from .package import Export, ExportedNote
 
+MAX_TEXT = 4000  # the schema's maxLength of a text
 OUR_NOTETYPES = frozenset({BASIC_NOTETYPE_ID, CLOZE_NOTETYPE_ID})
 # Properties a learner may clear in Anki: the card stays whole without them.
 OPTIONAL = frozenset({"context", "back", "quote", "length", "interviewers", "assesses"})
@@ -36,6 +38,7 @@ class Edit:
     name: str  # front, back, steps[2]...
     before: str | None
     after: str | None
+    note: ExportedNote
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class NewCard:
     tags: tuple[str, ...]
     image: tuple[str, str] | None  # media file name, alt text
     ours: bool = False  # a note made in Anki under one of our note types: it keeps ours
+    others: tuple[tuple[str, str], ...] = ()  # its note type's other fields: name, text
 
 
 @dataclass
@@ -67,19 +71,21 @@ class Outcome:
 @dataclass
 class Decisions:
     edits: list[Edit] = field(default_factory=list)
-    new: dict[str, list[NewCard]] = field(default_factory=dict)  # slug -> cards to add
     warnings: list[Problem] = field(default_factory=list)
     unchanged: int = 0
     older: int = 0  # notes older than our card: the learner holds an earlier release
 
 
-def note_place(export_path: Path, note: ExportedNote) -> str:
-    return f"note {note.guid!r}"
-
-
 def _warn(path: Path, position: Position, note: ExportedNote, message: str,
-          code: str = "import-dropped") -> Problem:
-    return Problem(path, position, f"note {note.guid!r}: {message}", code, Level.WARNING)
+          code: str = "import-dropped", card: str | None = None) -> Problem:
+    """A warning about ``note``, named by our card's key where it is one of ours."""
+    who = f"card {card} (note {note.guid!r})" if card else f"note {note.guid!r}"
+    return Problem(path, position, f"{who}: {message}", code, Level.WARNING)
+
+
+def _warn_card(deck: Deck, card: Card, position: Position, note: ExportedNote, message: str,
+               code: str = "import-dropped") -> Problem:
+    return _warn(deck.path, position, note, message, code, card_key(deck.slug, card.id))
 
 
 def _convert(html: str, cloze: bool) -> Converted:
@@ -89,6 +95,8 @@ def _convert(html: str, cloze: bool) -> Converted:
 def _unusable(text: str, cloze: bool) -> str | None:
     """Why card text converted from a note cannot be a card's (a problem validate would
     call an error: template braces shown as text, Anki media tags...), or None."""
+    if len(text) > MAX_TEXT:
+        return f"too long for a card: {len(text)} characters, at most {MAX_TEXT}"
     for code, message in markup.problems(text, is_cloze=cloze):
         if code not in MARKUP_WARNINGS:
             return f"{code}: {message.split(';')[0]}"
@@ -118,16 +126,23 @@ def learner_edits(note: ExportedNote, ours: RenderedNote, deck: Deck, stamp: int
         out.unchanged += note.mod == stamp
         return
     if note.notetype_id != ours.notetype.id or len(note.fields) != len(ours.fields):
-        out.warnings.append(_warn(deck.path, card.position, note,
+        out.warnings.append(_warn_card(deck, card, card.position, note,
                                   "its note type is not the one this card ships with; edit "
                                   "the card by hand"))
         return
     for index, name in enumerate(ours.notetype.fields):
         if name in GENERATED_FIELDS and note.fields[index] != ours.fields[index]:
-            out.warnings.append(_warn(deck.path, card.position, note,
+            out.warnings.append(_warn_card(deck, card, card.position, note,
                                       f"field {name} is made from the deck, not card text: "
                                       "its edit is not imported; edit the deck instead",
                                       "import-field"))
+    if card.notetype is not None:
+        shown = {card.notetype.front, card.notetype.back}
+        for index, name in enumerate(ours.notetype.fields):
+            if name not in shown and note.fields[index] != ours.fields[index]:
+                out.warnings.append(_warn_card(deck, card, card.at("fields"), note,
+                                               f"field {name}: edit not imported; edit the "
+                                               "card's fields by hand", "import-field"))
     theirs, mine = parts(card, ours.notetype, note.fields), parts(card, ours.notetype,
                                                                    ours.fields)
     edits = 0
@@ -147,41 +162,72 @@ def _edit(note: ExportedNote, deck: Deck, card: Card, name: str, html: str | Non
     at = card.at(name.partition("[")[0])
     cloze = name == "cloze"
     if name.startswith("steps[") and (before is None or html is None):
-        out.warnings.append(_warn(deck.path, at, note, "steps were added or removed; not "
+        out.warnings.append(_warn_card(deck, card, at, note, "steps were added or removed; not "
                                   "imported: edit the card's steps by hand", "import-field"))
         return None
     if html is None:
         if name in OPTIONAL and before is not None:
-            return Edit(deck, card, name, before, None)
-        out.warnings.append(_warn(deck.path, at, note,
+            return Edit(deck, card, name, before, None, note)
+        out.warnings.append(_warn_card(deck, card, at, note,
                                   f"{name} is empty or no longer where the card puts it; "
                                   "not imported: edit the card by hand", "import-field"))
         return None
     converted = _convert(html, cloze)
     text = converted.text
+    # Said even when the rest of the text is ours: the learner added what is dropped.
+    for dropped in converted.dropped:
+        out.warnings.append(_warn_card(deck, card, at, note, f"{name}: {dropped} dropped; our "
+                                  "card text cannot hold it"))
+    if converted.images:
+        out.warnings.append(_warn_card(deck, card, at, note, f"{name}: image dropped; add images "
+                                  "to a card in its YAML (image: file, alt)"))
     if before is not None and text.strip() and _rendered(text, cloze) == _rendered(before,
                                                                                    cloze):
         return None  # the same card text: only the markup Anki's editor wrote differs
-    for dropped in converted.dropped:
-        out.warnings.append(_warn(deck.path, at, note, f"{name}: {dropped} dropped; our "
-                                  "card text cannot hold it"))
-    if converted.images:
-        out.warnings.append(_warn(deck.path, at, note, f"{name}: image dropped; add images "
-                                  "to a card in its YAML (image: file, alt)"))
     if not text.strip():
         if name in OPTIONAL and before is not None:
-            return Edit(deck, card, name, before, None)
+            return Edit(deck, card, name, before, None, note)
         return None
     if cloze and markup.CLOZE_RE.search(text) is None:
-        out.warnings.append(_warn(deck.path, at, note, "its cloze deletions are gone; not "
+        out.warnings.append(_warn_card(deck, card, at, note, "its cloze deletions are gone; not "
                                   "imported: edit the card by hand", "import-field"))
         return None
     why = _unusable(text, cloze)
     if why is not None:
-        out.warnings.append(_warn(deck.path, at, note, f"{name} not imported ({why}); edit "
+        out.warnings.append(_warn_card(deck, card, at, note, f"{name} not imported ({why}); edit "
                                   "the card by hand", "import-field"))
         return None
-    return Edit(deck, card, name, before, text)
+    return Edit(deck, card, name, before, text, note)
+
+
+def older_versions(edits: list[Edit], history: Iterable[Mapping[str, Mapping[str, Any]]],
+                   out: Decisions) -> list[Edit]:
+    """The edits that are the learner's own: a text equal to what the card said in an
+    earlier version (``history``: the cards of each, by slug and id) is an old copy of
+    it, which would undo our later fix; it is left out, with a warning."""
+    kept = list(edits)
+    for cards in history:
+        for edit in list(kept):
+            raw = cards.get(edit.deck.slug, {}).get(edit.card.id)
+            old = _value(raw, edit.name) if isinstance(raw, dict) else None
+            cloze = edit.name == "cloze"
+            if (edit.after is not None and isinstance(old, str) and old != edit.before
+                    and _rendered(old, cloze) == _rendered(edit.after, cloze)):
+                kept.remove(edit)
+                out.warnings.append(_warn_card(
+                    edit.deck, edit.card, edit.card.at(edit.name.partition("[")[0]),
+                    edit.note, f"{edit.name} is as an earlier release had it, not an edit: "
+                    "not imported (import the latest release in Anki first)", "import-field"))
+    return kept
+
+
+def _value(raw: Mapping[str, Any], name: str) -> object:
+    key, _, index = name.partition("[")
+    value = raw.get(key)
+    if index and isinstance(value, list):
+        number = int(index.rstrip("]"))
+        return value[number] if number < len(value) else None
+    return value
 
 
 def new_card(note: ExportedNote, export: Export, path: Path, out: Decisions) -> NewCard | None:
@@ -206,14 +252,7 @@ def new_card(note: ExportedNote, export: Export, path: Path, out: Decisions) -> 
         for dropped in part.dropped if part else ():
             out.warnings.append(_warn(path, Position(1, 1), note, f"{dropped} dropped; our "
                                       "card text cannot hold it"))
-    generated = GENERATED_FIELDS if ours else ()
-    extra = [notetype.fields[i] for i, value in enumerate(note.fields)
-             if value.strip() and i not in (front_index, back_index)
-             and notetype.fields[i] not in generated]
-    if extra:
-        out.warnings.append(_warn(path, Position(1, 1), note,
-                                  f"field(s) {', '.join(extra)} not kept: a card has a front "
-                                  "and a back; add what matters to the back by hand"))
+    others = _other_fields(note, notetype.fields, (front_index, back_index), ours, path, out)
     if len(images) > 1:
         out.warnings.append(_warn(path, Position(1, 1), note, "only its first image is kept; "
                                   "a card shows one"))
@@ -228,7 +267,30 @@ def new_card(note: ExportedNote, export: Export, path: Path, out: Decisions) -> 
         return None
     image = (images[0].src, images[0].alt) if images else None
     return NewCard(note, front.text, back.text if back and back.text.strip() else None, cloze,
-                   note.tags, image, ours)
+                   note.tags, image, ours, others)
+
+
+def _other_fields(note: ExportedNote, names: tuple[str, ...], used: tuple[int | None, ...],
+                  ours: bool, path: Path, out: Decisions) -> tuple[tuple[str, str], ...]:
+    """The note's fields beyond its front and back, as card text: kept, so that the
+    build gives their holders the note whole (a note under one of our note types has
+    none of its own: those fields are made from the deck)."""
+    kept = []
+    for index, value in enumerate(note.fields):
+        if index in used or not value.strip():
+            continue
+        if ours:
+            if names[index] not in GENERATED_FIELDS:
+                out.warnings.append(_warn(path, Position(1, 1), note, f"field {names[index]} "
+                                          "not kept; add what matters to the back by hand"))
+            continue
+        converted = to_markdown(value)
+        for dropped in converted.dropped:
+            out.warnings.append(_warn(path, Position(1, 1), note, f"{names[index]}: {dropped} "
+                                      "dropped; our card text cannot hold it"))
+        if converted.text.strip():
+            kept.append((names[index], converted.text))
+    return tuple(kept)
 
 
 def roles(fields: tuple[str, ...], templates: tuple[tuple[str, str, str], ...],

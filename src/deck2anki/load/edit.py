@@ -18,6 +18,8 @@ from ..problems import Position
 from .hints import is_content
 from .positions import LoadedFile, child_node
 
+_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
 
 class EditError(Exception):
     """The file's layout defeats an in-place edit; the message says what to do by hand."""
@@ -46,7 +48,8 @@ def apply(text: str, splices: Iterable[Splice]) -> str:
 
 def _line_starts(text: str) -> list[int]:
     starts = [0]
-    starts += [m.end() for m in re.finditer(r"\r\n|\n|\r", text)]
+    # Every break YAML reads as one, NEL and the Unicode separators included.
+    starts += [m.end() for m in re.finditer(_BREAK, text)]
     return starts
 
 
@@ -67,6 +70,8 @@ def scalar(value: str, style: str | None, indent: int, eol: str = "\n", *,
     (its lines at column ``indent``; unless ``block`` is False: something follows it on
     its line), else double-quoted."""
     multiline = "\n" in value
+    if _BREAK.search(value.replace("\n", "")) or any(c in value for c in "\x7f\ufeff"):
+        block = False  # breaks and characters a block cannot hold: double-quoted escapes
     if block and multiline and value == value.strip() and "\t" not in value and all(
             line == line.rstrip() for line in value.split("\n")):
         body = eol.join((" " * indent + line) if line else "" for line in value.split("\n"))
@@ -100,12 +105,13 @@ def set_value(text: str, loaded: LoadedFile, path: tuple[str | int, ...], name: 
     if entry is None:
         key_column = node.start_mark.column
         after = _content_end(text, node)
-        return Splice(after, after, " " * key_column + f"{name}: "
-                      + scalar(value, None, key_column + 2, eol) + eol)
+        return Splice(after, after, _own_line(text, after, eol) + " " * key_column
+                      + f"{name}: " + scalar(value, None, key_column + 2, eol) + eol)
     key, found = entry
     if not isinstance(found, yaml.ScalarNode) or key is None:
         raise EditError(f"{name!r} is not a text; write it as text by hand")
     start, end = _offset(text, found.start_mark), _offset(text, found.end_mark)
+    _own(text, start, found)
     style = found.style or ""
     if style in ("|", ">"):
         # A block ends after its line break (and any blank lines): keep those as they were.
@@ -128,8 +134,11 @@ def set_item(text: str, loaded: LoadedFile, path: tuple[str | int, ...], index: 
     if not isinstance(item, yaml.ScalarNode) or item.style in ("|", ">"):
         raise EditError("the item is not a one-line text; edit it by hand")
     start, end = _offset(text, item.start_mark), _offset(text, item.end_mark)
-    return Splice(start, end, scalar(value, item.style or "", item.start_mark.column + 2,
-                                     _eol(text)))
+    _own(text, start, item)
+    # In [a, b] a plain ',' or ']' would end the item: always quoted there.
+    style = '"' if node.flow_style else item.style or ""
+    return Splice(start, end, scalar(value, style, item.start_mark.column + 2, _eol(text),
+                                     block=False))
 
 
 def add_entry(text: str, loaded: LoadedFile, path: tuple[str | int, ...],
@@ -139,8 +148,22 @@ def add_entry(text: str, loaded: LoadedFile, path: tuple[str | int, ...],
     node = _mapping(loaded, path)
     pad, eol = " " * node.start_mark.column, _eol(text)
     lines = (pad + line if line else line for line in block.rstrip("\n").split("\n"))
-    return Splice(_content_end(text, node), _content_end(text, node),
-                  eol.join(lines) + eol)
+    after = _content_end(text, node)
+    return Splice(after, after, _own_line(text, after, eol) + eol.join(lines) + eol)
+
+
+def _own_line(text: str, offset: int, eol: str) -> str:
+    """What starts a line at ``offset``: nothing, or a break if the file's last line
+    has none."""
+    return eol if offset == len(text) and text and text[-1] not in "\r\n" else ""
+
+
+def _own(text: str, start: int, node: yaml.Node) -> None:
+    """Refuse a value written elsewhere (an alias of an anchor) or anchored for others:
+    editing it in place would change, or break, the cards that share it."""
+    if text[start:start + 1] in ("&", "*") or node.tag != "tag:yaml.org,2002:str":
+        raise EditError("the value is shared through an anchor or alias, or tagged; edit "
+                        "it by hand")
 
 
 def remove(text: str, loaded: LoadedFile, path: tuple[str | int, ...], name: str) -> Splice:
@@ -163,6 +186,12 @@ def remove(text: str, loaded: LoadedFile, path: tuple[str | int, ...], name: str
     return Splice(line_start, end, "")
 
 
+def after_entry(text: str, loaded: LoadedFile, path: tuple[str | int, ...]) -> int:
+    """The offset just after the last line of content of the value at ``path`` (before
+    the blank lines and comments that head what follows)."""
+    return _content_end(text, loaded.node_at(path)[0])
+
+
 def _content_end(text: str, node: yaml.Node) -> int:
     """The offset just after the mapping's last line of content (its line break kept)."""
     starts = _line_starts(text)
@@ -180,12 +209,6 @@ def _content_end(text: str, node: yaml.Node) -> int:
     if line + 1 < len(starts):
         return starts[line + 1]
     return len(text)
-
-
-def value_of(data: Any, path: tuple[str | int, ...]) -> Any:
-    for step in path:
-        data = data[step]
-    return data
 
 
 def place_card(original: str, loaded: LoadedFile, cards: list[Any], kind: str,
@@ -226,18 +249,15 @@ def place_card(original: str, loaded: LoadedFile, cards: list[Any], kind: str,
 
 
 def laid_out(stub: str, dash: int, key: int) -> str:
-    """The stub (written as '  - id: ...' with its keys at column 5) with its '-' at
-    column ``dash`` and its keys at column ``key`` (0-based)."""
-    first, *rest = stub.splitlines(keepends=True)
-    head = " " * dash + "-" + " " * max(key - dash - 1, 1) + first.lstrip()[2:]
-    return head + "".join(" " * key + line[4:] if line.strip() else line for line in rest)
+    """The stub (one or more cards, each written as '  - id: ...' with its keys at
+    column 5) with each '-' at column ``dash`` and the keys at column ``key`` (0-based)."""
+    def line_of(line: str) -> str:
+        if line.startswith("  - "):  # a card's first line
+            return " " * dash + "-" + " " * max(key - dash - 1, 1) + line[4:]
+        return " " * key + line[4:] if line.strip() else line
+
+    return "".join(line_of(line) for line in stub.splitlines(keepends=True))
 
 
 def lined(text: str, crlf: bool) -> str:
     return text.replace("\n", "\r\n") if crlf else text
-
-
-def position_at(text: str, offset: int) -> Position:
-    """The 1-based position of ``offset`` in ``text``."""
-    line = text.count("\n", 0, offset)
-    return Position(line + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1)

@@ -73,6 +73,11 @@ def resolve(repo: Path, revision: str) -> str:
 
 
 
+def revisions(repo: Path, path: Path, limit: int) -> list[str]:
+    """The last ``limit`` commits that changed ``path``, newest first."""
+    return _git(repo, "log", f"-n{limit}", "--format=%H", "--", str(path.resolve())).split()
+
+
 def cards_of(data: Any) -> Parsed | None:
     if not isinstance(data, dict) or not isinstance(data.get("slug"), str):
         return None

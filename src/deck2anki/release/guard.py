@@ -10,11 +10,20 @@ warning: it still ships, but ``deck2anki stamp`` should record it.
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
-from ..identity import NOTETYPE_SLUG, card_key, kept_notetype_key, notetype_key
+from ..identity import (
+    NOTETYPE_SLUG,
+    card_key,
+    kept_notetype_key,
+    note_guid,
+    notetype_key,
+    split_key,
+)
 from ..model import Card, Deck
 from ..problems import Level, Position, Problem
 from ..render.notes import RenderedDeck
@@ -34,16 +43,79 @@ def kept_notetype_hashes(deck: Deck) -> dict[str, str]:
                             NoteType.kept(deck.slug, nt).identity()) for nt in deck.notetypes)
 
 
+def kept_shapes(deck: Deck) -> dict[str, str]:
+    """What Anki matches a kept note type by (id, kind, field and template names), by
+    its stamps key: recorded with its stamp, and never to change after."""
+    return {kept_notetype_key(deck.slug, nt.key): json.dumps(
+        [nt.id, nt.kind, list(nt.fields), [t.name for t in nt.templates]], ensure_ascii=False)
+        for nt in deck.notetypes}
+
+
 def check_kept(deck: Deck, hashes: Mapping[str, str], stamps: Stamps,
                stamps_path: Path) -> tuple[list[Problem], list[str]]:
-    """Kept note types changed since their stamp: they ship dated now, a warning like a
-    card's, since learners' copies update only to a note type newer than theirs."""
+    """Kept note types changed since their stamp. A new id, kind, field or template name
+    is an error: every holder's notes of that type would stop updating (Anki logs them
+    "conflicting"). Other changes ship dated now, a warning like a card's."""
     stale = stamps.stale(hashes)
     where = {kept_notetype_key(deck.slug, nt.key): nt for nt in deck.notetypes}
-    return [Problem(deck.path, where[key].position,
-                    f"note type {where[key].key!r} is new or changed since {stamps_path} was "
-                    "written; run `deck2anki stamp` and commit the file", "stale-stamp",
-                    Level.WARNING) for key in stale], stale
+    problems = []
+    for key, shape in kept_shapes(deck).items():
+        entry = stamps.entries.get(key)
+        if entry is not None and entry.notetype is not None and entry.notetype != shape:
+            problems.append(Problem(
+                deck.path, where[key].position,
+                f"note type {where[key].key!r} changed its id, kind, fields or templates "
+                f"since it was stamped (was {entry.notetype}): Anki would skip every update "
+                "of its notes for the learners who hold them; put them back as they were",
+                "notetype-change"))
+    problems += [Problem(deck.path, where[key].position,
+                         f"note type {where[key].key!r} is new or changed since {stamps_path} "
+                         "was written; run `deck2anki stamp` and commit the file",
+                         "stale-stamp", Level.WARNING) for key in stale]
+    return problems, stale
+
+
+class KeptIdentity(Protocol):
+    """What :func:`across_decks` needs of a deck (the engine's summary of one)."""
+
+    @property
+    def path(self) -> Path: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def kept_guids(self) -> Mapping[str, str]: ...
+    @property
+    def kept_types(self) -> Mapping[int, str]: ...
+
+
+def across_decks(decks: Sequence[KeptIdentity], card_keys: Iterable[str]) -> list[Problem]:
+    """One collection holds every company's notes: a kept GUID may be no other card's
+    (kept, or derived from a slug and id), and a note type id kept by two decks must be
+    the same note type in both (Anki would otherwise copy it and skip updates)."""
+    if not any(deck.kept_guids or deck.kept_types for deck in decks):
+        return []
+    owners: dict[str, str] = {note_guid(*split_key(key)): key for key in card_keys
+                              if split_key(key)[0] != NOTETYPE_SLUG}
+    problems = []
+    for deck in decks:
+        for guid, card_id in deck.kept_guids.items():
+            mine = card_key(deck.slug, card_id)
+            other = owners.setdefault(guid, mine)
+            if other != mine:
+                problems.append(Problem(deck.path, Position(1, 1),
+                                        f"card {mine}'s GUID {guid!r} is also card {other}'s: "
+                                        "Anki would take the two for one note; give each card "
+                                        "its own", "duplicate-guid"))
+    shapes: dict[int, tuple[str, KeptIdentity]] = {}
+    for deck in decks:
+        for type_id, shape in deck.kept_types.items():
+            seen, first = shapes.setdefault(type_id, (shape, deck))
+            if seen != shape:
+                problems.append(Problem(deck.path, Position(1, 1),
+                                        f"note type id {type_id} is kept by {first.path} too, "
+                                        "with other fields or templates; keep one note type "
+                                        "per id", "notetype-field"))
+    return problems
 
 
 def note_hashes(rendered: RenderedDeck) -> dict[str, str]:

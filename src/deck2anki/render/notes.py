@@ -8,10 +8,11 @@ subset, allowlist sanitizer, Anki syntax neutralised) before it meets our markup
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 from .. import markup
-from ..foreign import KeptNoteType
+from ..foreign import KeptNoteType, field_references
 from ..identity import card_key, note_guid
 from ..media import Image
 from ..model import Card, Deck
@@ -32,6 +33,18 @@ class RenderedNote:
     def guid(self) -> str:
         return self.card.guid or note_guid(self.slug, self.card.id)
 
+    @property
+    def anki_cards(self) -> int:
+        """How many cards Anki makes of this note (a kept type may have more templates:
+        one makes a card when its question shows a field, inside the conditional
+        sections it needs)."""
+        if self.notetype.kind == CLOZE.kind or len(self.notetype.templates) == 1:
+            return self.card.anki_cards
+        filled = {name for name, value in zip(self.notetype.fields, self.fields, strict=True)
+                  if value.strip()}
+        return sum(1 for template in self.notetype.templates
+                   if _makes_a_card(template["qfmt"], filled)) or 1
+
     def identity(self) -> dict[str, object]:
         """The note content Anki replaces on update; its hash decides the note's stamp."""
         return {"notetype": self.notetype.id, "fields": list(self.fields),
@@ -41,6 +54,14 @@ class RenderedNote:
         """:meth:`identity` had the card kept id ``card_id`` (to recognise a rename)."""
         fields = [*self.fields[:-1], _card_ref(self.slug, card_id)]  # CardId comes last
         return {**self.identity(), "fields": fields}
+
+
+_SECTION = re.compile(r"\{\{#\s*([^}]+?)\s*\}\}")
+
+
+def _makes_a_card(question: str, filled: set[str]) -> bool:
+    needed = set(_SECTION.findall(question))
+    return needed <= filled and bool(set(field_references(question)) & filled - needed)
 
 
 def div(cls: str, inner: str) -> str:
@@ -129,6 +150,8 @@ def _kept_note(deck: Deck, card: Card, notetype: KeptNoteType) -> RenderedNote:
         back = markup.rich(card.back) if card.back else ""
         fields[notetype.fields.index(notetype.back)] = back + (
             image_html(card.image) if card.image else "")
+    for name, text in card.fields:  # the rest of the note, as its holders have it
+        fields[notetype.fields.index(name)] = markup.rich(text)
     return RenderedNote(card, deck.slug, shipped, tuple(fields), tags_for(deck, card))
 
 

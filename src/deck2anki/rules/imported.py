@@ -23,7 +23,7 @@ notetypes:
     templates:
       - name: Card 1
         front: "{front}"
-        back: "{{{{FrontSide}}}}<hr id=answer>{{{{Back}}}}"
+        back: '{{{{FrontSide}}}}<hr id="answer">{{{{Back}}}}'
     css: "{css}"
 cards:
   - id: headquarters
