@@ -49,3 +49,18 @@ def test_css_that_could_fetch_or_run_is_cut(css: str) -> None:
 def test_plain_css_and_media_queries_stay() -> None:
     css = ".card { color: black; }\n@media (max-width: 480px) { .card { font-size: 18px; } }"
     assert safe_css(css) == css
+
+
+@pytest.mark.parametrize("css", [
+    ".a{background:u/**/rl(https://evil.example/a.png)}",
+    ".a{src:src(//evil.example/7)}",
+    "</style><script>alert(1)</script>",
+])
+def test_css_tricks_that_survive_a_naive_filter_are_cut(css: str) -> None:
+    cleaned = safe_css(css)
+    assert "rl(" not in cleaned and "src(" not in cleaned and "<" not in cleaned
+
+
+def test_media_tags_are_cut_from_templates() -> None:
+    assert "[sound:" not in safe_template("{{Front}}[sound:x.mp3]")
+    assert template_loses("{{Front}}[sound:x.mp3]")

@@ -537,3 +537,44 @@ def test_a_hostile_note_type_ships_disarmed(tmp_path: Path, anki_collection) -> 
     assert not [t for t in tags if any(a.startswith("on") for a in t.attrs)], html
     assert not [t for t in tags if t.name == "script"], html
     assert "url(" not in col.models.by_name("Sneaky")["css"]
+
+
+def test_a_note_with_no_answer_is_left_out_and_the_rest_comes_in(tmp_path: Path) -> None:
+    import genanki
+
+    deck = genanki.Deck(2059400114, "Mixed")
+    for front, back in (("Picture answer?", '<img src="pic.png">'), ("Empty?", ""),
+                        ("Nbsp?", "&nbsp;<br>"), ("Fine?", "Yes.")):
+        deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, fields=[front, back]))
+    genanki.Package(deck).write_to_file(str(tmp_path / "m.apkg"))
+    root = tmp_path / "repo"
+    (root / "decks").mkdir(parents=True)
+    done = run_cli("import", str(tmp_path / "m.apkg"), cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert "1 card(s) added" in done.stdout
+    assert done.stderr.count("its answer is empty") == 3
+
+
+def test_an_answer_retyped_or_added_to_in_anki(repo: Path, anki_collection,
+                                               tmp_path: Path) -> None:
+    slug, qa, _cloze = _pick(repo / "decks")
+    data = yaml.safe_load((repo / "decks" / f"{slug}.yaml").read_text("utf-8"))
+    other = next(c for c in data["cards"] if c["kind"] == "fact" and "front" in c
+                 and not c.get("retired") and c["id"] != qa["id"] and "image" not in c)
+    col = anki_collection()
+    import_apkg(col, repo / "dist" / f"{slug}.apkg")
+    retyped = col.get_note(note_id_by_guid(col, note_guid(slug, qa["id"])))
+    retyped["Back"] = "A whole new answer, typed plainly"  # Anki's editor drops our block
+    col.update_note(retyped)
+    added = col.get_note(note_id_by_guid(col, note_guid(slug, other["id"])))
+    added["Back"] = added["Back"] + "<div>my own note</div>"
+    added.tags.append("mine")
+    col.update_note(added)
+    done = run_cli("import", str(_export(col, tmp_path / "r.apkg", legacy=False)), cwd=repo)
+    assert done.returncode == 0, done.stderr
+    cards = {c["id"]: c for c in yaml.safe_load(
+        (repo / "decks" / f"{slug}.yaml").read_text("utf-8"))["cards"]}
+    assert cards[qa["id"]]["back"] == "A whole new answer, typed plainly"
+    assert cards[other["id"]] == other  # nothing of it could be written back...
+    assert "outside the answer's parts" in done.stderr  # ...and the learner is told
+    assert "added mine" in done.stderr

@@ -37,9 +37,14 @@ _STYLE_PROPERTIES = frozenset("""
 # image-set() (also javascript: ones), IE's expression() and behavior, or a way out of
 # the <style> element. Backslashes go first: CSS decodes escapes (\75 rl is url) before
 # it reads any of these.
-_UNSAFE_CSS = re.compile(r"@(?!media\b)[a-z-]+[^;{]*;?|url\s*\([^)]*\)?|"
+_UNSAFE_CSS = re.compile(r"@(?!media\b)[a-z-]+[^;{]*;?|(?:url|src)\s*\([^)]*\)?|"
                          r"(?:-webkit-)?image-set\s*\(|expression\s*\(|behavior\s*:|"
-                         r"-moz-binding|javascript:|</?\s*style", re.IGNORECASE)
+                         r"-moz-binding|javascript:|<", re.IGNORECASE)
+# Comments first too: u/**/rl( is url( to a browser.
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
+# Anki's media and player tags in a template: [sound:x.mp3] plays a file from the media
+# folder, which a kept template has no business naming.
+_ANKI_TAG = re.compile(r"\[(?:sound|anki):[^\]]*\]", re.IGNORECASE)
 # Template names Anki fills itself (besides the note's fields).
 # Not Deck, Subdeck, Type or Card: Anki inserts those names (the company's, the note
 # type's) as raw HTML, so a name with '<' in it would become markup.
@@ -57,6 +62,7 @@ def safe_template(html: str) -> str:
     if not html:
         return html
     html = _TAG_WITH_FIELD.sub(lambda m: _REFERENCE_ANYWHERE.sub("", m.group()), html)
+    html = _ANKI_TAG.sub("", html)
     return str(nh3.clean(html, tags=set(TEMPLATE_TAGS), attributes=_ATTRIBUTES,
                          url_schemes={"http", "https", "mailto"}, url_relative="deny",
                          link_rel=None, strip_comments=True,
@@ -71,7 +77,7 @@ def template_loses(html: str) -> bool:
 
 def safe_css(css: str) -> str:
     """``css`` without escapes, imports, url() or other ways to fetch or run anything."""
-    return _UNSAFE_CSS.sub("", css.replace("\\", ""))
+    return _UNSAFE_CSS.sub("", _CSS_COMMENT.sub("", css.replace("\\", "")))
 
 
 def field_references(template: str) -> Iterator[str]:
@@ -142,8 +148,9 @@ def _check(nt: KeptNoteType, path: Any) -> Iterator[tuple[Any, str, str]]:
                        f"the sanitizer writes it; write it as: {safe_template(html)!r}",
                        "unsafe-notetype")
     if safe_css(nt.css) != nt.css:
-        yield ((*path, "css"), "CSS fetches or runs something (@import, url(), expression); "
-               "remove it", "unsafe-notetype")
+        yield ((*path, "css"), "CSS could fetch or run something (at-rules but @media, url(), "
+               "image-set(), expression(), escapes, comments, '<'); write it as: "
+               f"{safe_css(nt.css)!r}", "unsafe-notetype")
     if nt.kind == CLOZE and not any(f"cloze:{nt.front}" in t.front.replace(" ", "")
                                     for t in nt.templates):
         yield ((*path, "front"), f"a cloze note type shows its deletions with "

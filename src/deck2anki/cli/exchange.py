@@ -12,9 +12,10 @@ from .base import decks_option, exit_with
 
 
 def _slug(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", value):
+    if value is not None and (len(value) > 64
+                              or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", value)):
         raise click.BadParameter(f"{value!r} is not a slug: lowercase letters and digits "
-                                 "joined by single hyphens, e.g. acme-corp")
+                                 "joined by single hyphens, at most 64, e.g. acme-corp")
     return value
 
 

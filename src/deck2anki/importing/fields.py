@@ -32,7 +32,12 @@ def _back(card: Card, html: str) -> dict[str, str]:
     for image in soup.select("div.d2a-image"):
         image.decompose()
     parts: dict[str, str] = {}
-    if card.is_cloze or card.notetype is not None:  # the whole field is the back
+    ours = soup.select("[class^=d2a-]")
+    if card.is_cloze or card.notetype is not None or (
+            not ours and card.kind in ("fact", "signal", "script") and not card.name
+            and not card.steps and not card.bad and not card.quote):
+        # The whole field is the back: a cloze's extra, a kept type's back, or an answer
+        # retyped in Anki's editor, which drops our block around it.
         rest = soup.decode_contents().strip()
         return {"back": rest} if rest else {}
     heading = soup.select_one("div.d2a-heading")
@@ -85,6 +90,22 @@ def parts_of_answer(html: str) -> str:
 
     answer = BeautifulSoup(html, "html.parser").select_one("div.d2a-answer")
     return _inner(answer) if answer is not None else html
+
+
+def outside(card: Card, notetype: NoteType, fields: Sequence[str]) -> str:
+    """The text of the fields outside every block a property is read from (what an
+    edit there would add, and no property can take)."""
+    from bs4 import BeautifulSoup
+
+    named = dict(zip(notetype.fields, fields, strict=False))
+    back = named.get("Back", "") if card.notetype is None else ""
+    soup = BeautifulSoup(back, "html.parser")
+    blocks = soup.select("[class^=d2a-]")
+    if not blocks:
+        return ""  # read whole, or not at all: nothing lies outside
+    for block in blocks:
+        block.decompose()
+    return " ".join(soup.get_text(" ").split())
 
 
 # Fields we write from the deck's own data (the source, the label, the card's id): an

@@ -19,7 +19,7 @@ from ..identity import BASIC_NOTETYPE_ID, CLOZE_NOTETYPE_ID, card_key
 from ..model import MARKUP_WARNINGS, Card, Deck
 from ..problems import Level, Position, Problem
 from ..render.notes import RenderedNote, render_note
-from .fields import GENERATED_FIELDS, parts, parts_of_answer
+from .fields import GENERATED_FIELDS, outside, parts, parts_of_answer
 from .html import Converted, cloze_to_markdown, to_markdown
 from .package import Export, ExportedNote
 
@@ -83,6 +83,11 @@ def _warn(path: Path, position: Position, note: ExportedNote, message: str,
     return Problem(path, position, f"{who}: {message}", code, Level.WARNING)
 
 
+def _optional(card: Card, name: str) -> bool:
+    """Whether the card stays whole without property ``name`` (a Q/A card needs its back)."""
+    return name in OPTIONAL and not (name == "back" and not card.is_cloze)
+
+
 def _warn_card(deck: Deck, card: Card, position: Position, note: ExportedNote, message: str,
                code: str = "import-dropped") -> Problem:
     return _warn(deck.path, position, note, message, code, card_key(deck.slug, card.id))
@@ -130,19 +135,7 @@ def learner_edits(note: ExportedNote, ours: RenderedNote, deck: Deck, stamp: int
                                   "its note type is not the one this card ships with; edit "
                                   "the card by hand"))
         return
-    for index, name in enumerate(ours.notetype.fields):
-        if name in GENERATED_FIELDS and note.fields[index] != ours.fields[index]:
-            out.warnings.append(_warn_card(deck, card, card.position, note,
-                                      f"field {name} is made from the deck, not card text: "
-                                      "its edit is not imported; edit the deck instead",
-                                      "import-field"))
-    if card.notetype is not None:
-        shown = {card.notetype.front, card.notetype.back}
-        for index, name in enumerate(ours.notetype.fields):
-            if name not in shown and note.fields[index] != ours.fields[index]:
-                out.warnings.append(_warn_card(deck, card, card.at("fields"), note,
-                                               f"field {name}: edit not imported; edit the "
-                                               "card's fields by hand", "import-field"))
+    _not_card_text(note, ours, deck, out)
     theirs, mine = parts(card, ours.notetype, note.fields), parts(card, ours.notetype,
                                                                    ours.fields)
     edits = 0
@@ -156,6 +149,38 @@ def learner_edits(note: ExportedNote, ours: RenderedNote, deck: Deck, stamp: int
     out.unchanged += edits == 0
 
 
+def _not_card_text(note: ExportedNote, ours: RenderedNote, deck: Deck,
+                   out: Decisions) -> None:
+    """Warn of the learner's edits that hold no card text we can write back: generated
+    fields, a kept type's other fields, text outside the answer's parts, tags."""
+    card = ours.card
+    for index, name in enumerate(ours.notetype.fields):
+        if name in GENERATED_FIELDS and note.fields[index] != ours.fields[index]:
+            out.warnings.append(_warn_card(deck, card, card.position, note,
+                                      f"field {name} is made from the deck, not card text: "
+                                      "its edit is not imported; edit the deck instead",
+                                      "import-field"))
+    if card.notetype is not None:
+        shown = {card.notetype.front, card.notetype.back}
+        for index, name in enumerate(ours.notetype.fields):
+            if name not in shown and note.fields[index] != ours.fields[index]:
+                out.warnings.append(_warn_card(deck, card, card.at("fields"), note,
+                                               f"field {name}: edit not imported; edit the "
+                                               "card's fields by hand", "import-field"))
+    if outside(card, ours.notetype, note.fields) != outside(card, ours.notetype, ours.fields):
+        out.warnings.append(_warn_card(deck, card, card.position, note,
+                                       "text added outside the answer's parts is not "
+                                       "imported; add it to the card in its YAML",
+                                       "import-field"))
+    added = set(note.tags) - set(ours.tags)
+    if set(note.tags) != set(ours.tags):
+        out.warnings.append(_warn_card(deck, card, card.at("tags"), note,
+                                       "tags edit not imported ("
+                                       + (f"added {', '.join(sorted(added))}" if added
+                                          else "tags removed") + "); edit the card's tags",
+                                       "import-field"))
+
+
 def _edit(note: ExportedNote, deck: Deck, card: Card, name: str, html: str | None,
           out: Decisions) -> Edit | None:
     before = _current(card, name)
@@ -166,7 +191,7 @@ def _edit(note: ExportedNote, deck: Deck, card: Card, name: str, html: str | Non
                                   "imported: edit the card's steps by hand", "import-field"))
         return None
     if html is None:
-        if name in OPTIONAL and before is not None:
+        if _optional(card, name) and before is not None:
             return Edit(deck, card, name, before, None, note)
         out.warnings.append(_warn_card(deck, card, at, note,
                                   f"{name} is empty or no longer where the card puts it; "
@@ -185,8 +210,11 @@ def _edit(note: ExportedNote, deck: Deck, card: Card, name: str, html: str | Non
                                                                                    cloze):
         return None  # the same card text: only the markup Anki's editor wrote differs
     if not text.strip():
-        if name in OPTIONAL and before is not None:
+        if _optional(card, name) and before is not None:
             return Edit(deck, card, name, before, None, note)
+        out.warnings.append(_warn_card(deck, card, at, note, f"{name} is empty once "
+                                       "converted; not imported: a card needs it",
+                                       "import-field"))
         return None
     if cloze and markup.CLOZE_RE.search(text) is None:
         out.warnings.append(_warn_card(deck, card, at, note, "its cloze deletions are gone; not "
@@ -259,6 +287,11 @@ def new_card(note: ExportedNote, export: Export, path: Path, out: Decisions) -> 
     if not front.text.strip() or (cloze and markup.CLOZE_RE.search(front.text) is None):
         out.warnings.append(_warn(path, Position(1, 1), note, "its question is empty once "
                                   "converted; not imported", "import-field"))
+        return None
+    if not cloze and not (back and back.text.strip()):
+        out.warnings.append(_warn(path, Position(1, 1), note, "its answer is empty once "
+                                  "converted (nothing, or only an image or a sound); not "
+                                  "imported: write the card by hand", "import-field"))
         return None
     why = _unusable(front.text, cloze) or (_unusable(back.text, False) if back else None)
     if why is not None:
