@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from ..engine import discover, load_deck
+from ..engine import load_deck, valid_decks
 from ..files import write_all
+from ..identity import card_key
 from ..importing.package import read_export
 from ..importing.plan import (
     Decisions,
@@ -31,24 +32,11 @@ from ..problems import InvalidInput, Level, Position, Problem
 from ..release import git
 from ..release.changes import Cards
 from ..release.stamps import STAMPS_FILE, Stamps
-from .import_new import add_cards, original, quoted, slug_or
+from .import_new import add_cards, original, slug_or
 
 
 def _fail(path: Path, message: str, code: str = "import") -> InvalidInput:
     return InvalidInput([Problem(path, Position(1, 1), message, code)])
-
-
-def _decks(decks_dir: Path) -> dict[Path, Deck]:
-    decks: dict[Path, Deck] = {}
-    for path in discover([decks_dir]):
-        _, deck, problems = load_deck(path)
-        errors = [p for p in problems if p.level is Level.ERROR]
-        if errors or deck is None:
-            raise InvalidInput(errors[:1] or problems[:1] or [Problem(
-                path, Position(1, 1), "not a valid deck; fix it first (deck2anki validate)",
-                "import")])
-        decks[path] = deck
-    return decks
 
 
 # How far back a learner's copy is recognised as an earlier release.
@@ -67,7 +55,7 @@ def _history(decks_dir: Path) -> Iterator[Cards]:
 
 
 def _stamp(stamps: Stamps, slug: str, card_id: str) -> int | None:
-    entry = stamps.entries.get(f"{slug}/{card_id}")
+    entry = stamps.entries.get(card_key(slug, card_id))
     return entry.mod if entry is not None else None
 
 
@@ -77,7 +65,8 @@ def plan(export_path: Path, decks_dir: Path, company: str | None = None) -> Outc
         like = slug_or(company, "acme")
         raise _fail(export_path, f"--company {company!r} is not a slug; give one like {like!r}")
     export = read_export(export_path)
-    decks = _decks(decks_dir) if decks_dir.exists() else {}  # a first deck makes the folder
+    # Every deck must be valid (a first deck makes the folder).
+    decks = {deck.path: deck for deck in valid_decks(decks_dir)} if decks_dir.exists() else {}
     stamps_path = decks_dir / STAMPS_FILE
     stamps = Stamps.read(stamps_path) if stamps_path.is_file() else Stamps()
     ours = find_ours({str(p): d for p, d in decks.items()})
@@ -111,13 +100,7 @@ def plan(export_path: Path, decks_dir: Path, company: str | None = None) -> Outc
 
 
 def _point_at_new_cards(outcome: Outcome) -> None:
-    """Where each new card starts, and its notes' warnings moved there."""
-    for path, _card_id, card in outcome.added:
-        text = outcome.files[path].decode("utf-8")
-        at = text.find(f"guid: {quoted(card.note.guid)}")
-        line_start = text.rfind("- id:", 0, at)
-        outcome.where[card.note.guid] = Position(
-            text.count("\n", 0, line_start) + 1, line_start - text.rfind("\n", 0, line_start))
+    """Move the warnings about notes that became new cards to where each card starts."""
     for index, warning in enumerate(outcome.warnings):
         if warning.position != Position(1, 1):
             continue

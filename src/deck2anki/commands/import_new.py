@@ -3,9 +3,12 @@ keep their GUID and note type, appended to their company's deck (made if missing
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Collection
 from pathlib import Path
 
+from ..check import schema
 from ..files import MAX_DECK_BYTES, ReadError, read_capped
 from ..foreign import KeptNoteType, Template, safe_css, safe_template
 from ..identity import split_key
@@ -22,7 +25,6 @@ from ..release.stamps import Stamps
 from .scaffold import ScaffoldError, find_schema, slugify
 
 SOURCE_KEY = "anki"
-_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*(::[A-Za-z0-9_-]+)*$")
 _OUR_TAGS = re.compile(r"^(company|kind)::|^status::retired$")
 
 
@@ -47,12 +49,23 @@ def _card_id(card: NewCard, taken: set[str]) -> str:
     plain = CLOZE_RE.sub(lambda m: m.group(2), card.front)
     words = re.sub(r"[*_`\[\]()\\{}:]+", " ", plain).split()[:6]
     base = slug_or(" ".join(words), "imported")
-    base = base[:48].rstrip("-") or "imported"
+    card_id = unique(base[:48].rstrip("-") or "imported", taken)
+    taken.add(card_id)
+    return card_id
+
+
+def unique(base: str, taken: Collection[str]) -> str:
+    """``base``, or ``base-2``, ``base-3``...: the first name ``taken`` does not hold."""
     candidate, number = base, 2
     while candidate in taken:
         candidate, number = f"{base}-{number}", number + 1
-    taken.add(candidate)
     return candidate
+
+
+@functools.cache
+def _tag_pattern() -> str:
+    """The schema's own pattern for a tag: what an imported tag is respelled to pass."""
+    return str(schema.load_schema()["$defs"]["tag"]["pattern"])
 
 
 def _tags(card: NewCard, path: Path, outcome: Outcome) -> list[str]:
@@ -61,7 +74,7 @@ def _tags(card: NewCard, path: Path, outcome: Outcome) -> list[str]:
         if _OUR_TAGS.search(tag):
             continue
         fixed = re.sub(r"[^A-Za-z0-9_:-]+", "-", tag).strip("-:")[:100]
-        if not _TAG.match(fixed):
+        if not re.search(_tag_pattern(), fixed):
             outcome.warnings.append(Problem(path, Position(1, 1), f"note {card.note.guid!r}: "
                                             f"tag {tag!r} dropped; tags are letters, digits, "
                                             "'_', '-' and '::'", "import-dropped",
@@ -106,10 +119,7 @@ def _kept_type(nt: ExportedNoteType, taken: dict[str, int], path: Path,
     key = next((k for k, i in taken.items() if i == nt.id), None)
     new = key is None
     if key is None:
-        base = slug_or(nt.name, "notetype")
-        key, number = base[:56], 2
-        while key in taken:
-            key, number = f"{base[:56]}-{number}", number + 1
+        key = unique(slug_or(nt.name, "notetype")[:56], taken)
         taken[key] = nt.id
     # Kept as the sanitizer writes them (validate requires exactly that, so what a
     # reviewer reads is what ships); the note type learners hold then updates to one
@@ -216,9 +226,13 @@ def add_cards(outcome: Outcome, export: Export, path: Path, slug: str,
                                  f"{SOURCE_KEY}:\n  title: {title}\n"))
     text = apply(text, splices)
     loaded = load_text(path, text)
-    text, _ = place_card(text, loaded, loaded.data.get("cards") or [], "fact",
-                         "".join(stubs))
+    text, first = place_card(text, loaded, loaded.data.get("cards") or [], "fact",
+                             "".join(stubs))
     outcome.files[path] = text.encode("utf-8")
+    line = first.line  # the stubs follow one another, a card each
+    for card, stub in zip(cards, stubs, strict=True):
+        outcome.where[card.note.guid] = Position(line, first.column)
+        line += stub.count("\n")
 
 
 def _insert_notetypes(text: str, loaded: LoadedFile, types: list[KeptNoteType]) -> Splice:
