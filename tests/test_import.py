@@ -578,3 +578,14 @@ def test_an_answer_retyped_or_added_to_in_anki(repo: Path, anki_collection,
     assert cards[other["id"]] == other  # nothing of it could be written back...
     assert "outside the answer's parts" in done.stderr  # ...and the learner is told
     assert "added mine" in done.stderr
+
+
+def test_a_kept_guid_may_be_no_card_of_its_own_deck_either(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / "decks").mkdir(parents=True)
+    second = ("  - id: second\n    kind: fact\n    source: article\n"
+              f"    guid: {json.dumps(note_guid('acme', 'first'))}\n"
+              "    front: At Acme, what is second?\n    back: The second answer.\n")
+    (root / "decks" / "acme.yaml").write_text(MINIMAL + second, encoding="utf-8")
+    checked = run_cli("validate", "decks", cwd=root)
+    assert checked.returncode == 1 and "duplicate-guid" in checked.stdout, checked.stdout

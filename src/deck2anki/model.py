@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from .foreign import CLOZE as CLOZE_KIND
 from .foreign import KeptNoteType, kept_notetypes
-from .identity import BASIC_NOTETYPE_ID, CLOZE_NOTETYPE_ID, deck_key, note_guid
+from .identity import BASIC_NOTETYPE_ID, CLOZE_NOTETYPE_ID, deck_key
 from .markup import CLOZE_RE
 from .markup import problems as markup_problems
 from .media import Image, ImageError, load_image
@@ -186,7 +186,7 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
         texts = {name: raw[name] for name in TEXT_FIELDS if isinstance(raw.get(name), str)}
         number = raw.get("number")
         notetype = kept.get(raw.get("notetype", ""))
-        identity = _identity_problems(loaded, index, raw, notetype, guids, slug)
+        identity = _identity_problems(loaded, index, raw, notetype, guids)
         if identity:
             problems += identity
             continue
@@ -230,17 +230,19 @@ _OURS = {BASIC_NOTETYPE_ID: "deck2anki Q/A", CLOZE_NOTETYPE_ID: "deck2anki Cloze
 
 
 def _identity_problems(loaded: Document, index: int, raw: dict[str, Any],
-                       notetype: KeptNoteType | None, guids: dict[str, str],
-                       slug: str) -> list[Problem]:
+                       notetype: KeptNoteType | None,
+                       guids: dict[str, str]) -> list[Problem]:
     """What keeps a card from being the note learners hold: its GUID taken by another
     card, or a note type it cannot fill."""
     where: tuple[str | int, ...] = ("cards", index)
     problems = []
-    guid = raw.get("guid") or note_guid(slug, raw["id"])
-    other = guids.setdefault(guid, raw["id"])
+    # Kept GUIDs against each other only: one equal to a GUID derived from a slug and
+    # id (of this deck or another) is found across decks (release.guard.across_decks),
+    # so the model derives no GUID for the many cards that keep none.
+    guid = raw.get("guid")
+    other = guids.setdefault(guid, raw["id"]) if guid else raw["id"]
     if other != raw["id"]:
-        problems.append(Problem(loaded.path, loaded.position((*where, "guid" if "guid" in raw
-                                                                else "id")),
+        problems.append(Problem(loaded.path, loaded.position((*where, "guid")),
                                 f"GUID {guid!r} is already card {other!r}'s: Anki would take "
                                 "the two for one note; give each card its own", "duplicate-guid"))
     if "notetype" not in raw:
