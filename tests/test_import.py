@@ -63,6 +63,20 @@ def repo(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.fixture
+def empty(tmp_path: Path) -> Path:
+    """A checkout whose decks folder is empty (someone bringing their first deck)."""
+    (tmp_path / "repo" / "decks").mkdir(parents=True)
+    return tmp_path / "repo"
+
+
+@pytest.fixture
+def copied(tmp_path: Path) -> Path:
+    """A checkout holding a copy of the real decks, without git history."""
+    shutil.copytree(DECKS, tmp_path / "repo" / "decks")
+    return tmp_path / "repo"
+
+
 def _pick(decks: Path) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """A company, one of its live question/answer facts and one of its live clozes."""
     for path in sorted(decks.glob("*.yaml")):
@@ -297,9 +311,8 @@ BAD = {
 
 @pytest.mark.parametrize("kind", sorted(BAD))
 def test_bad_input_is_one_line_and_leaves_the_decks_as_they_were(
-        kind: str, tmp_path: Path) -> None:
-    root = tmp_path / "repo"
-    shutil.copytree(DECKS, root / "decks")
+        copied: Path, kind: str, tmp_path: Path) -> None:
+    root = copied
     bad = BAD[kind](tmp_path / f"{kind}.apkg", tmp_path)
     tree = _tree(root / "decks")
     done = run_cli("import", str(bad), "--company", "acme", cwd=root)
@@ -312,9 +325,8 @@ def test_bad_input_is_one_line_and_leaves_the_decks_as_they_were(
 
 
 def test_a_decks_folder_with_an_invalid_deck_is_refused_before_anything(
-        tmp_path: Path, anki_collection) -> None:
-    root = tmp_path / "repo"
-    (root / "decks").mkdir(parents=True)
+        empty: Path, tmp_path: Path, anki_collection) -> None:
+    root = empty
     (root / "decks" / "acme.yaml").write_text(MINIMAL.replace("kind: fact", "kind: fcat"),
                                                encoding="utf-8")
     shared = _genanki_deck(tmp_path / "a.apkg", tmp_path / "chart.png", time.time())
@@ -325,14 +337,13 @@ def test_a_decks_folder_with_an_invalid_deck_is_refused_before_anything(
     assert _tree(root / "decks") == tree
 
 
-def test_without_the_anki_engine_import_says_how_to_get_it(tmp_path: Path) -> None:
+def test_without_the_anki_engine_import_says_how_to_get_it(copied: Path, tmp_path: Path) -> None:
     fake = tmp_path / "fake"
     (fake / "anki").mkdir(parents=True)
     (fake / "anki" / "__init__.py").write_text("raise ImportError('no anki here')\n")
     package = _genanki_deck(tmp_path / "a.apkg", tmp_path / "chart.png", time.time())
     assert package
-    root = tmp_path / "repo"
-    shutil.copytree(DECKS, root / "decks")
+    root = copied
     import os
 
     from conftest import SRC
@@ -343,9 +354,8 @@ def test_without_the_anki_engine_import_says_how_to_get_it(tmp_path: Path) -> No
     assert len(done.stderr.strip().splitlines()) == 1
 
 
-def test_build_and_validate_never_load_the_import_libraries(tmp_path: Path) -> None:
-    root = tmp_path / "repo"
-    shutil.copytree(DECKS, root / "decks")
+def test_build_and_validate_never_load_the_import_libraries(copied: Path) -> None:
+    root = copied
     code = ("import sys; from deck2anki.cli import main\n"
             "try:\n    main(['build', '-q'])\nexcept SystemExit as e:\n    assert not e.code\n"
             "heavy = {'anki', 'zstandard', 'markdownify', 'bs4'}\n"
@@ -359,7 +369,8 @@ def test_build_and_validate_never_load_the_import_libraries(tmp_path: Path) -> N
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stderr
 
 
-def test_a_note_card_text_cannot_hold_is_skipped_with_a_warning(tmp_path: Path) -> None:
+def test_a_note_card_text_cannot_hold_is_skipped_with_a_warning(
+        empty: Path, tmp_path: Path) -> None:
     import genanki
 
     deck = genanki.Deck(2059400111, "Odd")
@@ -367,8 +378,7 @@ def test_a_note_card_text_cannot_hold_is_skipped_with_a_warning(tmp_path: Path) 
                                fields=["Type {{Front}} to show the front", "It works."]))
     deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, fields=["Plain?", "Yes."]))
     genanki.Package(deck).write_to_file(str(tmp_path / "odd.apkg"))
-    root = tmp_path / "repo"
-    (root / "decks").mkdir(parents=True)
+    root = empty
     done = run_cli("import", str(tmp_path / "odd.apkg"), cwd=root)
     assert done.returncode == 0, done.stderr
     assert "1 card(s) added" in done.stdout
@@ -490,15 +500,15 @@ def test_a_kept_guid_may_be_no_other_decks_card(repo: Path) -> None:
     assert checked.returncode == 1 and "duplicate-guid" in checked.stdout, checked.stdout
 
 
-def test_names_without_latin_letters_come_in_without_a_traceback(tmp_path: Path) -> None:
+def test_names_without_latin_letters_come_in_without_a_traceback(
+        empty: Path, tmp_path: Path) -> None:
     import genanki
 
     deck = genanki.Deck(2059400112, "日本語")
     deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, fields=["犬", "dog"]))
     deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, fields=["猫", "cat"]))
     genanki.Package(deck).write_to_file(str(tmp_path / "jp.apkg"))
-    root = tmp_path / "repo"
-    (root / "decks").mkdir(parents=True)
+    root = empty
     done = run_cli("import", str(tmp_path / "jp.apkg"), cwd=root)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert "2 card(s) added" in done.stdout
@@ -507,7 +517,7 @@ def test_names_without_latin_letters_come_in_without_a_traceback(tmp_path: Path)
     assert usage.returncode == 2 and "Traceback" not in usage.stderr
 
 
-def test_a_hostile_note_type_ships_disarmed(tmp_path: Path, anki_collection) -> None:
+def test_a_hostile_note_type_ships_disarmed(empty: Path, tmp_path: Path, anki_collection) -> None:
     import genanki
 
     model = genanki.Model(
@@ -520,8 +530,7 @@ def test_a_hostile_note_type_ships_disarmed(tmp_path: Path, anki_collection) -> 
     deck.add_note(genanki.Note(model=model, fields=[
         'x" autofocus onfocus="alert(document.domain)', "back"]))
     genanki.Package(deck).write_to_file(str(tmp_path / "s.apkg"))
-    root = tmp_path / "repo"
-    (root / "decks").mkdir(parents=True)
+    root = empty
     done = run_cli("import", str(tmp_path / "s.apkg"), "--company", "sneaky", cwd=root)
     assert done.returncode == 0, done.stderr
     assert "import-dropped" in done.stderr
@@ -539,7 +548,8 @@ def test_a_hostile_note_type_ships_disarmed(tmp_path: Path, anki_collection) -> 
     assert "url(" not in col.models.by_name("Sneaky")["css"]
 
 
-def test_a_note_with_no_answer_is_left_out_and_the_rest_comes_in(tmp_path: Path) -> None:
+def test_a_note_with_no_answer_is_left_out_and_the_rest_comes_in(
+        empty: Path, tmp_path: Path) -> None:
     import genanki
 
     deck = genanki.Deck(2059400114, "Mixed")
@@ -547,8 +557,7 @@ def test_a_note_with_no_answer_is_left_out_and_the_rest_comes_in(tmp_path: Path)
                         ("Nbsp?", "&nbsp;<br>"), ("Fine?", "Yes.")):
         deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, fields=[front, back]))
     genanki.Package(deck).write_to_file(str(tmp_path / "m.apkg"))
-    root = tmp_path / "repo"
-    (root / "decks").mkdir(parents=True)
+    root = empty
     done = run_cli("import", str(tmp_path / "m.apkg"), cwd=root)
     assert done.returncode == 0, done.stderr
     assert "1 card(s) added" in done.stdout
@@ -580,9 +589,8 @@ def test_an_answer_retyped_or_added_to_in_anki(repo: Path, anki_collection,
     assert "added mine" in done.stderr
 
 
-def test_a_kept_guid_may_be_no_card_of_its_own_deck_either(tmp_path: Path) -> None:
-    root = tmp_path / "repo"
-    (root / "decks").mkdir(parents=True)
+def test_a_kept_guid_may_be_no_card_of_its_own_deck_either(empty: Path) -> None:
+    root = empty
     second = ("  - id: second\n    kind: fact\n    source: article\n"
               f"    guid: {json.dumps(note_guid('acme', 'first'))}\n"
               "    front: At Acme, what is second?\n    back: The second answer.\n")
