@@ -108,7 +108,14 @@ class KeptNoteType:
     back: str | None
     templates: tuple[Template, ...]
     css: str
-    position: Position = field(default=Position(1, 1), compare=False)
+    # The deck file, for where the entry is written: looked up only for a problem.
+    located: Located | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def position(self) -> Position:
+        if self.located is None:
+            return Position(1, 1)
+        return self.located.position(("notetypes", self.key), key=True)
 
     def as_data(self) -> dict[str, Any]:
         """The ``notetypes:`` entry that describes it."""
@@ -173,7 +180,7 @@ def kept_notetypes(data: Mapping[str, Any], where: Located, file: Any,
                           raw["front"], raw.get("back"),
                           tuple(Template(t["name"], t["front"], t["back"])
                                 for t in raw["templates"]), raw["css"],
-                          where.position(path, key=True))
+                          where)
         bad = list(_check(nt, path))
         if nt.id in reserved or nt.id in ids:
             owner = reserved.get(nt.id) or f"note type {ids[nt.id]!r}"

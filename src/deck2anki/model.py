@@ -44,6 +44,7 @@ class Document(Protocol):
     def data(self) -> Any: ...
     def position(self, path: Sequence[str | int], *, key: bool = False) -> Position: ...
     def items(self, path: Sequence[str | int]) -> Sequence[Item]: ...
+    def where(self, path: Sequence[str | int]) -> Item: ...
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,24 @@ class Source:
     key: str
     title: str
     file: str | None = None
-    position: Position = field(default=Position(1, 1), compare=False)
-    file_position: Position = field(default=Position(1, 1), compare=False)
+    # Where its properties are written; looked up only when a problem is reported.
+    where: Item | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def position(self) -> Position:
+        return _at(self.where, "title")
+
+    @property
+    def file_position(self) -> Position:
+        return _at(self.where, "file")
+
+
+def _at(where: Item | None, name: str) -> Position:
+    """Where property ``name`` starts; where its mapping starts if it is absent."""
+    if where is None:
+        return Position(1, 1)
+    found = where.at(name)
+    return found if found is not None else where.start
 
 
 @dataclass(frozen=True)
@@ -81,10 +98,13 @@ class Card:
     guid: str | None = None  # kept from an imported note; ours derive from slug and id
     notetype: KeptNoteType | None = None  # the imported note's own type; None: ours
     fields: tuple[tuple[str, str], ...] = ()  # its type's other fields: name, text
-    position: Position = field(default=Position(1, 1), compare=False)
-    # Where each property's value starts, for problems about one field; looked up only
-    # when a problem is reported (most cards have none).
-    where: Where | None = field(default=None, compare=False, repr=False)
+    # Where the card and each property's value start, for problems about one field;
+    # looked up only when a problem is reported (most cards have none).
+    where: Item | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def position(self) -> Position:
+        return self.where.start if self.where is not None else Position(1, 1)
 
     def at(self, name: str) -> Position:
         """Where property ``name`` (or ``steps[i]``) starts; the card's start if absent."""
@@ -111,13 +131,29 @@ class Deck:
     slug: str
     sources: tuple[Source, ...]
     cards: tuple[Card, ...]
-    slug_position: Position = field(default=Position(1, 1), compare=False)
-    cards_position: Position = field(default=Position(1, 1), compare=False)
-    company_position: Position = field(default=Position(1, 1), compare=False)
     notetypes: tuple[KeptNoteType, ...] = ()  # kept from imported decks (``notetypes:``)
     # Cards were left out (rejected by the schema or the model): checks of the whole
     # deck (gaps in the rounds) would report what is only missing from this view.
     partial: bool = False
+    # The file, for positions: looked up only when a problem is reported.
+    document: Document | None = field(default=None, compare=False, repr=False)
+
+    def _position(self, path: tuple[str, ...], *, key: bool = False) -> Position:
+        if self.document is None:
+            return Position(1, 1)
+        return self.document.position(path, key=key)
+
+    @property
+    def slug_position(self) -> Position:
+        return self._position(("slug",))
+
+    @property
+    def cards_position(self) -> Position:
+        return self._position(("cards",), key=True)
+
+    @property
+    def company_position(self) -> Position:
+        return self._position(("company",))
 
     @property
     def deck_name(self) -> str:
@@ -133,8 +169,7 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
     """
     data: dict[str, Any] = loaded.data
     sources = {key: Source(key, _text(value, "title"), _text(value, "file") or None,
-                           loaded.position(("sources", key, "title")),
-                           loaded.position(("sources", key, "file")))
+                           loaded.where(("sources", key)))
                for key, value in data["sources"].items()}
     problems: list[Problem] = []
     company, slug = _text(data, "company"), _text(data, "slug")
@@ -196,7 +231,7 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
             number=number if isinstance(number, int) and not isinstance(number, bool) else None,
             steps=_texts(raw, "steps"), image=image, guid=raw.get("guid"), notetype=notetype,
             fields=tuple((raw.get("fields") or {}).items()),
-            position=item.start, where=item, **{k: v for k, v in texts.items() if k != "cloze"},
+            where=item, **{k: v for k, v in texts.items() if k != "cloze"},
         ))
         if raw["kind"] == "round" and "number" in raw and not raw.get("retired", False):
             owner = round_owner.setdefault(raw["number"], card_id)
@@ -207,10 +242,8 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
                     "appears once per company (retire the old card if this one replaces it)",
                     "duplicate-round"))
     deck = Deck(loaded.path, company, slug, tuple(sources.values()),
-                tuple(cards), slug_position=loaded.position(("slug",)),
-                cards_position=loaded.position(("cards",), key=True),
-                company_position=loaded.position(("company",)),
-                notetypes=tuple(kept.values()), partial=len(cards) < len(data["cards"]))
+                tuple(cards), notetypes=tuple(kept.values()),
+                partial=len(cards) < len(data["cards"]), document=loaded)
     return deck, problems
 
 
@@ -252,16 +285,15 @@ def _identity_problems(loaded: Document, index: int, raw: dict[str, Any],
                                     "add notetype, or move the text to front or back",
                                     "notetype-field"))
         return problems
-    at = loaded.position((*where, "notetype"))
     if notetype is None:
         known = ", ".join(_kept_keys(loaded.data)) or "none"
-        return [*problems, Problem(loaded.path, at,
+        return [*problems, Problem(loaded.path, loaded.position((*where, "notetype")),
                                    f"note type {raw['notetype']!r} is not in this deck's "
                                    f"notetypes (valid: {known}); name one of them",
                                    "unknown-notetype")]
     wants_cloze = notetype.kind == CLOZE_KIND
     if wants_cloze != isinstance(raw.get("cloze"), str):
-        problems.append(Problem(loaded.path, at,
+        problems.append(Problem(loaded.path, loaded.position((*where, "notetype")),
                                 f"note type {notetype.key!r} is a "
                                 f"{'cloze' if wants_cloze else 'question/answer'} type but the "
                                 "card is not; write the card in that form", "notetype-field"))

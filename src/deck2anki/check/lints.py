@@ -160,10 +160,9 @@ def todo_text(deck: Deck) -> Iterator[Problem]:
     for source in deck.sources:
         if source.key not in cited:
             continue
-        for where, text in ((source.position, source.title),
-                            (source.file_position, source.file or "")):
-            if "TODO" in text:
-                yield Problem(deck.path, where, f"source {source.key!r} still holds a TODO "
+        for name, text in (("position", source.title), ("file_position", source.file or "")):
+            if "TODO" in text:  # positions are looked up only for a problem
+                yield Problem(deck.path, getattr(source, name), f"source {source.key!r} still holds a TODO "
                               "placeholder; name the article the cards come from",
                               "todo-text", Level.WARNING)
     for card in deck.cards:

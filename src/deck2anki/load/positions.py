@@ -7,7 +7,8 @@ problem asks where something is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,13 +30,39 @@ def position_of(mark: _Mark | None) -> Position:
     return Position(mark.line + 1, mark.column + 1)
 
 
-@dataclass(frozen=True)
 class LoadedFile:
-    """A parsed deck file: its data and the node tree the data was built from."""
+    """A parsed deck file: its data, and the node tree the data was built from.
 
-    path: Path
-    data: Any
-    root: yaml.Node
+    The positioned path hands its tree over at once. The fast path (``load.fast``) has
+    none: the tree is composed the first time a problem asks where something is, so a
+    clean file never pays for it, and a top-level value written plainly on its key's
+    line is found in the text without it.
+    """
+
+    __slots__ = ("_compose", "_root", "_text", "data", "path")
+
+    def __init__(self, path: Path, data: Any, root: yaml.Node | None = None, *,
+                 text: str | None = None,
+                 compose: Callable[[], yaml.Node] | None = None) -> None:
+        if root is None and compose is None:
+            raise ValueError("a loaded file needs its node tree or a way to compose it")
+        self.path = path
+        self.data = data
+        self._root = root
+        self._text = text
+        self._compose = compose
+
+    @property
+    def text(self) -> str | None:
+        """The file's text, if it was read the fast way (None: it has its tree)."""
+        return self._text
+
+    @property
+    def root(self) -> yaml.Node:
+        if self._root is None:
+            assert self._compose is not None  # __init__ requires one of the two
+            self._root = self._compose()
+        return self._root
 
     def node_at(self, path: Sequence[str | int]) -> tuple[yaml.Node, yaml.Node | None]:
         """The deepest node on ``path`` that exists, and the key node naming it (if any)."""
@@ -49,6 +76,10 @@ class LoadedFile:
         return node, key_node
 
     def position(self, path: Sequence[str | int], *, key: bool = False) -> Position:
+        if self._root is None and self._text is not None and len(path) == 1 and not key:
+            found = _top_level_value(self._text, str(path[0]), self.data)
+            if found is not None:
+                return found
         node, key_node = self.node_at(path)
         if key and key_node is not None:
             return position_of(key_node.start_mark)
@@ -59,11 +90,58 @@ class LoadedFile:
         node = self.node_at(path)[0]
         return position_of(node.start_mark), position_of(node.end_mark)
 
-    def items(self, path: Sequence[str | int]) -> list[NodeWhere]:
+    def items(self, path: Sequence[str | int]) -> list[PathWhere]:
         """Positions inside each item of the list at ``path`` (one per item)."""
-        node = self.node_at(path)[0]
-        return [NodeWhere(item) for item in node.value] if isinstance(
-            node, yaml.SequenceNode) else []
+        value = self.data
+        for step in path:
+            try:
+                value = value[step]
+            except (KeyError, IndexError, TypeError):
+                return []
+        if not isinstance(value, list):
+            return []
+        return [PathWhere(self, (*path, index)) for index in range(len(value))]
+
+    def where(self, path: Sequence[str | int]) -> PathWhere:
+        """Positions inside the mapping at ``path``, looked up when asked."""
+        return PathWhere(self, tuple(path))
+
+
+def _top_level_value(text: str, key: str, data: Any) -> Position | None:
+    """Where ``key: value`` of the top-level mapping has its value, if the text says so
+    beyond doubt: one line starts with the key, and the rest of it is the value as it
+    was read (plain or quoted). Otherwise None: the node tree must say."""
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, str):
+        return None
+    lines = [m for m in re.finditer(rf"^{re.escape(key)}[ \t]*:[ \t]+(.*?)[ \t]*$", text,
+                                    re.MULTILINE)]
+    if len(lines) != 1:
+        return None
+    written = lines[0].group(1)
+    if written not in (value, f'"{value}"', f"'{value}'") or "#" in written:
+        return None
+    start = lines[0].start(1)
+    line = text.count("\n", 0, start) + 1
+    return Position(line, start - (text.rfind("\n", 0, start) + 1) + 1)
+
+
+@dataclass(frozen=True)
+class PathWhere:
+    """Where the value at ``path`` of a file starts, and where each of its properties
+    does. The model holds it without seeing YAML: most cards never need a position, so
+    none is looked up until a problem asks."""
+
+    file: LoadedFile
+    path: tuple[str | int, ...]
+
+    @property
+    def start(self) -> Position:
+        return self.file.position(self.path)
+
+    def at(self, name: str) -> Position | None:
+        """Where property ``name`` (or ``steps[i]``) starts; None if it is absent."""
+        return NodeWhere(self.file.node_at(self.path)[0]).at(name)
 
 
 @dataclass(frozen=True)
