@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import markup
 from .check import schema
@@ -27,6 +27,9 @@ from .problems import InvalidInput, Level, Position, Problem
 from .release import git, guard
 from .release.stamps import Stamps
 from .render.notes import RenderedDeck, render_deck
+
+if TYPE_CHECKING:
+    from .load.positions import LoadedFile
 
 DECK_SUFFIXES = (".yaml", ".yml")
 Progress = Callable[[str], None]
@@ -67,6 +70,15 @@ def load_deck(path: Path, text: str | None = None) -> tuple[Any, Deck | None, li
         loaded = load_file(path) if text is None else load_text(path, text)
     except InvalidInput as exc:
         return None, None, exc.problems
+    data, deck, problems = _check_loaded(loaded)
+    if problems and loaded.text is not None:
+        # Read the fast way: every message is to be the reference's, so a file with
+        # something to say is checked again from the data PyYAML reads.
+        return _check_loaded(load_text(path, loaded.text, quick=False))
+    return data, deck, problems
+
+
+def _check_loaded(loaded: LoadedFile) -> tuple[Any, Deck | None, list[Problem]]:
     problems, damage = schema.check(loaded)
     if damage.whole:
         return loaded.data, None, problems

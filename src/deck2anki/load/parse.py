@@ -11,23 +11,26 @@ from __future__ import annotations
 
 import contextlib
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from ..files import MAX_DECK_BYTES, ReadError, collector_paused, read_capped
+from ..files import ReadError, collector_paused, read_capped
 from ..problems import InvalidInput, Position, Problem
+from . import fast
 from .hints import yaml_message
+from .limits import CONTROL as _CONTROL
+from .limits import (
+    MAX_ALIASES,
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_NODES,
+    may_hide_controls,
+    on_big_stack,
+)
 from .positions import LoadedFile, position_of
-
-# These caps only stop files crafted to hurt.
-MAX_FILE_BYTES = MAX_DECK_BYTES
-MAX_NODES = 200_000  # counted with aliases expanded, so "billion laughs" stops here
-MAX_DEPTH = 32
-MAX_ALIASES = 1_000  # a deck has no need for many; each use is counted
 
 # libyaml's safe loader when PyYAML was built with it (the wheels are): the same node
 # tree and marks, several times faster than the pure-Python parser. Its composer
@@ -58,10 +61,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]  # PyYAML's C or P
         tag: str = super().resolve(kind, value, implicit)
         return tag
 
-# Characters YAML forbids in a file, and control characters we refuse in values even
-# when written as escapes ("\x1f" is Anki's field separator: it would break the package).
+# Characters YAML forbids in a file.
 _FORBIDDEN = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _fail(path: Path, position: Position, message: str, code: str) -> InvalidInput:
@@ -178,11 +179,24 @@ def _line_end(text: str, line: int) -> int:
     return index + 1
 
 
-def load_text(path: Path, text: str) -> LoadedFile:
-    """Parse deck text; raise :class:`InvalidInput` with positions on any problem."""
+def load_text(path: Path, text: str, *, quick: bool = True) -> LoadedFile:
+    """Parse deck text; raise :class:`InvalidInput` with positions on any problem.
+
+    A clean file is read the fast way (unless not ``quick``), its node tree composed only
+    if a problem asks where something is; any other file the positioned way, which finds
+    its problems.
+    """
     _check_characters(path, text)
     with collector_paused():
+        data = fast.data_of(text) if quick else None
+        if data is not None:
+            return LoadedFile(path, data, text=text, compose=lambda: _tree(path, text))
         return _load(path, text)
+
+
+def _tree(path: Path, text: str) -> yaml.Node:
+    with collector_paused():
+        return _load(path, text).root
 
 
 def _load(path: Path, text: str) -> LoadedFile:
@@ -196,7 +210,7 @@ def _load(path: Path, text: str) -> LoadedFile:
             raise _fail(path, Position(1, 1), "file is empty; a deck needs company, slug, "
                         "sources and cards (see README, 'Deck format')", "empty")
         try:
-            data = _Builder(loader, _may_hide_controls(text)).build(root)
+            data = _Builder(loader, may_hide_controls(text)).build(root)
         except _Unusual:
             # Not a plain clean file: check the tree on its own, then let PyYAML's
             # constructor, which knows every rule, build the data.
@@ -230,32 +244,14 @@ def _load(path: Path, text: str) -> LoadedFile:
 
 # libyaml's composer recurses in C, about 300 bytes of stack per level: 2,000 levels
 # crash a 512 KiB thread stack (macOS gives secondary threads that much, musl 128 KiB).
-# It runs on a thread of its own with COMPOSE_STACK bytes, whoever calls us, and files
+# It runs on a thread of its own with a big stack (limits.on_big_stack), and files
 # that could nest deeper than SAFE_COMPOSE_DEPTH are refused from the event stream
 # first (which costs as much as the parse itself, so only those files pay for it).
 SAFE_COMPOSE_DEPTH = 2_000
-COMPOSE_STACK = 16 * 1024 * 1024
 
 
 def _compose(loader: yaml.SafeLoader) -> yaml.Node | None:
-    outcome: list[Any] = []
-
-    def run() -> None:
-        try:
-            outcome.append(loader.get_single_node())
-        except BaseException as exc:  # handed to the caller's thread as it is
-            outcome.append(exc)
-
-    previous = threading.stack_size(COMPOSE_STACK)
-    try:
-        worker = threading.Thread(target=run, name="deck2anki-compose")
-        worker.start()
-    finally:
-        threading.stack_size(previous)
-    worker.join()
-    if isinstance(outcome[0], BaseException):
-        raise outcome[0]
-    node: yaml.Node | None = outcome[0]
+    node: yaml.Node | None = on_big_stack(loader.get_single_node)
     return node
 
 
@@ -264,14 +260,6 @@ def _depth_bound(text: str) -> int:
     # right than its parent, on its line. So no file nests deeper than this.
     widest = max((len(line) for line in text.splitlines()), default=0)
     return text.count("[") + text.count("{") + widest + 1
-
-
-def _may_hide_controls(text: str) -> bool:
-    # A control character can reach a value only through an escape ("\x1f") or a raw
-    # NEL/CR that YAML folds: without those, scanning every value would find nothing.
-    return "\\" in text or "\x85" in text or "\r" in text
-
-
 
 
 class _Unusual(Exception):

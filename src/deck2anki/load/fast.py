@@ -1,0 +1,187 @@
+"""The fast way in: a Rust YAML parser straight to data, for files that need no marks.
+
+Most deck files are clean, and for them PyYAML's node tree is wasted work: no problem
+ever asks where anything is. yaml_rs reads such a file to plain data about ten times
+faster. But it reads YAML 1.2, and our format is what PyYAML reads (YAML 1.1, the
+positioned path, whose messages are the reference); the two read some plain scalars
+differently (``yes``, ``017``, ``1:30``, ``1e3``, dates) and we refuse some things
+yaml_rs would take (deep nesting, raw NEL). So the fast answer is taken only when
+nothing in the file could be read another way; otherwise, or when yaml_rs refuses the
+file, :func:`data_of` says None and the caller takes the positioned path, which also
+says what is wrong and where. ``tests/test_fast_load.py`` checks the two agree (and
+fuzzes them).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import yaml
+import yaml_rs
+
+from .limits import CONTROL, MAX_DEPTH, MAX_NODES, may_hide_controls, on_big_stack
+
+# What no deck needs and the two parsers read otherwise: YAML 1.1's line breaks (not
+# 1.2's), a byte-order mark inside the text, a directive, a document's end (what follows
+# is another document to PyYAML).
+_MARKS = ("\r", "\x85", "\u2028", "\u2029", "\ufeff", "\n%", "\n...")
+# A tab where a line's indentation ends: PyYAML refuses it there, yaml_rs not always.
+_TAB_INDENT = re.compile(r"\n *\t")
+# yaml_rs recurses without a limit through block nesting ("- - - - x", or ever deeper
+# indentation; its brackets stop at 128 levels): with lines this short, a file nests at
+# most a few thousand levels, which its stack holds.
+_LONGEST_LINE = 4096
+# Integers YAML 1.2 reads otherwise than YAML 1.1 (leading zeros: octal in 1.1; 0o),
+# written plain where the schema takes one (a flow list of numbers fails the schema, and
+# a file with problems is read again the positioned way).
+_OTHER_INT = re.compile(r"0[0-9oO_][0-9a-fA-F_]*[ \t]*(?:$|#|[,\]}])", re.MULTILINE)
+_BLOCK_HEADER = re.compile(r"[|>][-+0-9]*[ \t]*(?:#.*)?$")
+# PyYAML's words for true, false and null (and the merge and value keys): a string
+# yaml_rs read from plain text that is one of these is no string to PyYAML.
+_WORDS = frozenset({
+    "yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
+    "on", "On", "ON", "off", "Off", "OFF", "~", "null", "Null", "NULL", "", "<<", "="})
+# First characters that make a string worth a closer look: numbers (and dates) for
+# PyYAML's resolvers; indicators, which start no plain text PyYAML reads as such (in
+# brackets yaml_rs takes "[>x]" or "[?x]" as text: PyYAML refuses one, maps the other).
+_NUMERIC = frozenset("0123456789+-.")
+_INDICATORS = frozenset("|>?:%@`")
+
+
+def _doubtful(text: str) -> bool:
+    """Whether the text has anything the two parsers could read otherwise.
+
+    Only str methods and a few look-ups: a regular expression over the whole text
+    would cost more than yaml_rs's parse."""
+    if not text.endswith("\n") or text[:1] in "&*!%\t" or text.startswith("..."):
+        return True  # a kept block scalar ("|+") at the end of input ends otherwise too
+    if any(mark in text for mark in _MARKS):
+        return True
+    if "\t" in text and _TAB_INDENT.search(text):
+        return True
+    if max(map(len, text.splitlines())) > _LONGEST_LINE:
+        return True
+    return _node_property(text) or _empty_last_block(text)
+
+
+def _node_property(text: str) -> bool:
+    """An anchor (&), alias (*) or tag (!) where a node can start: PyYAML counts and
+    limits aliases itself. "- **bold**" counts too; such files only lose the shortcut."""
+    for mark in "&*!":
+        at = text.find(mark)
+        while at >= 0:
+            before = text[max(0, at - 64):at].rstrip(" \t")
+            if not before or before[-1] in "\n:?-[{,":
+                return True
+            at = text.find(mark, at + 1)
+    return False
+
+
+def _empty_last_block(text: str) -> bool:
+    """A block scalar with no content at the end: "" to PyYAML, "\\n" to yaml_rs."""
+    for line in reversed(text[-4096:].splitlines()):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return _BLOCK_HEADER.search(stripped) is not None
+    return False
+
+
+@functools.cache
+def _resolvers() -> dict[str | None, list[tuple[str, re.Pattern[str]]]]:
+    resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = (
+        yaml.SafeLoader.yaml_implicit_resolvers)
+    return resolvers
+
+
+def typed_by_pyyaml(value: str) -> bool:
+    """Whether PyYAML would read ``value``, written plain, as anything but a string.
+
+    yaml_rs gives a string for ``yes``, ``1:30`` or a date, and we cannot tell whether
+    it was quoted: if it was not, PyYAML reads another type."""
+    resolvers = _resolvers()
+    for tag, pattern in resolvers.get(value[:1], []) + resolvers.get(None, []):
+        if tag != "tag:yaml.org,2002:str" and pattern.match(value):
+            return True
+    return False
+
+
+class _Other(Exception):
+    """Something in the data PyYAML might read otherwise (or refuse)."""
+
+
+def data_of(text: str) -> Any:
+    """The file's data, if yaml_rs reads it as PyYAML would and it is a clean deck file
+    (within our limits, no control characters); None if the positioned path must read it.
+    """
+    if _doubtful(text):
+        return None
+    try:
+        data = on_big_stack(lambda: yaml_rs.loads(
+            text, parse_datetime=False, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error))
+    except Exception:
+        return None
+    if not isinstance(data, dict):
+        return None  # empty, a list, several documents: the positioned path says so
+    try:
+        _check(text, data)
+    except _Other:
+        return None
+    return data
+
+
+def _check(text: str, root: dict[str, Any]) -> None:
+    """One pass over the data, level by level: sizes, types and characters, as the
+    positioned path's checks would find them (any doubt: not for this path)."""
+    strings: list[str] = []
+    has_int = False
+    nodes = 0
+    level: list[Any] = [root]
+    for _ in range(MAX_DEPTH):
+        below: list[Any] = []
+        nodes += len(level)
+        for value in level:
+            kind = type(value)
+            if kind is dict:
+                if any(type(key) is not str for key in value):
+                    raise _Other
+                nodes += len(value)
+                strings.extend(value)
+                below.extend(value.values())
+            elif kind is list:
+                below.extend(value)
+            elif kind is str:
+                strings.append(value)
+            elif kind is int:
+                has_int = True
+            elif kind is not bool and value is not None:
+                raise _Other  # floats: '1e3' is one in 1.2, a string in 1.1
+        if not below:
+            break
+        level = below
+    else:
+        raise _Other  # deeper than MAX_DEPTH
+    if nodes > MAX_NODES:
+        raise _Other
+    _check_strings(text, strings)
+    if has_int and any(_other_int(text, m.start()) for m in _OTHER_INT.finditer(text)):
+        raise _Other
+
+
+def _check_strings(text: str, strings: list[str]) -> None:
+    unique = set(strings)
+    if not _WORDS.isdisjoint(unique):
+        raise _Other
+    for value in unique:
+        first = value[:1]
+        if first in _INDICATORS or (first in _NUMERIC and typed_by_pyyaml(value)):
+            raise _Other
+    if may_hide_controls(text) and CONTROL.search("\n".join(unique)):
+        raise _Other
+
+
+def _other_int(text: str, start: int) -> bool:
+    """Whether the zero at ``start`` begins a plain integer (after a sign, if any)."""
+    before = start - 1 if start and text[start - 1] in "+-" else start
+    return before == 0 or text[before - 1] in " \t\n:[{"

@@ -1,0 +1,134 @@
+"""The fast way in (yaml_rs) against the reference (PyYAML's positioned path).
+
+Whatever the fast path accepts must read exactly as PyYAML reads it; whatever it is not
+sure of, it must leave to the positioned path (which then says what is wrong and where).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from deck2anki.engine import load_deck
+from deck2anki.load import fast
+from deck2anki.load.parse import _load, load_text
+from deck2anki.problems import InvalidInput
+
+ROOT = Path(__file__).resolve().parents[1]
+DECKS = sorted((ROOT / "decks").glob("*.yaml"))
+
+
+def reference(text: str) -> object:
+    """What the positioned path reads, or the exception type it raises."""
+    try:
+        return _load(Path("x.yaml"), text).data
+    except InvalidInput as exc:
+        return exc.problems[0].code
+
+
+def test_the_repository_decks_take_the_fast_path_and_read_the_same() -> None:
+    for path in DECKS:
+        text = path.read_text(encoding="utf-8")
+        data = fast.data_of(text)
+        assert data is not None, path
+        assert data == reference(text)
+
+
+# Each is read otherwise by YAML 1.2 than by PyYAML, or refused by us, or needs limits
+# only the positioned path counts: none may be answered by the fast path.
+DOUBTFUL = [
+    "a: yes", "a: on", "a: No", "a: 017", "a: 0o17", "a: 09", "a: 1:30",
+    "a: 1e3", "a: 2024-01-01", "a: =", "<<: {b: 1}", "a: &x [1]\nb: *x", "a: !!str 5",
+    "a: 1\na: 2", "a: \"x\\x1fy\"", "a: \"\\u0085\"", "a: 'x\r\ny'", "a: x\u2028y",
+    "a: x\x85y", "--- \na: 1\n--- \nb: 2", "[1, 2]", "", "# nothing", "a: 1.5",
+    "%YAML 1.1\n---\na: 1", "yes: 1", "a: {b: {c: {d: x}}}\n" * 0 + "a: " + "[" * 40 + "]" * 40,
+    "- " * 100_000 + "x", "".join(" " * i + "a:\n" for i in range(300)) + " " * 300 + "b",
+    "a: \"x\"#c",
+]
+
+
+@pytest.mark.parametrize("text", DOUBTFUL, ids=range(len(DOUBTFUL)))
+def test_doubtful_files_take_the_positioned_path(text: str) -> None:
+    assert fast.data_of(text) is None
+
+
+def test_a_problem_still_gets_its_position_from_the_composed_tree(tmp_path: Path) -> None:
+    text = (DECKS[0].read_text(encoding="utf-8")
+            .replace("kind: fact", "kind: fakt", 1))
+    loaded = load_text(tmp_path / "d.yaml", text)
+    assert loaded.data == reference(text)
+    _, deck, problems = load_deck(tmp_path / "d.yaml", text)
+    assert deck is None
+    line = text.splitlines().index(next(x for x in text.splitlines() if "kind: fakt" in x)) + 1
+    assert [(p.position.line, p.code) for p in problems if p.code == "schema-enum"] or \
+        any(p.position.line == line for p in problems), problems
+
+
+def test_positions_are_the_same_either_way(tmp_path: Path) -> None:
+    text = DECKS[0].read_text(encoding="utf-8")
+    quick = load_text(tmp_path / "d.yaml", text)
+    slow = _load(tmp_path / "d.yaml", text)
+    for path in [("slug",), ("company",), ("cards",), ("cards", 3, "front"),
+                 ("sources", next(iter(slow.data["sources"])), "title")]:
+        assert quick.position(path) == slow.position(path), path
+        assert quick.position(path, key=True) == slow.position(path, key=True), path
+    assert [w.start for w in quick.items(("cards",))] == \
+        [w.start for w in slow.items(("cards",))]
+
+
+def test_a_tricked_top_level_lookup_asks_the_tree(tmp_path: Path) -> None:
+    # The only line starting with "slug:" is inside a quoted value; the key is quoted.
+    text = 'company: "x\nslug: y"\n"slug": real\n'
+    loaded = load_text(tmp_path / "d.yaml", text)
+    assert loaded.data == {"company": "x slug: y", "slug": "real"}
+    assert (loaded.position(("slug",)).line, loaded.position(("slug",)).column) == (3, 9)
+
+
+_YAML_BITS = st.sampled_from([
+    " ", "\n", "  ", "- ", ": ", "'", '"', "#", "&a ", "*a", "!", "[", "]", "{", "}", ",",
+    "yes", "017", "0o7", "1:2", "1e3", "~", "null", "2024-01-01", "\\x1f", "\t", "|", ">",
+    "-", "?", "%", "@", "`", "<<", "=", "\r", "\u2028", "é", "1_0", ".5", "a", "0x1F",
+])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2000), st.lists(st.tuples(st.integers(0, 400), _YAML_BITS), max_size=4))
+def test_whatever_the_fast_path_reads_the_reference_reads_the_same(
+        start: int, edits: list[tuple[int, str]]) -> None:
+    base = DECKS[0].read_text(encoding="utf-8")[start:start + 600]
+    text = base
+    for offset, bit in edits:
+        text = text[:offset] + bit + text[offset:]
+    data = fast.data_of(text)
+    if data is not None:
+        assert data == reference(text)
+
+
+def test_a_deeply_nested_file_fails_cleanly_on_a_small_stack(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("a:\n" + "".join(" " * i + "- \n" for i in range(1, 240)) + " " * 240
+                    + "x\n", encoding="utf-8")
+    code = ("from deck2anki.load.fast import data_of; import pathlib; "
+            f"print(data_of(pathlib.Path({str(deep)!r}).read_text()) is None)")
+    run = subprocess.run(["bash", "-c", f'ulimit -s 256 && {sys.executable} -c "{code}"'],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, (run.returncode, run.stderr[-500:])
+    assert run.stdout.strip() == "True"
+
+
+def test_the_words_are_pyyamls_own() -> None:
+    # Every first character PyYAML resolves that is no number's: its words and no other.
+    firsts = [c for c in fast._resolvers() if c and c not in fast._NUMERIC]
+    assert firsts
+    for word in fast._WORDS:
+        assert fast.typed_by_pyyaml(word), word
+    near = {w + s for w in fast._WORDS for s in ("", "s", "e", "x")} | {
+        w.swapcase() for w in fast._WORDS} | {c + "es" for c in firsts} | {"y", "n", "Y", "N"}
+    for word in near:
+        if word[:1] in firsts:
+            assert fast.typed_by_pyyaml(word) == (word in fast._WORDS), word
