@@ -237,16 +237,21 @@ def _startup_lines(startup: dict[str, dict[str, float]]) -> list[str]:
 
 
 def _scaling_lines(sizes: list[dict[str, Any]]) -> list[str]:
-    """Seconds per 1000 cards at each size, and against the smallest: 1.0 is linear."""
-    lines = ["", "| cards | floor s / 1k cards | build s / 1k cards | build vs smallest size "
+    """Seconds per 1000 cards at each size, and per 1000 cards added since the size
+    before (start-up cancels out of that one: constant means linear)."""
+    lines = ["", "| cards | floor s / 1k cards | build s / 1k cards | build s / 1k cards added "
              "| floor peak | build peak |", "|---:|---:|---:|---:|---:|---:|"]
-    first = sizes[0]["build"]["seconds"] / sizes[0]["cards"] * 1000
+    previous: dict[str, Any] | None = None
     for row in sizes:
         floor, build = row["floor"], row["build"]
-        per_k = build["seconds"] / row["cards"] * 1000
+        added = ""
+        if previous is not None:
+            extra = build["seconds"] - previous["build"]["seconds"]
+            added = f"{extra * 1000 / (row['cards'] - previous['cards']):.3f} s"
         lines.append(f"| {row['cards']:,} | {floor['seconds'] / row['cards'] * 1000:.3f} s "
-                     f"| {per_k:.3f} s | {per_k / first:.2f}x | {floor['peak_mb']:.0f} MB "
-                     f"| {build['peak_mb']:.0f} MB |")
+                     f"| {build['seconds'] / row['cards'] * 1000:.3f} s | {added} "
+                     f"| {floor['peak_mb']:.0f} MB | {build['peak_mb']:.0f} MB |")
+        previous = row
     return lines
 
 
