@@ -144,8 +144,6 @@ def _check(text: str, root: dict[str, Any]) -> None:
         for value in level:
             kind = type(value)
             if kind is dict:
-                if any(type(key) is not str for key in value):
-                    raise _Other
                 nodes += len(value)
                 strings.extend(value)
                 below.extend(value.values())
@@ -171,13 +169,17 @@ def _check(text: str, root: dict[str, Any]) -> None:
 
 def _check_strings(text: str, strings: list[str]) -> None:
     unique = set(strings)
+    try:
+        joined = "\n".join(unique)
+    except TypeError:
+        raise _Other from None  # a key that is no string (a number, null)
     if not _WORDS.isdisjoint(unique):
         raise _Other
     for value in unique:
         first = value[:1]
         if first in _INDICATORS or (first in _NUMERIC and typed_by_pyyaml(value)):
             raise _Other
-    if may_hide_controls(text) and CONTROL.search("\n".join(unique)):
+    if may_hide_controls(text) and CONTROL.search(joined):
         raise _Other
 
 

@@ -126,14 +126,16 @@ def _top_level_value(text: str, key: str, data: Any) -> Position | None:
     return Position(line, start - (text.rfind("\n", 0, start) + 1) + 1)
 
 
-@dataclass(frozen=True)
 class PathWhere:
     """Where the value at ``path`` of a file starts, and where each of its properties
     does. The model holds it without seeing YAML: most cards never need a position, so
-    none is looked up until a problem asks."""
+    none is looked up until a problem asks. (A plain class: one is made per card.)"""
 
-    file: LoadedFile
-    path: tuple[str | int, ...]
+    __slots__ = ("file", "path")
+
+    def __init__(self, file: LoadedFile, path: tuple[str | int, ...]) -> None:
+        self.file = file
+        self.path = path
 
     @property
     def start(self) -> Position:
