@@ -162,8 +162,9 @@ def todo_text(deck: Deck) -> Iterator[Problem]:
             continue
         for name, text in (("position", source.title), ("file_position", source.file or "")):
             if "TODO" in text:  # positions are looked up only for a problem
-                yield Problem(deck.path, getattr(source, name), f"source {source.key!r} still holds a TODO "
-                              "placeholder; name the article the cards come from",
+                yield Problem(deck.path, getattr(source, name), f"source {source.key!r} "
+                              "still holds a TODO placeholder; name the article the cards "
+                              "come from",
                               "todo-text", Level.WARNING)
     for card in deck.cards:
         texts = [(name, getattr(card, name)) for name in TEXT_FIELDS]
