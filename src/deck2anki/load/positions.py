@@ -114,16 +114,27 @@ def _top_level_value(text: str, key: str, data: Any) -> Position | None:
     value = data.get(key) if isinstance(data, dict) else None
     if not isinstance(value, str):
         return None
-    lines = [m for m in re.finditer(rf"^{re.escape(key)}[ \t]*:[ \t]+(.*?)[ \t]*$", text,
-                                    re.MULTILINE)]
-    if len(lines) != 1:
+    pattern = re.compile(rf"{re.escape(key)}[ \t]*:[ \t]+(.*?)[ \t]*$", re.MULTILINE)
+    # str.find, not a search from every position: this runs for every file.
+    found = [m for at in _line_starts(text, key) if (m := pattern.match(text, at))]
+    if len(found) != 1:
         return None
-    written = lines[0].group(1)
+    written = found[0].group(1)
     if written not in (value, f'"{value}"', f"'{value}'") or "#" in written:
         return None
-    start = lines[0].start(1)
+    start = found[0].start(1)
     line = text.count("\n", 0, start) + 1
     return Position(line, start - (text.rfind("\n", 0, start) + 1) + 1)
+
+
+def _line_starts(text: str, word: str) -> list[int]:
+    """Where the lines that start with ``word`` start."""
+    starts = [0] if text.startswith(word) else []
+    at = text.find("\n" + word)
+    while at >= 0:
+        starts.append(at + 1)
+        at = text.find("\n" + word, at + 1)
+    return starts
 
 
 class PathWhere:
