@@ -218,29 +218,6 @@ def test_build_says_which_decks_have_no_cards(runner: CliRunner, write_deck,
     assert result.exit_code == 0 and "Empty: no cards yet, nothing written" in result.output
 
 
-@pytest.mark.parametrize(("ci", "quiet", "verbose", "shown"), [
-    (None, False, False, True), (None, True, False, False), (None, True, True, True),
-    ("true", False, False, False), ("1", False, False, False), ("false", False, False, True),
-])
-def test_progress_shows_on_a_terminal_unless_quiet_or_in_ci(
-        monkeypatch: pytest.MonkeyPatch, ci: str | None, quiet: bool, verbose: bool,
-        shown: bool) -> None:
-    import io
-
-    from deck2anki.cli.base import progress_to_stderr as _progress
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    monkeypatch.setattr("sys.stderr", Terminal())
-    if ci is None:
-        monkeypatch.delenv("CI", raising=False)
-    else:
-        monkeypatch.setenv("CI", ci)
-    assert (_progress(verbose, quiet) is not None) == shown
-
-
 def test_preview_open_hands_the_browser_a_file_uri(runner: CliRunner, write_deck,
                                                    tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:

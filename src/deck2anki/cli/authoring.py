@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..problems import printable
-from .base import decks_option, exit_with
+from .base import decks_option, exit_with, progress_shown
 
 
 @click.command()
@@ -103,7 +103,10 @@ def add(slug: str, kind: str, decks_dir: Path) -> None:
                    "pull request changes).")
 @click.option("--open", "open_browser", is_flag=True,
               help="Then open the index page in your default browser (any OS).")
-def preview(decks_dir: Path, out_dir: Path, changed: str | None, open_browser: bool) -> None:
+@click.option("-q", "--quiet", is_flag=True,
+              help="Print nothing but problems (no progress, no summary line).")
+def preview(decks_dir: Path, out_dir: Path, changed: str | None, open_browser: bool,
+            quiet: bool) -> None:
     """Write a static HTML preview: index.html and one page per company.
 
     Every card's front and back as the package's templates and CSS render them, with
@@ -122,7 +125,8 @@ def preview(decks_dir: Path, out_dir: Path, changed: str | None, open_browser: b
     from ..release import git
 
     try:
-        shown = run_preview(decks_dir, out_dir, changed)
+        with progress_shown(quiet=quiet) as progress:
+            shown = run_preview(decks_dir, out_dir, changed, progress)
     except git.NoHistory as exc:
         raise click.UsageError(f"cannot compare with git history: {exc}") from exc
     except InvalidInput as exc:
@@ -130,7 +134,8 @@ def preview(decks_dir: Path, out_dir: Path, changed: str | None, open_browser: b
     what = f", changed since {shown.base[:12]}" if shown.base else ""
     notes = f"{shown.cards} note{'' if shown.cards == 1 else 's'}"
     decks = f"{shown.decks} deck{'' if shown.decks == 1 else 's'}"
-    click.echo(printable(f"preview: {shown.index} ({notes} in {decks}{what})"))
+    if not quiet:
+        click.echo(printable(f"preview: {shown.index} ({notes} in {decks}{what})"))
     if open_browser:
         import webbrowser
 

@@ -9,7 +9,7 @@ import click
 
 from ..problems import printable
 from ..report.problems import FORMATS
-from .base import EXIT_INVALID, decks_option, exit_with, progress_to_stderr
+from .base import EXIT_INVALID, decks_option, exit_with, progress_shown
 
 
 @click.command()
@@ -47,9 +47,9 @@ def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str,
                                "the deck files or folders to check")
     targets = list(paths) or [Path("decks")]
     stamps_dir = targets[0] if targets[0].is_dir() else targets[0].parent
-    result = run_validate(targets, stamps_dir / STAMPS_FILE, use_git=True,
-                          use_cache=not no_cache,
-                          progress=progress_to_stderr(False, quiet))
+    with progress_shown(quiet=quiet) as progress:
+        result = run_validate(targets, stamps_dir / STAMPS_FILE, use_git=True,
+                              use_cache=not no_cache, progress=progress)
     for note in [] if quiet else result.notes:
         click.echo(printable(f"note: {note}"), err=True)
     if result.problems or fmt in ("json", "sarif"):

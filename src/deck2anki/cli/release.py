@@ -10,7 +10,7 @@ import click
 
 from ..problems import printable
 from ..report.changes import FORMATS as DIFF_FORMATS
-from .base import EXIT_INVALID, decks_option, exit_with, in_ci, progress_to_stderr
+from .base import EXIT_INVALID, decks_option, exit_with, in_ci, progress_shown
 
 
 @click.command()
@@ -46,8 +46,9 @@ def build(decks_dir: Path, out_dir: Path, quiet: bool, verbose: bool, no_cache: 
         # unstamped changes: the next release would stamp them again, later, and
         # overwrite every learner edit made in between.
         for_release = in_ci() or bool(os.environ.get("SOURCE_DATE_EPOCH", "").strip())
-        result = run_build(decks_dir, out_dir, progress=progress_to_stderr(verbose, quiet),
-                           use_cache=not no_cache, for_release=for_release)
+        with progress_shown(verbose, quiet) as progress:
+            result = run_build(decks_dir, out_dir, progress=progress,
+                               use_cache=not no_cache, for_release=for_release)
     except InvalidInput as exc:
         exit_with(exc.problems, None if quiet else
                   f"build failed: {len(exc.problems)} problem(s); nothing was written")

@@ -10,6 +10,7 @@ from typing import Any
 from ..engine import discover, no_decks, valid_decks
 from ..files import write_all
 from ..problems import InvalidInput
+from ..progress import Progress, Tally
 from ..release import changes, git
 from ..render.notes import RenderedDeck, render_deck
 
@@ -27,27 +28,40 @@ class Preview:
     base: str | None = None  # --changed: the revision compared with
 
 
-def preview(decks_dir: Path, out_dir: Path, changed_since: str | None = None) -> Preview:
+def preview(decks_dir: Path, out_dir: Path, changed_since: str | None = None,
+            progress: Progress | None = None) -> Preview:
     """Write the HTML preview; with ``changed_since`` ("" for the merge base with main),
-    only the cards changed since that revision.
+    only the cards changed since that revision. ``progress`` is told what is being done.
 
     Raises :class:`InvalidInput` if the folder has no deck or a deck is invalid, and
     :class:`git.NoHistory` if ``changed_since`` cannot be compared with.
     """
     from ..write.preview import preview_files
 
-    if not discover([decks_dir]):
+    found = discover([decks_dir])
+    if not found:
         raise InvalidInput([no_decks(decks_dir)])
+    if progress:
+        progress(f"loading {len(found)} deck file(s) from {decks_dir}")
     datas: dict[Path, Any] = {}
-    rendered = [render_deck(d) for d in valid_decks(decks_dir, datas)]
+    decks = valid_decks(decks_dir, datas)
+    tally = Tally(progress, "rendering notes", sum(len(d.cards) for d in decks))
+    rendered = []
+    for deck in decks:
+        rendered.append(render_deck(deck))
+        tally.add(len(deck.cards))
     base = None
     if changed_since is not None:
         repo = git.repository(decks_dir)
         base = git.base(repo, changed_since)
+        if progress:
+            progress(f"comparing with {base[:12]}")
         diff = changes.compare(git.cards_at(repo, base, decks_dir), git.cards_now(datas))
         rendered = _only(rendered, _touched(diff))
     title = f"changed since {base[:12]}" if base else ""
-    files = preview_files(rendered, out_dir, title)
+    files = preview_files(rendered, out_dir, title, progress)
+    if progress:
+        progress(f"writing {len(files)} file(s) into {out_dir}")
     _replace(out_dir, files)
     return Preview(out_dir / "index.html", len(rendered),
                    sum(len(r.notes) for r in rendered), base)

@@ -23,6 +23,7 @@ from pathlib import Path
 import chevron
 
 from ..markup import cloze_side
+from ..progress import Progress, Tally
 from ..render.notes import RenderedDeck, RenderedNote
 from ..render.notetypes import CLOZE, CSS
 
@@ -165,14 +166,19 @@ def index_page(decks: Sequence[RenderedDeck], counts: Mapping[str, int],
                  "</section></main>")
 
 
-def preview_files(decks: Sequence[RenderedDeck], out_dir: Path,
-                  subtitle: str = "") -> dict[Path, bytes]:
+def preview_files(decks: Sequence[RenderedDeck], out_dir: Path, subtitle: str = "",
+                  progress: Progress | None = None) -> dict[Path, bytes]:
     """Every file of the preview: an index, one page per company, and the images;
-    ``subtitle`` says what the cards shown are (e.g. "changed since abc123")."""
+    ``subtitle`` says what the cards shown are (e.g. "changed since abc123");
+    ``progress`` is told how many notes have their cards rendered."""
     files: dict[Path, bytes] = {}
     counts: dict[str, int] = {}
+    tally = Tally(progress, "rendering pages", sum(len(r.notes) for r in decks))
     for rendered in decks:
-        cards = [card for note in rendered.notes for card in render_cards(note)]
+        cards: list[PreviewCard] = []
+        for note in rendered.notes:
+            cards += render_cards(note)
+            tally.add()
         counts[rendered.deck.slug] = len(cards)
         files[out_dir / f"{rendered.deck.slug}.html"] = deck_page(rendered, cards).encode()
         for note in rendered.notes:
