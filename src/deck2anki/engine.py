@@ -24,6 +24,7 @@ from .files import collector_paused
 from .identity import kept_notetype_key
 from .model import Deck, build_deck, check_slugs
 from .problems import InvalidInput, Level, Position, Problem
+from .progress import Tally
 from .release import git, guard
 from .release.stamps import Stamps
 from .render.notes import RenderedDeck, render_deck
@@ -92,16 +93,18 @@ def _check_loaded(loaded: LoadedFile) -> tuple[Any, Deck | None, list[Problem]]:
     return loaded.data, deck, problems
 
 
-def load_decks(files: Sequence[Path],
-               datas: dict[Path, Any] | None = None) -> tuple[list[Deck], list[Problem]]:
+def load_decks(files: Sequence[Path], datas: dict[Path, Any] | None = None,
+               progress: Progress | None = None) -> tuple[list[Deck], list[Problem]]:
     """Every deck that is valid, and every problem of the others.
 
     ``datas``, if given, receives the parsed YAML of every file that parsed.
     """
     decks: list[Deck] = []
     problems: list[Problem] = []
+    tally = Tally(progress, "loading deck files", len(files))
     for path in files:
         data, deck, deck_problems = load_deck(path)
+        tally.add()
         if datas is not None and data is not None:
             datas[path] = data
         problems.extend(deck_problems)
@@ -112,9 +115,10 @@ def load_decks(files: Sequence[Path],
     return decks, sorted(problems)
 
 
-def valid_decks(decks_dir: Path, datas: dict[Path, Any] | None = None) -> list[Deck]:
+def valid_decks(decks_dir: Path, datas: dict[Path, Any] | None = None,
+                progress: Progress | None = None) -> list[Deck]:
     """Every deck of ``decks_dir``; raise :class:`InvalidInput` if any has an error."""
-    decks, problems = load_decks(discover([decks_dir]), datas)
+    decks, problems = load_decks(discover([decks_dir]), datas, progress)
     errors = [p for p in problems if p.level is Level.ERROR]
     if errors:
         raise InvalidInput(errors)

@@ -38,13 +38,10 @@ def preview(decks_dir: Path, out_dir: Path, changed_since: str | None = None,
     """
     from ..write.preview import preview_files
 
-    found = discover([decks_dir])
-    if not found:
+    if not discover([decks_dir]):
         raise InvalidInput([no_decks(decks_dir)])
-    if progress:
-        progress(f"loading {len(found)} deck file(s) from {decks_dir}")
     datas: dict[Path, Any] = {}
-    decks = valid_decks(decks_dir, datas)
+    decks = valid_decks(decks_dir, datas, progress)
     tally = Tally(progress, "rendering notes", sum(len(d.cards) for d in decks))
     rendered = []
     for deck in decks:
