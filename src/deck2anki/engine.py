@@ -15,18 +15,17 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import markup
-from .check import schema
-from .check.lints import lint
 from .files import collector_paused
 from .identity import kept_notetype_key
-from .model import Deck, build_deck, check_slugs
 from .problems import InvalidInput, Level, Position, Problem
-from .release import git, guard
 from .release.stamps import Stamps
-from .render.notes import RenderedDeck, render_deck
+
+if TYPE_CHECKING:  # the checks themselves are imported where a file is checked
+    from .model import Deck
+    from .release import git
+    from .render.notes import RenderedDeck
 
 DECK_SUFFIXES = (".yaml", ".yml")
 Progress = Callable[[str], None]
@@ -61,7 +60,10 @@ def load_deck(path: Path, text: str | None = None) -> tuple[Any, Deck | None, li
     A file stops only at a parse error. Past the schema, every card the schema accepts
     is still modelled and linted, so one run reports the problems of every stage.
     """
+    from .check import schema
+    from .check.lints import lint
     from .load.parse import load_file, load_text  # PyYAML: only when a file is read
+    from .model import build_deck
 
     try:
         loaded = load_file(path) if text is None else load_text(path, text)
@@ -86,6 +88,9 @@ def load_decks(files: Sequence[Path],
 
     ``datas``, if given, receives the parsed YAML of every file that parsed.
     """
+    from .check.lints import lint
+    from .model import check_slugs
+
     decks: list[Deck] = []
     problems: list[Problem] = []
     for path in files:
@@ -128,6 +133,8 @@ class DeckInfo:
 
     @classmethod
     def of(cls, rendered: RenderedDeck) -> DeckInfo:
+        from .release import guard
+
         deck = rendered.deck
         kinds = Counter(n.card.kind for n in rendered.notes)
         shapes = guard.kept_shapes(deck)
@@ -192,6 +199,10 @@ def check_file(path: Path, job: Job) -> FileResult:
 
 
 def _check_file(path: Path, job: Job) -> FileResult:
+    from .check.lints import lint
+    from .release import git, guard
+    from .render.notes import render_deck
+
     data, deck, problems = load_deck(path)
     cards = git.cards_of(data) if job.with_cards and data is not None else None
     if deck is None:
@@ -259,6 +270,8 @@ def _check_in_worker(path: Path) -> FileResult:
 def _warm_up(job: Job) -> None:
     """Import and prepare, once, what every worker needs, so forked workers inherit it
     instead of each paying for it (about 0.3 s of imports and schema compiling)."""
+    from . import markup
+    from .check import schema
     from .load import parse  # noqa: F401  (imported for the workers)
 
     schema.warm_up()
