@@ -35,15 +35,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import engine
-from .engine import DeckInfo, FileResult, Job, Progress
 from .files import MAX_DECK_BYTES, ReadError, read_capped, write_bytes
-from .identity import NOTETYPE_SLUG
-from .media import load_image
 from .problems import Level, Position, Problem
-from .release.stamps import Stamps
+
+if TYPE_CHECKING:  # a run answered whole (commands.verdict) needs only the folder and hash
+    from .engine import DeckInfo, FileResult, Job, Progress
+    from .release.stamps import Stamps
 
 FORMAT = 2  # 2: cloze deletions recorded beside hashes
 # What the bytes depend on besides our own code: a new version of these may write them
@@ -54,9 +53,28 @@ _LIBRARIES = ("genanki", "markdown_it", "nh3", "yaml", "jsonschema", "jsonschema
 def cache_dir() -> Path:
     if os.environ.get("DECK2ANKI_CACHE_DIR"):
         return Path(os.environ["DECK2ANKI_CACHE_DIR"])
+    found = _linux_cache_dir()
+    if found is not None:
+        return found
     import platformdirs  # honours XDG_CACHE_HOME on Linux; Library/Caches, AppData elsewhere
 
     return Path(platformdirs.user_cache_dir("deck2anki", appauthor=False))
+
+
+def _linux_cache_dir() -> Path | None:
+    """platformdirs' answer where the XDG rules leave no doubt (tested to agree), without
+    importing it: on Linux that import (tempfile, shutil, random) costs more than a run
+    served from the cache. None: ask platformdirs."""
+    env = os.environ
+    if sys.platform != "linux" or hasattr(sys, "getandroidapilevel") or (
+            env.get("ANDROID_DATA") == "/data" and env.get("ANDROID_ROOT") == "/system"):
+        return None
+    xdg, home = env.get("XDG_CACHE_HOME", ""), env.get("HOME", "")
+    if xdg.startswith("/"):
+        return Path(xdg, "deck2anki")
+    if xdg or not home.startswith("/"):
+        return None  # a relative XDG_CACHE_HOME or HOME: platformdirs' versions differ
+    return Path(f"{home.rstrip('/')}/.cache", "deck2anki")
 
 
 def check_files(files: Sequence[Path], job: Job, cache: ResultCache | None,
@@ -67,6 +85,8 @@ def check_files(files: Sequence[Path], job: Job, cache: ResultCache | None,
     still stands are not checked again. Recording this run's results is the caller's
     :meth:`ResultCache.save`, once they stand: a build only after its files are written.
     """
+    from . import engine
+
     if cache is None:
         return engine.check_files(files, job, progress=progress)
     answers = {path: cache.lookup(path) for path in files}
@@ -81,23 +101,79 @@ def _sha256(data: bytes) -> str:
 
 @functools.cache
 def code_fingerprint() -> str:
-    """A hash of deck2anki's source and schema and of the installed libraries' versions."""
-    digest = hashlib.sha256(sys.version.encode())
-    package = Path(__file__).parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
+    """A hash of deck2anki's source and schema and of the installed libraries' versions.
+
+    Every cached run needs it, and computing it reads every source file and imports the
+    schema checker (with the model behind it): more than all the rest of a cached run.
+    So it is recorded against what Python itself trusts to reuse compiled code, each
+    source file's size and modification time, with each folder's (adding or removing a
+    file changes it) and the schema file's; while those stand, so does the hash.
+    """
+    package = os.path.dirname(os.path.abspath(__file__))
+    sources, stats = _sources(package)
+    libraries = _libraries()
+    signature = _sha256(repr((sys.version, package, stats, libraries)).encode())
+    record = cache_dir() / f"code-{_sha256(package.encode())[:24]}.json"
+    try:
+        raw = json.loads(record.read_text(encoding="utf-8"))
+        if raw["signature"] == signature and raw["schema_stat"] == _stat(raw["schema"]):
+            return str(raw["fingerprint"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # no record, or one we cannot read: hash the files
     from .check.schema import schema_path  # packaged beside the code, or in the checkout
 
-    digest.update(schema_path().read_bytes())
+    schema = str(schema_path())
+    schema_stat = _stat(schema)  # before reading: a change while we read shows next time
+    digest = hashlib.sha256(sys.version.encode())
+    for relative in sources:
+        digest.update(relative.encode() + b"\0")
+        with open(os.path.join(package, relative), "rb") as source:
+            digest.update(source.read())
+    with open(schema, "rb") as source:
+        digest.update(source.read())
+    digest.update(libraries.encode())
+    fingerprint = digest.hexdigest()
+    text = json.dumps({"signature": signature, "schema": schema, "schema_stat": schema_stat,
+                       "fingerprint": fingerprint})
+    with contextlib.suppress(OSError):  # a read-only cache folder costs only speed
+        write_bytes(record, text.encode("utf-8"))
+    return fingerprint
+
+
+def _stat(path: str) -> list[int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _sources(package: str) -> tuple[list[str], list[tuple[str, list[int] | None]]]:
+    """Every ``*.py`` under ``package``, relative (with /) and sorted; and the stat of
+    each of them and of each folder. os, not pathlib: Path objects cost milliseconds."""
+    found: list[str] = []
+    stats = []
+    for folder, subfolders, names in os.walk(package):
+        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+        relative = os.path.relpath(folder, package).replace(os.sep, "/")
+        stats.append((relative + "/", _stat(folder)))
+        found += [name if relative == "." else f"{relative}/{name}"
+                  for name in names if name.endswith(".py")]
+    found.sort()
+    stats += [(name, _stat(os.path.join(package, name))) for name in found]
+    return found, stats
+
+
+def _libraries() -> str:
+    """Where each library lives and when it was installed, without importing it."""
+    found = []
     for name in _LIBRARIES:
-        # Where the library lives and when it was installed, without importing it.
         spec = importlib.util.find_spec(name)
-        origin = Path(spec.origin) if spec and spec.origin else None
-        stat = origin.stat() if origin and origin.exists() else None
-        digest.update(f"{name}:{origin}:{stat.st_size if stat else 0}:"
-                      f"{stat.st_mtime_ns if stat else 0}".encode())
-    return digest.hexdigest()
+        origin = spec.origin if spec and spec.origin else None
+        stat = _stat(origin) if origin else None
+        found.append(f"{name}:{Path(origin) if origin else None}:{stat[0] if stat else 0}:"
+                     f"{stat[1] if stat else 0}")
+    return "".join(found)
 
 
 def _problem_json(problem: Problem) -> list[Any]:
@@ -118,6 +194,8 @@ def _info_json(info: DeckInfo) -> dict[str, Any]:
 
 
 def _info(raw: dict[str, Any]) -> DeckInfo:
+    from .engine import DeckInfo
+
     return DeckInfo(Path(raw["path"]), raw["company"], raw["slug"], raw["deck_name"],
                     Position(*raw["slug_position"]), raw["kinds"], raw["notes"], raw["cards"])
 
@@ -159,6 +237,8 @@ class ResultCache:
     @classmethod
     def _open(cls, place: str, stamps: Stamps, options: str,
               out_dir: Path | None) -> ResultCache:
+        from .identity import NOTETYPE_SLUG
+
         shared = hashlib.sha256(code_fingerprint().encode())
         shared.update(f"\0{options}\0".encode())
         # Note type stamps concern every company; a card's stamp only its own company.
@@ -184,6 +264,8 @@ class ResultCache:
 
     def lookup(self, path: Path) -> FileResult | None:
         """The recorded result of ``path`` if nothing it depends on has changed."""
+        from .engine import FileResult
+
         entry = self.entries.get(str(path))
         try:
             if entry is None or entry["key"] != self._key(path):
@@ -191,6 +273,8 @@ class ResultCache:
             if entry["stamps"] != self.stamps.digest(entry["info"]["slug"]):
                 return None
             for image, digest in entry["images"].items():
+                from .media import load_image
+
                 # Every check the model makes (inside the folder, a real image, size).
                 if load_image(path.parent, image, "", "").digest != digest:
                     return None
