@@ -17,7 +17,9 @@ folder for ``validate``. The output folder holds only what learners download.
 When every input still matches, the recorded result stands in for the work: a build
 leaves the company's files as they are (byte-identical to a clean build, because they
 are the bytes a clean build wrote, which is checked); validate reports the recorded
-problems. Checks across files (slugs, removed cards, git history) always run.
+problems. Checks across files (slugs, removed cards, git history) always run, unless
+:mod:`deck2anki.commands.verdict` gives back a whole validate run whose inputs are all
+as recorded.
 
 Only valid files are recorded, and never outputs stamped with the build time (content
 not yet in ``stamps.json``, without ``SOURCE_DATE_EPOCH``): those differ every build.
