@@ -1,0 +1,207 @@
+"""The command line without click, for the command an editor runs on every save.
+
+``deck2anki validate`` with plain arguments (existing paths, ``-q``, ``--strict``,
+``--format F``, ``--no-cache``) is answered here without importing click, whose import
+alone costs about twice a bare interpreter's start. Anything else (help, a usage
+error, another command, an option spelled any other way) goes to the click
+application, which stays the one definition of the command line: both run the same
+:func:`validate` and print alike. What every command shares and needs no click
+(exit codes, Ctrl-C and file-system errors, progress) lives here too.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
+
+EXIT_INVALID = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+NO_DECKS = ("no decks/ folder here; run from the repository root or pass the deck files or "
+            "folders to check")
+
+
+class Echo(Protocol):
+    """How a line is printed: click.echo, or :func:`echo` where click is not loaded."""
+
+    def __call__(self, message: str, *, err: bool = ...) -> Any: ...
+
+
+def echo(message: str, *, err: bool = False) -> None:
+    """click.echo for a line of text, which is all a command prints: the same bytes."""
+    stream = sys.stderr if err else sys.stdout
+    if stream is None:  # pythonw: nowhere to print, as click.echo
+        return
+    out = f"{message}\n"
+    if "\x1b" in out and not stream.isatty():  # as click, which strips ANSI styles then
+        import re
+
+        out = re.sub(r"\033\[[;?0-9]*[a-zA-Z]", "", out)
+    stream.write(out)
+    stream.flush()
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def progress_to_stderr(verbose: bool, quiet: bool = False,
+                       say: Echo = echo) -> Callable[[str], None] | None:
+    """Progress goes to stderr, only where a person watches (or when asked)."""
+    if verbose or (not quiet and sys.stderr.isatty() and not in_ci()):
+        from ..problems import printable
+
+        return lambda message: say(printable(f"  {message}"), err=True)
+    return None
+
+
+_interrupted: list[bool] = []
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    _interrupted.append(True)
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Ctrl-C may land anywhere, even inside an import, where it surfaces as another
+    error: remember that it came, so any failure after it ends as an interruption."""
+    previous = signal.signal(signal.SIGINT, _on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def failed(exc: BaseException, say: Echo) -> bool:
+    """Say what a command's failure means: True if it was a file-system error (the run
+    then exits 1), False if it is no failure of ours to explain (re-raise it). After
+    Ctrl-C the process ends here, with 130."""
+    if _interrupted:
+        # Files are written all or nothing, so an interrupted run changed none.
+        # Leave at once: exit hooks (the worker pool's) would only delay it.
+        say("interrupted: nothing was changed", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
+    if not isinstance(exc, OSError):
+        return False
+    # A folder we cannot write, a file that vanished, ...
+    from ..problems import printable
+
+    say(printable(f"error: {exc.filename or 'a file'}: {exc.strerror or exc}"), err=True)
+    return True
+
+
+def validate(paths: Sequence[Path], *, quiet: bool, strict: bool, fmt: str, no_cache: bool,
+             say: Echo = echo) -> int:
+    """The body of ``deck2anki validate``: check, print, and the exit code."""
+    from ..commands.verdict import validate as run_validate
+    from ..problems import printable
+    from ..release.stamps import STAMPS_FILE
+    from ..report.problems import render
+
+    targets = list(paths) or [Path("decks")]
+    stamps_dir = targets[0] if targets[0].is_dir() else targets[0].parent
+    result = run_validate(targets, stamps_dir / STAMPS_FILE, use_git=True,
+                          use_cache=not no_cache, progress=progress_to_stderr(False, quiet, say))
+    for note in [] if quiet else result.notes:
+        say(printable(f"note: {note}"), err=True)
+    if result.problems or fmt in ("json", "sarif"):
+        for line in render(result.problems, fmt, strict=strict):
+            say(line)
+    errors = len(result.problems) if strict else len(result.errors)
+    warnings = len(result.problems) - errors
+    if errors:
+        if not quiet:
+            say(f"{errors} error(s), {warnings} warning(s)", err=True)
+        return EXIT_INVALID
+    if not quiet:
+        status = f"{warnings} warning(s)" if warnings else "no problems"
+        say(f"{result.decks} deck(s), {result.deck_notes} notes: {status}", err=True)
+    return 0
+
+
+class Plain(NamedTuple):
+    """The arguments of a ``validate`` that click would read just as :func:`plain` does."""
+
+    paths: list[Path]
+    quiet: bool = False
+    strict: bool = False
+    fmt: str = "text"
+    no_cache: bool = False
+
+
+_FLAGS = {"-q": "quiet", "--quiet": "quiet", "--strict": "strict", "--no-cache": "no_cache"}
+
+
+def plain(argv: Sequence[str]) -> Plain | None:
+    """``argv`` as :class:`Plain`, or None where click has more to say (or its own way)."""
+    if (not argv or argv[0] != "validate" or "_DECK2ANKI_COMPLETE" in os.environ
+            or not all(_utf8(s) for s in (sys.stdout, sys.stderr))):
+        return None
+    from ..report.problems import FORMATS
+
+    paths: list[Path] = []
+    flags: set[str] = set()
+    fmt = "text"
+    words = iter(argv[1:])
+    for word in words:
+        if word in _FLAGS:
+            flags.add(_FLAGS[word])
+        elif word == "--format" or word.startswith("--format="):
+            value = word[len("--format="):] if "=" in word else next(words, None)
+            if value not in FORMATS:
+                return None
+            fmt = value
+        elif word.startswith("-") or not _readable(word):
+            return None  # help, "--", a typo, a missing path: click explains
+        else:
+            paths.append(Path(word))
+    if not paths and not Path("decks").is_dir():
+        return None  # click says NO_DECKS, with the command's usage
+    return Plain(paths, "quiet" in flags, "strict" in flags, fmt, "no_cache" in flags)
+
+
+def _readable(word: str) -> bool:
+    """What click.Path(exists=True) accepts: a path that exists and can be read."""
+    try:
+        os.stat(word)
+    except (OSError, ValueError):
+        return False
+    return os.access(word, os.R_OK)
+
+
+def _utf8(stream: Any) -> bool:
+    # click re-wraps a stream it finds misconfigured (ASCII); leave such a case to it.
+    encoding = getattr(stream, "encoding", None) or ""
+    return stream is None or encoding.lower().replace("-", "").replace("_", "") == "utf8"
+
+
+def validate_quickly(argv: Sequence[str]) -> bool:
+    """Run ``argv`` if it is a plain validate (exiting 1 on errors); False: it is not."""
+    found = plain(argv)
+    if found is None:
+        return False
+    from ..release.stamps import BadEpoch
+
+    with interruptible():
+        try:
+            code = validate(found.paths, quiet=found.quiet, strict=found.strict,
+                            fmt=found.fmt, no_cache=found.no_cache)
+        except BadEpoch:
+            return False  # raised before anything ran or printed: click says it, as usage
+        except SystemExit:
+            raise
+        except BaseException as exc:
+            if not failed(exc, echo):
+                raise
+            code = EXIT_INVALID
+    if code:
+        sys.exit(code)
+    return True
