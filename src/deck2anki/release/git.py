@@ -9,7 +9,7 @@ orphaned, so removal fails the check; ``retired: true`` is the way to withdraw a
 from __future__ import annotations
 
 import hashlib
-import subprocess
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -28,6 +28,8 @@ class NoHistory(Exception):
 
 
 def _git(repo: Path, *args: str) -> str:
+    import subprocess
+
     try:
         result = subprocess.run(["git", "-C", str(repo), *args], capture_output=True,
                                 text=True, check=False, timeout=60)
@@ -81,16 +83,60 @@ def snapshot(path: Path) -> Snapshot | None:
     :func:`repository` and :func:`default_base` say why, as always)."""
     # --glob=refs/replace/*: `git replace` can rewrite history a merge base walks.
     globs = [*_GLOBS, "--glob=refs/replace/*"]
-    try:
-        out = _git(path if path.is_dir() else path.parent, "rev-parse", "--show-toplevel",
-                   "--is-shallow-repository", "HEAD", *globs, "--symbolic-full-name", *globs)
-    except NoHistory:
+    out = _answer(path if path.is_dir() else path.parent, "rev-parse", "--show-toplevel",
+                  "--is-shallow-repository", "HEAD", *globs, "--symbolic-full-name", *globs)
+    if out is None:
         return None
     lines = out.splitlines()
     if len(lines) < 3 or lines[1] not in ("true", "false"):
         return None  # a folder name with a line break, say: ask the slow way
     branch = next((line for line in lines[3:] if line in _MAIN_REFS), None)
     return Snapshot(Path(lines[0]), lines[1] == "true", branch, out)
+
+
+def _answer(folder: Path, *args: str, timeout: float = 60) -> str | None:
+    """What ``git -C folder ARGS`` prints, or None if it fails (or is silent ``timeout``
+    seconds long).
+
+    subprocess.run's work for the one call a cached validate makes, without importing
+    subprocess (threading, selectors, locale): that import costs more than the call.
+    """
+    if not hasattr(os, "posix_spawnp"):  # Windows
+        try:
+            return _git(folder, *args)
+        except NoHistory:
+            return None
+    import select
+    import signal
+
+    reader, writer = os.pipe()  # both ends close on exec; the child's stdout is a copy
+    try:
+        pid = os.posix_spawnp(
+            "git", ["git", "-C", str(folder), *args], os.environ,
+            file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                          (os.POSIX_SPAWN_DUP2, writer, 1),
+                          (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)],
+            # What Python ignores, git must not (subprocess restores these too).
+            setsigdef=[getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ")
+                       if hasattr(signal, name)])
+    except OSError:  # no git
+        os.close(reader)
+        return None
+    finally:
+        os.close(writer)
+    chunks = []
+    try:
+        with os.fdopen(reader, "rb", buffering=0) as stream:
+            while select.select([stream], [], [], timeout)[0]:
+                chunk = stream.read(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            else:
+                os.kill(pid, signal.SIGKILL)  # no answer in time
+    finally:
+        code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    return os.fsdecode(b"".join(chunks)) if code == 0 else None
 
 
 def merge_base(seen: Snapshot) -> str:
