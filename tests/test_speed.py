@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -442,7 +443,9 @@ def test_a_failed_build_leaves_the_build_record_as_it_was(companies: Path,
 
 HEAVY = ("click", "yaml", "jsonschema", "jsonschema_rs", "markdown_it", "genanki", "nh3",
          "deck2anki.engine", "deck2anki.model", "deck2anki.check.schema",
-         "deck2anki.load.parse")
+         "deck2anki.load.parse", "deck2anki.problems",
+         # Each of these costs a cached run a third to half of a bare interpreter's start.
+         "typing", "dataclasses", "subprocess")
 PROBE = ("import sys\nsys.argv[0] = 'deck2anki'\nfrom deck2anki.cli import {entry}\n"
          "try:\n    {entry}()\nexcept SystemExit as exc:\n    code = exc.code\nelse:\n"
          "    code = 0\nprint('LOADED', sorted(m for m in {heavy} if m in sys.modules), code)")
@@ -499,7 +502,7 @@ def test_a_cached_validate_loads_no_checks_and_asks_git_once(checkout: Path,
     cold_loaded, *cold = _probe(checkout, "run", "validate", env=env)
     assert cold[0] == 0 and "2 deck(s)" in cold[2], cold
     # The probe sees what a full run loads: a cached run below is told apart by it.
-    assert {"yaml", "deck2anki.model", "deck2anki.engine"} <= set(cold_loaded)
+    assert {"yaml", "deck2anki.model", "typing", "dataclasses"} <= set(cold_loaded)
     assert "click" not in cold_loaded  # plain arguments never need click
     log.unlink()
     warm_loaded, *warm = _probe(checkout, "run", "validate", env=env)
@@ -533,10 +536,31 @@ def test_the_quick_command_line_says_what_click_says(checkout: Path, tmp_path: P
     assert answers[0][0] in (0, 1, 2)
 
 
+def _answer(decks: Path, *, use_git: bool) -> Any:
+    """What `deck2anki validate DECKS` answers: recalled if it can be, else checked."""
+    from deck2anki.commands import verdict
+
+    return (verdict.recall([decks], use_git=use_git)
+            or verdict.run([decks], use_git=use_git, use_cache=True))
+
+
+def _same(answer: Any, fresh: Any) -> None:
+    """``answer`` says, in every format, what the full run ``fresh`` says."""
+    from deck2anki.problems import Level, printable
+    from deck2anki.report.problems import FORMATS, render
+
+    for fmt in FORMATS:
+        for strict in (False, True):
+            assert answer.render(fmt, strict) == render(fresh.problems, fmt, strict=strict)
+    assert answer.notes == [printable(f"note: {note}") for note in fresh.notes]
+    assert (answer.problems, answer.errors, answer.decks, answer.deck_notes) == (
+        len(fresh.problems), sum(p.level is Level.ERROR for p in fresh.problems),
+        len(fresh.decks), sum(d.notes for d in fresh.decks))
+
+
 def test_a_recalled_verdict_is_what_a_full_run_says_after_any_change(
         checkout: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from deck2anki.commands import validate as full
-    from deck2anki.commands import verdict
 
     from conftest import git
 
@@ -549,12 +573,9 @@ def test_a_recalled_verdict_is_what_a_full_run_says_after_any_change(
 
     def check(recalled: bool) -> None:
         runs.clear()
-        cached = verdict.validate([decks], stamps, use_git=True, use_cache=True)
+        cached = _answer(decks, use_git=True)
         assert runs == ([] if recalled else [1])
-        fresh = real([decks], stamps, use_git=True)
-        assert cached.problems == fresh.problems and cached.notes == fresh.notes
-        assert (cached.decks, cached.deck_notes) == (len(fresh.decks),
-                                                     sum(d.notes for d in fresh.decks))
+        _same(cached, real([decks], stamps, use_git=True))
 
     check(recalled=False)
     check(recalled=True)
@@ -585,7 +606,6 @@ def test_a_recalled_verdict_keeps_its_images_and_its_clock(
         write_deck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
-    from deck2anki.commands import verdict
     from deck2anki.release.guard import FUTURE_SLACK
 
     deck = write_deck("acme.yaml", MINIMAL.replace(
@@ -598,9 +618,9 @@ def test_a_recalled_verdict_keeps_its_images_and_its_clock(
     stamp(deck.parent, now=now + FUTURE_SLACK - 600)  # ahead, but not yet "in the future"
 
     def codes() -> list[str]:
-        cached = verdict.validate([deck.parent], stamps, use_git=False, use_cache=True)
-        assert cached.problems == validate([deck.parent], stamps).problems
-        return [p.code for p in cached.problems]
+        fresh = validate([deck.parent], stamps)
+        _same(_answer(deck.parent, use_git=False), fresh)
+        return [p.code for p in fresh.problems]
 
     assert codes() == codes() == []
     (deck.parent / "pic.png").write_bytes(png + b"\1")  # another image, the same deck file
@@ -617,7 +637,7 @@ def test_the_linux_cache_folder_is_the_one_platformdirs_names(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import platformdirs
 
-    from deck2anki import cache
+    from deck2anki import records
 
     monkeypatch.delenv("DECK2ANKI_CACHE_DIR")
     cases = [(None, "/home/ann"), ("", "/home/ann/"), ("/x/cache", "/home/ann"),
@@ -629,7 +649,7 @@ def test_the_linux_cache_folder_is_the_one_platformdirs_names(
                 monkeypatch.delenv(name, raising=False)
             else:
                 monkeypatch.setenv(name, value)
-        quick = cache._linux_cache_dir()
+        quick = records._linux_cache_dir()
         if quick is not None:
             shortcuts += 1
             assert quick == Path(platformdirs.user_cache_dir("deck2anki", appauthor=False))
@@ -638,14 +658,14 @@ def test_the_linux_cache_folder_is_the_one_platformdirs_names(
 
 def test_the_code_fingerprint_record_follows_every_source_change(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from deck2anki import cache
+    from deck2anki import records
     from deck2anki.check import schema as schema_module
 
     package = tmp_path / "deck2anki"
-    shutil.copytree(Path(cache.__file__).parent, package,
+    shutil.copytree(Path(records.__file__).parent, package,
                     ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(cache, "__file__", str(package / "cache.py"))
-    compute = cache.code_fingerprint.__wrapped__
+    monkeypatch.setattr(records, "__file__", str(package / "records.py"))
+    compute = records.code_fingerprint.__wrapped__
     first = compute()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(schema_module, "schema_path", lambda: pytest.fail("not recorded"))

@@ -11,10 +11,12 @@ importing click at all (:mod:`.quick`): an editor runs it on every save.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # not typing's: a recalled validate does without importing it
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
     from .app import main as main
 
 

@@ -14,21 +14,24 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+
+# Not typing's: a recalled validate (commands.verdict) does without importing it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Sequence
+    from typing import Any, Protocol
+
+    class Echo(Protocol):
+        """How a line is printed: click.echo, or :func:`echo` where click is not loaded."""
+
+        def __call__(self, message: str, *, err: bool = ...) -> Any: ...
 
 EXIT_INVALID = 1
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 NO_DECKS = ("no decks/ folder here; run from the repository root or pass the deck files or "
             "folders to check")
-
-
-class Echo(Protocol):
-    """How a line is printed: click.echo, or :func:`echo` where click is not loaded."""
-
-    def __call__(self, message: str, *, err: bool = ...) -> Any: ...
 
 
 def echo(message: str, *, err: bool = False) -> None:
@@ -99,42 +102,49 @@ def failed(exc: BaseException, say: Echo) -> bool:
 
 
 def validate(paths: Sequence[Path], *, quiet: bool, strict: bool, fmt: str, no_cache: bool,
-             say: Echo = echo) -> int:
-    """The body of ``deck2anki validate``: check, print, and the exit code."""
-    from ..commands.verdict import validate as run_validate
-    from ..problems import printable
-    from ..release.stamps import STAMPS_FILE
-    from ..report.problems import render
+             say: Echo = echo) -> int | None:
+    """The body of ``deck2anki validate``: check (or recall), print, and the exit code;
+    None, having done nothing, if ``fmt`` is no format (click says so)."""
+    from ..commands import verdict
 
     targets = list(paths) or [Path("decks")]
-    stamps_dir = targets[0] if targets[0].is_dir() else targets[0].parent
-    result = run_validate(targets, stamps_dir / STAMPS_FILE, use_git=True,
-                          use_cache=not no_cache, progress=progress_to_stderr(False, quiet, say))
-    for note in [] if quiet else result.notes:
-        say(printable(f"note: {note}"), err=True)
-    if result.problems or fmt in ("json", "sarif"):
-        for line in render(result.problems, fmt, strict=strict):
+    answer = None if no_cache else verdict.recall(targets, use_git=True)
+    lines = answer.render(fmt, strict) if answer is not None else None
+    if answer is None or lines is None:
+        from ..report.problems import FORMATS
+
+        if fmt not in FORMATS:
+            return None
+        answer = verdict.run(targets, use_git=True, use_cache=not no_cache,
+                             progress=progress_to_stderr(False, quiet, say))
+        lines = answer.render(fmt, strict) or []
+    for note in [] if quiet else answer.notes:
+        say(note, err=True)
+    if answer.problems or fmt in ("json", "sarif"):
+        for line in lines:
             say(line)
-    errors = len(result.problems) if strict else len(result.errors)
-    warnings = len(result.problems) - errors
+    errors = answer.problems if strict else answer.errors
+    warnings = answer.problems - errors
     if errors:
         if not quiet:
             say(f"{errors} error(s), {warnings} warning(s)", err=True)
         return EXIT_INVALID
     if not quiet:
         status = f"{warnings} warning(s)" if warnings else "no problems"
-        say(f"{result.decks} deck(s), {result.deck_notes} notes: {status}", err=True)
+        say(f"{answer.decks} deck(s), {answer.deck_notes} notes: {status}", err=True)
     return 0
 
 
-class Plain(NamedTuple):
-    """The arguments of a ``validate`` that click would read just as :func:`plain` does."""
+class Plain:
+    """The arguments of a ``validate`` that click would read just as :func:`plain` does
+    (a ``--format`` that is no format is found out later, by :func:`validate`)."""
 
-    paths: list[Path]
-    quiet: bool = False
-    strict: bool = False
-    fmt: str = "text"
-    no_cache: bool = False
+    __slots__ = ("fmt", "no_cache", "paths", "quiet", "strict")
+
+    def __init__(self, paths: list[Path], quiet: bool, strict: bool, fmt: str,
+                 no_cache: bool) -> None:
+        self.paths, self.quiet, self.strict = paths, quiet, strict
+        self.fmt, self.no_cache = fmt, no_cache
 
 
 _FLAGS = {"-q": "quiet", "--quiet": "quiet", "--strict": "strict", "--no-cache": "no_cache"}
@@ -145,8 +155,6 @@ def plain(argv: Sequence[str]) -> Plain | None:
     if (not argv or argv[0] != "validate" or "_DECK2ANKI_COMPLETE" in os.environ
             or not all(_utf8(s) for s in (sys.stdout, sys.stderr))):
         return None
-    from ..report.problems import FORMATS
-
     paths: list[Path] = []
     flags: set[str] = set()
     fmt = "text"
@@ -156,7 +164,7 @@ def plain(argv: Sequence[str]) -> Plain | None:
             flags.add(_FLAGS[word])
         elif word == "--format" or word.startswith("--format="):
             value = word[len("--format="):] if "=" in word else next(words, None)
-            if value not in FORMATS:
+            if value is None:
                 return None
             fmt = value
         elif word.startswith("-") or not _readable(word):
@@ -188,20 +196,22 @@ def validate_quickly(argv: Sequence[str]) -> bool:
     found = plain(argv)
     if found is None:
         return False
-    from ..release.stamps import BadEpoch
-
     with interruptible():
         try:
             code = validate(found.paths, quiet=found.quiet, strict=found.strict,
                             fmt=found.fmt, no_cache=found.no_cache)
-        except BadEpoch:
-            return False  # raised before anything ran or printed: click says it, as usage
         except SystemExit:
             raise
         except BaseException as exc:
+            from ..release.stamps import BadEpoch
+
+            if isinstance(exc, BadEpoch):
+                return False  # raised before anything ran or printed: click says it
             if not failed(exc, echo):
                 raise
             code = EXIT_INVALID
+    if code is None:
+        return False  # --format names no format: click says so, with the choices
     if code:
         sys.exit(code)
     return True

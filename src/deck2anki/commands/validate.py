@@ -231,13 +231,15 @@ def _record(seen: git.Snapshot, decks_dir: Path) -> tuple[Path, str]:
     import hashlib
     import os
 
+    from .. import records
+
     place = f"{seen.repo}\0{decks_dir.resolve()}".encode()
     key = hashlib.sha256(seen.key.encode())
     # The parses are deck2anki's; GIT_* variables can point git at other objects or refs.
-    key.update(result_cache.code_fingerprint().encode())
+    key.update(records.code_fingerprint().encode())
     key.update(repr(sorted(i for i in os.environ.items() if i[0].startswith("GIT_"))).encode())
     name = f"git-{hashlib.sha256(place).hexdigest()[:24]}.json"
-    return result_cache.cache_dir() / name, key.hexdigest()
+    return records.cache_dir() / name, key.hexdigest()
 
 
 def _read(file: Path, key: str) -> tuple[str, dict[str, str],

@@ -12,10 +12,15 @@ import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
 
+# Not typing's: its import costs a cached validate (which asks git once) more than git.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .changes import Cards
+
+    Parsed = tuple[str, dict[str, dict[str, Any]]]  # a deck's slug and its cards by id
 
 MAIN_BRANCHES = ("origin/main", "main", "origin/master", "master")
 _SHALLOW = ("this is a shallow clone; fetch the history (`git fetch --unshallow`, "
@@ -68,14 +73,17 @@ _MAIN_REFS = [f"refs/remotes/{b}" if b.startswith("origin/") else f"refs/heads/{
 _GLOBS = [f"--glob={ref[:-1]}[{ref[-1]}]" for ref in _MAIN_REFS]
 
 
-class Snapshot(NamedTuple):
+class Snapshot:
     """What one call of git says of a checkout: where it is, and all that the merge base
     with the main branch (and every tree under it) depends on."""
 
-    repo: Path
-    shallow: bool
-    branch: str | None  # the first of MAIN_BRANCHES that exists, as a full ref name
-    key: str  # the whole answer: HEAD, every main branch, replace refs: equal keys, equal base
+    __slots__ = ("branch", "key", "repo", "shallow")
+
+    def __init__(self, repo: Path, shallow: bool, branch: str | None, key: str) -> None:
+        self.repo = repo
+        self.shallow = shallow
+        self.branch = branch  # the first of MAIN_BRANCHES that exists, as a full ref name
+        self.key = key  # git's whole answer: equal keys, equal merge base
 
 
 def snapshot(path: Path) -> Snapshot | None:
@@ -180,9 +188,6 @@ def cards_of(data: Any) -> Parsed | None:
 def blob_id(data: bytes) -> str:
     """The id git gives a file with these bytes (SHA-1 object format)."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
-
-
-Parsed = tuple[str, dict[str, dict[str, Any]]]  # a deck's slug and its cards by id
 
 
 def deck_files(repo: Path, revision: str, decks_dir: Path) -> dict[str, str]:
