@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from deck2anki import progress as progress_module
-from deck2anki.cli import base
-from deck2anki.cli.base import StatusLine, progress_shown
+from deck2anki.cli import status
+from deck2anki.cli.status import StatusLine, progress_shown
 from deck2anki.progress import Tally
 
 from conftest import MINIMAL, cli_env, run_cli
@@ -84,7 +84,7 @@ def test_the_status_line_is_rewritten_throttled_per_kind_and_wiped(
     # Here, not in a fixture: pytest sets its own sys.stderr again as the test starts.
     monkeypatch.setattr("sys.stderr", terminal)
     now = [50.0]
-    monkeypatch.setattr(base, "monotonic", lambda: now[0])
+    monkeypatch.setattr(status, "monotonic", lambda: now[0])
     line = StatusLine(40, interval=0.1)
     line("checked 1/300: decks/a-very-long-company-name-indeed.yaml")
     assert terminal.getvalue() == "\r" + "checked 1/300: decks/a-very-long-company"

@@ -3,18 +3,21 @@
 Speed lives in bench/ (docs/performance.md); these tests hold the correctness side:
 the bulk writer against genanki in real Anki, plain-text shortcuts against the Markdown
 pipeline, jsonschema-rs against jsonschema, workers and the build cache against a
-plain serial build, and lazy imports against what ``--help`` loads.
+plain serial build, lazy imports against what ``--help`` loads, and a cached validate
+(no click, no checks, one git call, a recalled answer) against a full run.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import random
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -433,3 +436,246 @@ def test_a_failed_build_leaves_the_build_record_as_it_was(companies: Path,
         build(companies, out)
     globex.write_text(good, "utf-8")
     assert build(companies, out).reused == 2
+
+
+# Start-up: a cached `deck2anki validate`, as an editor runs it on every save, loads no
+# checks, asks git once, and says what a full run says.
+
+HEAVY = ("click", "yaml", "jsonschema", "jsonschema_rs", "markdown_it", "genanki", "nh3",
+         "deck2anki.engine", "deck2anki.model", "deck2anki.check.schema",
+         "deck2anki.load.parse", "deck2anki.problems",
+         # Each of these costs a cached run a third to half of a bare interpreter's start.
+         "typing", "dataclasses", "subprocess")
+PROBE = ("import sys\nsys.argv[0] = 'deck2anki'\nfrom deck2anki.cli import {entry}\n"
+         "try:\n    {entry}()\nexcept SystemExit as exc:\n    code = exc.code\nelse:\n"
+         "    code = 0\nprint('LOADED', sorted(m for m in {heavy} if m in sys.modules), code)")
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """The repository's decks in a git checkout of their own, on a branch off main."""
+    from conftest import git
+
+    root = tmp_path / "repo"
+    shutil.copytree(DECKS, root / "decks")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "decks")
+    git(root, "checkout", "-qb", "feature")
+    return root
+
+
+def _probe(root: Path, entry: str, *args: str,
+           env: dict[str, str] | None = None) -> tuple[list[str], int, str, str]:
+    """``deck2anki ARGS`` through ``deck2anki.cli.<entry>``: the heavy modules it loaded,
+    its exit code, its output (less the probe's own line) and its errors."""
+    from conftest import cli_env
+
+    code = PROBE.format(entry=entry, heavy=HEAVY)
+    run = subprocess.run([sys.executable, "-c", code, *args], cwd=root, env=cli_env(env),
+                         capture_output=True, text=True, timeout=120, check=False)
+    out, _, last = run.stdout.rstrip("\n").rpartition("\n")
+    if not out and last.startswith("LOADED"):
+        out = ""
+    elif not last.startswith("LOADED"):
+        pytest.fail(f"no probe line: {run.stdout!r} {run.stderr!r}")
+    loaded, _, exit_code = last[len("LOADED "):].rpartition(" ")
+    return (json.loads(loaded.replace("'", '"')), int(exit_code),
+            out + "\n" if out else "", run.stderr)
+
+
+def _counting_git(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """PATH with a `git` that logs each call, then runs the real one."""
+    real = shutil.which("git")
+    assert real, "git is needed"
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    log = tmp_path / "git.log"
+    (folder / "git").write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{real}" "$@"\n')
+    (folder / "git").chmod(0o755)
+    return {"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}, log
+
+
+def test_a_cached_validate_loads_no_checks_and_asks_git_once(checkout: Path,
+                                                             tmp_path: Path) -> None:
+    env, log = _counting_git(tmp_path)
+    cold_loaded, *cold = _probe(checkout, "run", "validate", env=env)
+    assert cold[0] == 0 and "2 deck(s)" in cold[2], cold
+    # The probe sees what a full run loads: a cached run below is told apart by it.
+    assert {"yaml", "deck2anki.model", "typing", "dataclasses"} <= set(cold_loaded)
+    assert "click" not in cold_loaded  # plain arguments never need click
+    log.unlink()
+    warm_loaded, *warm = _probe(checkout, "run", "validate", env=env)
+    assert warm_loaded == [], warm_loaded
+    assert warm == cold
+    assert len(log.read_text().splitlines()) == 1  # HEAD and the main branches, at once
+    # Help still teaches, through click.
+    help_loaded, code, shown, _ = _probe(checkout, "run", "validate", "--help")
+    assert "click" in help_loaded and "--no-cache" in shown and code == 0
+
+
+@pytest.mark.parametrize("args", [
+    ["validate"], ["validate", "-q"], ["validate", "--strict", "--format", "json"],
+    ["validate", "--format=github", "--no-cache", "decks/zoom.yaml"],
+    ["validate", "--format", "sarif", "decks", "-q"], ["validate", "missing.yaml"],
+    ["validate", "--format", "xml"], ["validate", "--quiet=yes"], ["validate", "--", "decks"],
+    ["--version"],
+])
+def test_the_quick_command_line_says_what_click_says(checkout: Path, tmp_path: Path,
+                                                     args: list[str]) -> None:
+    """`run` skips click for a plain validate: same output, same exit code, cold or warm."""
+    (checkout / "decks" / "zoom.yaml").write_text(  # a warning, and a git removal error
+        (checkout / "decks" / "zoom.yaml").read_text("utf-8").replace(
+            "\n  - id: ", "\n  - id: x-", 1), "utf-8")
+    answers = []
+    for entry, cache in (("main", "fresh-1"), ("run", "shared"), ("run", "shared"),
+                         ("main", "fresh-2")):
+        answers.append(tuple(_probe(checkout, entry, *args,
+                                    env={"DECK2ANKI_CACHE_DIR": str(tmp_path / cache)})[1:]))
+    assert answers[0] == answers[1] == answers[2] == answers[3]
+    assert answers[0][0] in (0, 1, 2)
+
+
+def _answer(decks: Path, *, use_git: bool) -> Any:
+    """What `deck2anki validate DECKS` answers: recalled if it can be, else checked."""
+    from deck2anki.commands import verdict
+
+    return (verdict.recall([decks], use_git=use_git)
+            or verdict.run([decks], use_git=use_git, use_cache=True))
+
+
+def _same(answer: Any, fresh: Any) -> None:
+    """``answer`` says, in every format, what the full run ``fresh`` says."""
+    from deck2anki.problems import Level, printable
+    from deck2anki.report.problems import FORMATS, render
+
+    for fmt in FORMATS:
+        for strict in (False, True):
+            assert answer.render(fmt, strict) == render(fresh.problems, fmt, strict=strict)
+    assert answer.notes == [printable(f"note: {note}") for note in fresh.notes]
+    assert (answer.problems, answer.errors, answer.decks, answer.deck_notes) == (
+        len(fresh.problems), sum(p.level is Level.ERROR for p in fresh.problems),
+        len(fresh.decks), sum(d.notes for d in fresh.decks))
+
+
+def test_a_recalled_verdict_is_what_a_full_run_says_after_any_change(
+        checkout: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from deck2anki.commands import validate as full
+
+    from conftest import git
+
+    monkeypatch.chdir(checkout)
+    decks = Path("decks")
+    stamps = decks / "stamps.json"
+    runs: list[int] = []
+    real = full.validate
+    monkeypatch.setattr(full, "validate", lambda *a, **k: runs.append(1) or real(*a, **k))
+
+    def check(recalled: bool) -> None:
+        runs.clear()
+        cached = _answer(decks, use_git=True)
+        assert runs == ([] if recalled else [1])
+        _same(cached, real([decks], stamps, use_git=True))
+
+    check(recalled=False)
+    check(recalled=True)
+    zoom = decks / "zoom.yaml"
+    edited = zoom.read_text("utf-8").replace("relentless product", "relentless, product", 1)
+    zoom.write_text(edited, "utf-8")  # a card changed since its stamp: a warning
+    check(recalled=False)
+    check(recalled=True)
+    git(checkout, "commit", "-qam", "edit")  # the same files; HEAD moves
+    check(recalled=False)
+    check(recalled=True)
+    zoom.write_text(edited.replace("\n  - id: ", "\n  - id: x-", 1), "utf-8")  # renamed
+    assert any(p.code == "removed-card" for p in real([decks], stamps, use_git=True).errors)
+    check(recalled=False)
+    check(recalled=False)  # a deck with errors: its answer is not kept
+    zoom.write_text(edited, "utf-8")
+    check(recalled=True)  # the answer kept before still stands
+    (decks / "other.yaml").write_text(MINIMAL, "utf-8")  # a new deck in the folder
+    check(recalled=False)
+    stamp(decks, now=1_700_000_000)  # stamps.json changes
+    check(recalled=False)
+    check(recalled=True)
+    monkeypatch.setenv("GIT_NO_REPLACE_OBJECTS", "1")  # what git reads changes
+    check(recalled=False)
+
+
+def test_a_recalled_verdict_keeps_its_images_and_its_clock(
+        write_deck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from deck2anki.release.guard import FUTURE_SLACK
+
+    deck = write_deck("acme.yaml", MINIMAL.replace(
+        "    back: The first answer.\n",
+        "    back: The first answer.\n    image: {file: pic.png, alt: A picture}\n"))
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    (deck.parent / "pic.png").write_bytes(png)
+    stamps = deck.parent / "stamps.json"
+    now = int(time.time())
+    stamp(deck.parent, now=now + FUTURE_SLACK - 600)  # ahead, but not yet "in the future"
+
+    def codes() -> list[str]:
+        fresh = validate([deck.parent], stamps)
+        _same(_answer(deck.parent, use_git=False), fresh)
+        return [p.code for p in fresh.problems]
+
+    assert codes() == codes() == []
+    (deck.parent / "pic.png").write_bytes(png + b"\1")  # another image, the same deck file
+    assert codes() == codes() == ["stale-stamp"]  # the note changed: its image did
+    (deck.parent / "pic.png").write_text("not an image", encoding="utf-8")
+    assert codes() == ["image"]
+    (deck.parent / "pic.png").write_bytes(png)
+    assert codes() == codes() == []
+    monkeypatch.setattr(time, "time", lambda: now - 3600)  # the clock set back an hour
+    assert codes() == ["future-stamp"]
+
+
+def test_the_linux_cache_folder_is_the_one_platformdirs_names(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import platformdirs
+
+    from deck2anki import records
+
+    monkeypatch.delenv("DECK2ANKI_CACHE_DIR")
+    cases = [(None, "/home/ann"), ("", "/home/ann/"), ("/x/cache", "/home/ann"),
+             ("/x/cache/", None), (None, "/"), ("relative", "/home/ann"), (None, "home")]
+    shortcuts = 0
+    for xdg, home in cases:
+        for name, value in (("XDG_CACHE_HOME", xdg), ("HOME", home)):
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        quick = records._linux_cache_dir()
+        if quick is not None:
+            shortcuts += 1
+            assert quick == Path(platformdirs.user_cache_dir("deck2anki", appauthor=False))
+    assert shortcuts == (5 if sys.platform == "linux" else 0)
+
+
+def test_the_code_fingerprint_record_follows_every_source_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from deck2anki import records
+    from deck2anki.check import schema as schema_module
+
+    package = tmp_path / "deck2anki"
+    shutil.copytree(Path(records.__file__).parent, package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(records, "__file__", str(package / "records.py"))
+    compute = records.code_fingerprint.__wrapped__
+    first = compute()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(schema_module, "schema_path", lambda: pytest.fail("not recorded"))
+        assert compute() == first  # from the record: the schema checker is not asked
+    source = package / "identity.py"
+    text = source.read_text("utf-8")
+    source.write_text(text.replace("a", "b", 1) if "a" in text else text + "#", "utf-8")
+    second = compute()
+    assert second != first
+    (package / "check" / "extra.py").write_text("X = 1\n", "utf-8")  # a module added
+    third = compute()
+    assert third not in (first, second)
+    assert compute() == third

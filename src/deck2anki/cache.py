@@ -9,15 +9,17 @@ A company's ``.apkg`` and ``.csv`` are a function of its deck file, the images i
 names, its stamps in ``stamps.json``, ``SOURCE_DATE_EPOCH`` and deck2anki itself (its
 code, schema and libraries); what ``validate`` says of the file depends on the same,
 less the epoch. The cache keeps a hash of those inputs with the result (and, for a
-build, a hash of each file it wrote) in the user's cache folder
-(``$DECK2ANKI_CACHE_DIR``, else the platform's, from platformdirs: ``~/.cache/deck2anki``
-or ``$XDG_CACHE_HOME/deck2anki`` on Linux): one record per output folder, one per decks
+build, a hash of each file it wrote) in the user's cache folder (:mod:`deck2anki.records`:
+``$DECK2ANKI_CACHE_DIR``, else the platform's, ``~/.cache/deck2anki`` or
+``$XDG_CACHE_HOME/deck2anki`` on Linux): one record per output folder, one per decks
 folder for ``validate``. The output folder holds only what learners download.
 
 When every input still matches, the recorded result stands in for the work: a build
 leaves the company's files as they are (byte-identical to a clean build, because they
 are the bytes a clean build wrote, which is checked); validate reports the recorded
-problems. Checks across files (slugs, removed cards, git history) always run.
+problems. Checks across files (slugs, removed cards, git history) always run, unless
+:mod:`deck2anki.commands.verdict` gives back a whole validate run whose inputs are all
+as recorded.
 
 Only valid files are recorded, and never outputs stamped with the build time (content
 not yet in ``stamps.json``, without ``SOURCE_DATE_EPOCH``): those differ every build.
@@ -26,37 +28,22 @@ not yet in ``stamps.json``, without ``SOURCE_DATE_EPOCH``): those differ every b
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
-import importlib.util
 import json
-import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import engine
-from .engine import DeckInfo, FileResult, Job, Progress
 from .files import MAX_DECK_BYTES, ReadError, read_capped, write_bytes
-from .identity import NOTETYPE_SLUG
-from .media import load_image
 from .problems import Level, Position, Problem
-from .release.stamps import Stamps
+from .records import cache_dir, code_fingerprint
+
+if TYPE_CHECKING:  # the engine and the stamps: only for the types of what a run holds
+    from .engine import DeckInfo, FileResult, Job, Progress
+    from .release.stamps import Stamps
 
 FORMAT = 2  # 2: cloze deletions recorded beside hashes
-# What the bytes depend on besides our own code: a new version of these may write them
-# differently.
-_LIBRARIES = ("genanki", "markdown_it", "nh3", "yaml", "jsonschema", "jsonschema_rs")
-
-
-def cache_dir() -> Path:
-    if os.environ.get("DECK2ANKI_CACHE_DIR"):
-        return Path(os.environ["DECK2ANKI_CACHE_DIR"])
-    import platformdirs  # honours XDG_CACHE_HOME on Linux; Library/Caches, AppData elsewhere
-
-    return Path(platformdirs.user_cache_dir("deck2anki", appauthor=False))
 
 
 def check_files(files: Sequence[Path], job: Job, cache: ResultCache | None,
@@ -67,6 +54,8 @@ def check_files(files: Sequence[Path], job: Job, cache: ResultCache | None,
     still stands are not checked again. Recording this run's results is the caller's
     :meth:`ResultCache.save`, once they stand: a build only after its files are written.
     """
+    from . import engine
+
     if cache is None:
         return engine.check_files(files, job, progress=progress)
     answers = {path: cache.lookup(path) for path in files}
@@ -77,27 +66,6 @@ def check_files(files: Sequence[Path], job: Job, cache: ResultCache | None,
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-@functools.cache
-def code_fingerprint() -> str:
-    """A hash of deck2anki's source and schema and of the installed libraries' versions."""
-    digest = hashlib.sha256(sys.version.encode())
-    package = Path(__file__).parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
-    from .check.schema import schema_path  # packaged beside the code, or in the checkout
-
-    digest.update(schema_path().read_bytes())
-    for name in _LIBRARIES:
-        # Where the library lives and when it was installed, without importing it.
-        spec = importlib.util.find_spec(name)
-        origin = Path(spec.origin) if spec and spec.origin else None
-        stat = origin.stat() if origin and origin.exists() else None
-        digest.update(f"{name}:{origin}:{stat.st_size if stat else 0}:"
-                      f"{stat.st_mtime_ns if stat else 0}".encode())
-    return digest.hexdigest()
 
 
 def _problem_json(problem: Problem) -> list[Any]:
@@ -118,6 +86,8 @@ def _info_json(info: DeckInfo) -> dict[str, Any]:
 
 
 def _info(raw: dict[str, Any]) -> DeckInfo:
+    from .engine import DeckInfo
+
     return DeckInfo(Path(raw["path"]), raw["company"], raw["slug"], raw["deck_name"],
                     Position(*raw["slug_position"]), raw["kinds"], raw["notes"], raw["cards"])
 
@@ -159,6 +129,8 @@ class ResultCache:
     @classmethod
     def _open(cls, place: str, stamps: Stamps, options: str,
               out_dir: Path | None) -> ResultCache:
+        from .identity import NOTETYPE_SLUG
+
         shared = hashlib.sha256(code_fingerprint().encode())
         shared.update(f"\0{options}\0".encode())
         # Note type stamps concern every company; a card's stamp only its own company.
@@ -184,6 +156,8 @@ class ResultCache:
 
     def lookup(self, path: Path) -> FileResult | None:
         """The recorded result of ``path`` if nothing it depends on has changed."""
+        from .engine import FileResult
+
         entry = self.entries.get(str(path))
         try:
             if entry is None or entry["key"] != self._key(path):
@@ -191,6 +165,8 @@ class ResultCache:
             if entry["stamps"] != self.stamps.digest(entry["info"]["slug"]):
                 return None
             for image, digest in entry["images"].items():
+                from .media import load_image
+
                 # Every check the model makes (inside the folder, a real image, size).
                 if load_image(path.parent, image, "", "").digest != digest:
                     return None

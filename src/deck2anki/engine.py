@@ -17,17 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import markup
-from .check import schema
-from .check.lints import lint
 from .files import collector_paused
 from .identity import kept_notetype_key
-from .model import Deck, build_deck, check_slugs
 from .problems import InvalidInput, Level, Position, Problem
-from .progress import Tally
-from .release import git, guard
 from .release.stamps import Stamps
-from .render.notes import RenderedDeck, render_deck
+
+if TYPE_CHECKING:  # the checks themselves are imported where a file is checked
+    from .model import Deck
+    from .release import git
+    from .render.notes import RenderedDeck
 
 if TYPE_CHECKING:
     from .load.positions import LoadedFile
@@ -80,6 +78,10 @@ def load_deck(path: Path, text: str | None = None) -> tuple[Any, Deck | None, li
 
 
 def _check_loaded(loaded: LoadedFile) -> tuple[Any, Deck | None, list[Problem]]:
+    from .check import schema
+    from .check.lints import lint
+    from .model import build_deck
+
     problems, damage = schema.check(loaded)
     if damage.whole:
         return loaded.data, None, problems
@@ -99,8 +101,13 @@ def load_decks(files: Sequence[Path], datas: dict[Path, Any] | None = None,
 
     ``datas``, if given, receives the parsed YAML of every file that parsed.
     """
+    from .check.lints import lint
+    from .model import check_slugs
+
     decks: list[Deck] = []
     problems: list[Problem] = []
+    from .progress import Tally
+
     tally = Tally(progress, "loading deck files", len(files))
     for path in files:
         data, deck, deck_problems = load_deck(path)
@@ -144,6 +151,8 @@ class DeckInfo:
 
     @classmethod
     def of(cls, rendered: RenderedDeck) -> DeckInfo:
+        from .release import guard
+
         deck = rendered.deck
         kinds = Counter(n.card.kind for n in rendered.notes)
         shapes = guard.kept_shapes(deck)
@@ -208,6 +217,10 @@ def check_file(path: Path, job: Job) -> FileResult:
 
 
 def _check_file(path: Path, job: Job) -> FileResult:
+    from .check.lints import lint
+    from .release import git, guard
+    from .render.notes import render_deck
+
     data, deck, problems = load_deck(path)
     cards = git.cards_of(data) if job.with_cards and data is not None else None
     if deck is None:
@@ -275,6 +288,8 @@ def _check_in_worker(path: Path) -> FileResult:
 def _warm_up(job: Job) -> None:
     """Import and prepare, once, what every worker needs, so forked workers inherit it
     instead of each paying for it (about 0.3 s of imports and schema compiling)."""
+    from . import markup
+    from .check import schema
     from .load import parse  # noqa: F401  (imported for the workers)
 
     schema.warm_up()

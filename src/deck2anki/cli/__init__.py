@@ -2,46 +2,41 @@
 
 Exit codes: 0 success, 1 invalid input (or a build that could not be written),
 2 usage error (click's own), 130 interrupted by Ctrl-C (nothing was changed).
+
+The click application is :data:`main` (in :mod:`.app`, imported on first use); the
+console script runs :func:`run`, which answers a plain ``deck2anki validate`` without
+importing click at all (:mod:`.quick`): an editor runs it on every save.
 """
 
 from __future__ import annotations
 
-import click
+import sys
 
-from .. import __version__
-from .authoring import add, new, preview, schema_command
-from .base import Group
-from .checking import coverage, list_rules, validate
-from .exchange import import_command
-from .release import build, diff, stamp
+TYPE_CHECKING = False  # not typing's: a recalled validate does without importing it
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
 
-
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]},
-             invoke_without_command=True)
-@click.version_option(__version__, "-V", "--version", prog_name="deck2anki")
-@click.pass_context
-def main(ctx: click.Context) -> None:
-    """Compile YAML interview-prep decks into Anki packages (.apkg) and CSVs.
-
-    \b
-    A pull request, from the repository's root:
-      deck2anki coverage            facts of the sources no card teaches yet
-      deck2anki add pinterest fact  add a card stub to decks/pinterest.yaml
-      deck2anki validate            every problem of every deck, as file:line:col
-      deck2anki preview --changed   see your cards as Anki shows them: preview/index.html
-      deck2anki diff                what this branch adds, changes and removes, card by card
-      deck2anki stamp               record changed cards in decks/stamps.json (commit it)
-      deck2anki build               write dist/<company>.apkg and dist/<company>.csv
-      deck2anki rules CODE          what a problem code means, with examples
-      deck2anki new "Acme Corp"     start a new company's deck: decks/acme-corp.yaml
-      deck2anki import FILE.apkg    bring edits made in Anki (or a whole deck) back
-
-    Exit codes: 0 ok, 1 invalid input, 2 usage error, 130 interrupted (nothing changed).
-    """
-    if ctx.invoked_subcommand is None:  # bare `deck2anki`: what it can do, not an error
-        click.echo(ctx.get_help())
+    from .app import main as main
 
 
-for _command in (build, validate, stamp, diff, preview, list_rules, new, add, schema_command,
-                 coverage, import_command):
-    main.add_command(_command)
+def run(args: Sequence[str] | None = None) -> None:
+    """The console script: ``deck2anki ARGS`` (default: ``sys.argv[1:]``)."""
+    from .quick import validate_quickly
+
+    argv = list(sys.argv[1:] if args is None else args)
+    if validate_quickly(argv):
+        return
+    from .app import main
+
+    main(argv)
+
+
+def __getattr__(name: str) -> Any:
+    # `from deck2anki.cli import main` keeps working (tests, older console scripts),
+    # without every importer of this package paying for click.
+    if name == "main":
+        from .app import main
+
+        return main
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,7 @@ import click
 
 from ..problems import printable
 from ..report.problems import FORMATS
-from .base import EXIT_INVALID, decks_option, exit_with, progress_shown
+from .base import EXIT_INVALID, decks_option, exit_with
 
 
 @click.command()
@@ -23,9 +23,10 @@ from .base import EXIT_INVALID, decks_option, exit_with, progress_shown
                    "show on a pull request's lines; sarif: a SARIF 2.1.0 log for GitHub "
                    "code scanning (upload it with github/codeql-action/upload-sarif).")
 @click.option("--no-cache", "no_cache", is_flag=True,
-              help="Check every file again. Without it, a file unchanged since the last "
-                   "run (with the same stamps and deck2anki) reports its recorded problems; "
-                   "checks across files and the git guard always run.")
+              help="Check everything again. Without it, a run whose files, images, stamps, "
+                   "git HEAD and main branch and deck2anki are all as they were prints what "
+                   "it printed then; otherwise a file unchanged since the last run (with the "
+                   "same stamps and deck2anki) reports its recorded problems.")
 def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str,
              no_cache: bool) -> None:
     """Check deck files (default: decks/) and print each problem as path:line:col.
@@ -38,33 +39,14 @@ def validate(paths: tuple[Path, ...], quiet: bool, strict: bool, fmt: str,
     that exists on the main branch (at the merge base) and is gone now is an error too.
     Exits 1 on any error.
     """
-    from ..commands.validate import validate as run_validate
-    from ..release.stamps import STAMPS_FILE
-    from ..report.problems import render
+    from .quick import NO_DECKS
+    from .quick import validate as run
 
     if not paths and not Path("decks").is_dir():
-        raise click.UsageError("no decks/ folder here; run from the repository root or pass "
-                               "the deck files or folders to check")
-    targets = list(paths) or [Path("decks")]
-    stamps_dir = targets[0] if targets[0].is_dir() else targets[0].parent
-    with progress_shown(quiet=quiet) as progress:
-        result = run_validate(targets, stamps_dir / STAMPS_FILE, use_git=True,
-                              use_cache=not no_cache, progress=progress)
-    for note in [] if quiet else result.notes:
-        click.echo(printable(f"note: {note}"), err=True)
-    if result.problems or fmt in ("json", "sarif"):
-        for line in render(result.problems, fmt, strict=strict):
-            click.echo(line)
-    errors = len(result.problems) if strict else len(result.errors)
-    warnings = len(result.problems) - errors
-    if errors:
-        if not quiet:
-            click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
-        sys.exit(EXIT_INVALID)
-    if not quiet:
-        notes = sum(d.notes for d in result.decks)
-        status = f"{warnings} warning(s)" if warnings else "no problems"
-        click.echo(f"{len(result.decks)} deck(s), {notes} notes: {status}", err=True)
+        raise click.UsageError(NO_DECKS)
+    code = run(paths, quiet=quiet, strict=strict, fmt=fmt, no_cache=no_cache, say=click.echo)
+    if code:
+        sys.exit(code)
 
 
 @click.command(name="rules")

@@ -18,11 +18,9 @@ from .. import cache as result_cache
 from ..engine import DeckInfo, FileResult, History, Job, Progress, discover, no_decks
 from ..files import MAX_DECK_BYTES, ReadError, read_capped
 from ..identity import notetype_key
-from ..model import check_slugs
 from ..problems import InvalidInput, Level, Position, Problem
 from ..release import changes, git, guard
 from ..release.stamps import Stamps, build_time
-from ..render.notetypes import NOTETYPES
 
 
 @dataclass(frozen=True)
@@ -62,6 +60,7 @@ class Validation:
     notetypes: dict[str, str] = field(default_factory=dict)  # note key -> note type key
     clozes: dict[str, list[int]] = field(default_factory=dict)  # note key -> deletions
     results: list[FileResult] = field(default_factory=list)
+    git_checked: bool = False  # the git history guard was asked (it may have said why not)
 
     @property
     def errors(self) -> list[Problem]:
@@ -71,6 +70,8 @@ class Validation:
 def plan(request: Request, read: Stamps | None = None) -> Plan:
     """Find the files and read the release record; ``read`` is the record if the caller
     has read it already."""
+    from ..render.notetypes import NOTETYPES
+
     files = discover(request.paths)
     problems: list[Problem] = []
     if not files:
@@ -102,8 +103,12 @@ def plan(request: Request, read: Stamps | None = None) -> Plan:
                 problems)
 
 
-def conclude(planned: Plan, results: list[FileResult]) -> Validation:
-    """The checks across files, once every file has its result."""
+def conclude(planned: Plan, results: list[FileResult], *, remember: bool = False) -> Validation:
+    """The checks across files, once every file has its result; with ``remember``, the
+    git guard answers from its record (in the cache folder) when git's state is as
+    recorded."""
+    from ..model import check_slugs  # its own checks (markup, nh3) stay unloaded
+
     problems = list(planned.problems)
     infos = [r.info for r in results if r.info is not None]
     for result in results:
@@ -139,8 +144,9 @@ def conclude(planned: Plan, results: list[FileResult]) -> Validation:
                                     "`deck2anki stamp` and commit it", "no-stamps",
                                     Level.WARNING))
     if planned.job.with_cards:
+        validation.git_checked = True
         problems += _git_removals(stamps_path.parent, results,
-                                  frozenset(history.stamps.entries), validation.notes)
+                                  frozenset(history.stamps.entries), validation.notes, remember)
     validation.problems.sort()
     return validation
 
@@ -163,11 +169,11 @@ def validate(paths: Sequence[Path], stamps_path: Path | None = None,
     results = result_cache.check_files(planned.files, planned.job, store, progress)
     if store is not None:
         store.save(results)
-    return conclude(planned, results)
+    return conclude(planned, results, remember=use_cache)
 
 
 def _git_removals(decks_dir: Path, results: Sequence[FileResult], stamped: frozenset[str],
-                  notes: list[str]) -> list[Problem]:
+                  notes: list[str], remember: bool) -> list[Problem]:
     """Cards at the git base that are gone now (those in stamps.json are reported there)."""
     now: changes.Cards = {}
     paths: dict[str, Path] = {}
@@ -183,11 +189,87 @@ def _git_removals(decks_dir: Path, results: Sequence[FileResult], stamped: froze
                 data = read_capped(result.path, MAX_DECK_BYTES, what="the deck file")
                 current[result.path.name] = (git.blob_id(data), result.cards)
     try:
-        repo = git.repository(decks_dir)
-        base = git.default_base(repo)
-        diff = changes.compare(git.cards_at(repo, base, decks_dir, current), now)
+        base, before = _cards_at_base(decks_dir, current, remember)
     except git.NoHistory as exc:
         notes.append(f"git history guard skipped: {exc}; stamps.json still guards every "
                      "stamped card")
         return []
-    return changes.removal_problems(diff, base, paths, skip=stamped)
+    return changes.removal_problems(changes.compare(before, now), base, paths, skip=stamped)
+
+
+def _cards_at_base(decks_dir: Path, current: dict[str, tuple[str, git.Parsed | None]],
+                   remember: bool) -> tuple[str, changes.Cards]:
+    """The merge base with the main branch, and every card of ``decks_dir`` there.
+
+    One git call asks for HEAD, each main branch and the refs that could rewrite
+    history; if its answer is the one recorded, so are the merge base and the deck
+    files there (commits never change), and the deck files changed since then were
+    parsed already: the record (:func:`_record`) answers and nothing else runs.
+    """
+    seen = git.snapshot(decks_dir)
+    if seen is None:  # git could not answer at once: ask step by step, for the reason
+        repo = git.repository(decks_dir)
+        base = git.default_base(repo)
+        return base, git.cards_at(repo, base, decks_dir, current)
+    record = _record(seen, decks_dir) if remember else None
+    recorded = _read(record[0], record[1]) if record else None
+    if recorded is None:
+        base = git.merge_base(seen)
+        files = git.deck_files(seen.repo, base, decks_dir)
+        known: dict[str, git.Parsed | None] = {}
+    else:
+        base, files, known = recorded
+    learned = dict(known)
+    before = git.cards_at(seen.repo, base, decks_dir, current, files=files, known=learned)
+    if record is not None:
+        _write(record, base, files, learned, None if recorded is None else known)
+    return base, before
+
+
+def _record(seen: git.Snapshot, decks_dir: Path) -> tuple[Path, str]:
+    """Where the git guard's record for ``decks_dir`` lives, and the key it must hold."""
+    import hashlib
+    import os
+
+    from .. import records
+
+    place = f"{seen.repo}\0{decks_dir.resolve()}".encode()
+    key = hashlib.sha256(seen.key.encode())
+    # The parses are deck2anki's; GIT_* variables can point git at other objects or refs.
+    key.update(records.code_fingerprint().encode())
+    key.update(repr(sorted(i for i in os.environ.items() if i[0].startswith("GIT_"))).encode())
+    name = f"git-{hashlib.sha256(place).hexdigest()[:24]}.json"
+    return records.cache_dir() / name, key.hexdigest()
+
+
+def _read(file: Path, key: str) -> tuple[str, dict[str, str],
+                                         dict[str, git.Parsed | None]] | None:
+    import json
+
+    try:
+        raw = json.loads(file.read_text(encoding="utf-8"))
+        if raw["key"] != key:
+            return None
+        known = {blob: None if cards is None else (cards[0], cards[1])
+                 for blob, cards in raw["known"].items()}
+        return str(raw["base"]), dict(raw["files"]), known
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return None  # no record, or one we cannot read: ask git
+
+
+def _write(record: tuple[Path, str], base: str, files: dict[str, str],
+           known: dict[str, git.Parsed | None],
+           recorded: dict[str, git.Parsed | None] | None) -> None:
+    """Record what git said, unless the record (``recorded``) already holds it all."""
+    import json
+
+    from ..files import write_bytes
+
+    # Only the blobs still at the base, and only cards JSON gives back as they are.
+    kept = {blob: cards for blob, cards in known.items() if blob in files.values()
+            and (cards is None or json.loads(json.dumps(cards[1])) == cards[1])}
+    if kept == recorded:
+        return
+    with contextlib.suppress(OSError, TypeError, ValueError):  # a cache: only speed is lost
+        text = json.dumps({"key": record[1], "base": base, "files": files, "known": kept})
+        write_bytes(record[0], text.encode("utf-8"))

@@ -14,7 +14,7 @@ import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..identity import (
     NOTETYPE_SLUG,
@@ -24,21 +24,26 @@ from ..identity import (
     notetype_key,
     split_key,
 )
-from ..model import Card, Deck
 from ..problems import Level, Position, Problem
-from ..render.notes import RenderedDeck
-from ..render.notetypes import NOTETYPES, NoteType
 from .changes import renamed_message
 from .stamps import Stamps, content_hash, keys_and_hashes
+
+if TYPE_CHECKING:  # what a deck is: the checks across decks need none of it
+    from ..model import Card, Deck
+    from ..render.notes import RenderedDeck
 
 
 def notetype_hashes() -> dict[str, str]:
     """The content hash of every note type (the same for every deck)."""
+    from ..render.notetypes import NOTETYPES
+
     return keys_and_hashes((notetype_key(nt.key), nt.identity()) for nt in NOTETYPES)
 
 
 def kept_notetype_hashes(deck: Deck) -> dict[str, str]:
     """The content hash of every note type a deck keeps from Anki, by its stamps key."""
+    from ..render.notetypes import NoteType
+
     return keys_and_hashes((kept_notetype_key(deck.slug, nt.key),
                             NoteType.kept(deck.slug, nt).identity()) for nt in deck.notetypes)
 

@@ -9,9 +9,12 @@ released note type; a changed template or CSS reaches learners only with a newer
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..foreign import KeptNoteType, safe_template
 from ..identity import BASIC_NOTETYPE_ID, CLOZE_NOTETYPE_ID
+
+if TYPE_CHECKING:  # nh3 and the foreign templates: only for a deck that keeps one
+    from ..foreign import KeptNoteType
 
 BASIC_FIELDS = ("Front", "Back", "Context", "Source", "Label", "CardId")
 CLOZE_FIELDS = ("Text", "Back", "Context", "Source", "Label", "CardId")
@@ -99,6 +102,8 @@ class NoteType:
     @classmethod
     def kept(cls, slug: str, notetype: KeptNoteType) -> NoteType:
         """The note type an imported deck keeps, as it ships."""
+        from ..foreign import safe_template
+
         # As the sanitizer writes them: the model let only templates it keeps whole
         # through, and the package carries the sanitizer's own spelling of them.
         return cls(f"{slug}.{notetype.key}", notetype.id, notetype.name, notetype.fields,

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import json
 import os
-import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from .. import rules as registry
 from ..problems import Level, Problem
+
+if TYPE_CHECKING:  # the rules' texts: only for a SARIF log
+    from .. import rules as registry
 
 Reporter = Callable[[Sequence[Problem]], list[str]]
 
@@ -72,6 +73,8 @@ def _uri(path: Path) -> str:
 
 
 def _help_markdown(rule: registry.Rule) -> str:
+    import textwrap
+
     block = "```yaml\n{}\n```" if rule.example != "prose" else "{}"
     bad, good = (textwrap.dedent(text).strip("\n") for text in (rule.bad, rule.good))
     return (f"{rule.summary}.\n\n**Fails:**\n\n{block.format(bad)}\n\n"
@@ -79,6 +82,8 @@ def _help_markdown(rule: registry.Rule) -> str:
 
 
 def _sarif(problems: Sequence[Problem]) -> list[str]:
+    from .. import rules as registry
+
     codes = sorted({p.code for p in problems})
     rules: list[dict[str, Any]] = []
     for code in codes:
