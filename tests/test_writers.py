@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import tempfile
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from deck2anki.commands.build import build
 from deck2anki.files import atomic_path
-from deck2anki.write.csv import csv_bytes
+from deck2anki.write.csv import CSV_HEADER, FORMULA_START, UnsafeCsvCell, csv_bytes
 
 from conftest import MINIMAL
 
@@ -67,6 +71,36 @@ def test_csv_quotes_every_cell_after_anki_headers() -> None:
     assert lines[:2] == ["#separator:Comma", "#html:true"]
     assert "#notetype column:2" in lines  # each row names Basic or Cloze
     assert lines[-1] == '"#not-a-header","say ""hi""","a,b","Deck::Sub","t1 t2"'
+
+
+def _csv_writer_bytes(rows: list[list[str]]) -> bytes:
+    """The reference the direct writer stands in for: the standard library's writer."""
+    out = io.StringIO()
+    out.write("\n".join(CSV_HEADER) + "\n")
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+# What breaks a CSV: quotes, both line ends, separators, and text beyond ASCII.
+_HOSTILE_CELL = st.text(st.sampled_from([*'"\n\r,\t;a Z0#<>\\\'\x00\x1f\xa0é€😀\u2028']))
+
+
+@given(st.lists(st.lists(_HOSTILE_CELL.filter(lambda c: not c.startswith(FORMULA_START)),
+                         max_size=7), max_size=6))
+def test_csv_bytes_are_the_standard_writers_bytes(rows: list[list[str]]) -> None:
+    assert csv_bytes(rows) == _csv_writer_bytes(rows)
+
+
+def test_csv_bytes_on_cells_made_of_quotes_and_line_ends() -> None:
+    rows = [['"', '""', '"a"', "a\r\nb", "\n", ""], [], [""], ['x,"y"\n,z', "é😀"]]
+    assert csv_bytes(rows) == _csv_writer_bytes(rows)
+    assert csv_bytes(rows).endswith('"x,""y""\n,z","é😀"\n'.encode())
+
+
+@pytest.mark.parametrize("start", FORMULA_START)
+def test_csv_refuses_a_cell_that_starts_a_formula(start: str) -> None:
+    with pytest.raises(UnsafeCsvCell, match="spreadsheet formula"):
+        csv_bytes([("a", "b"), ("c", f"{start}SUM(A1)")])
 
 
 def test_write_all_refuses_one_file_named_twice(tmp_path: Path) -> None:
