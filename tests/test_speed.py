@@ -175,7 +175,47 @@ CLOZE_ORDINALS = MINIMAL + """\
 """
 
 
-@pytest.mark.parametrize("decks", ["repository", "synthetic", "sparse-cloze"])
+_REVERSED = ('{{FrontSide}}<hr id="answer">{{Back}}', '{{FrontSide}}<hr id="answer">{{Front}}')
+# Note types kept from Anki with two templates: which cards a note makes depends on
+# which of its fields are empty ("Add Reverse"), as genanki reads Anki's rule.
+KEPT_TYPES = f"""\
+company: Rev
+slug: rev
+sources:
+  anki: {{title: Anki deck Rev}}
+notetypes:
+  optional:
+    id: 1382232460
+    name: Basic (optional reversed card)
+    kind: standard
+    fields: [Front, Back, Add Reverse]
+    front: Front
+    back: Back
+    templates:
+      - {{name: Card 1, front: "{{{{Front}}}}", back: '{_REVERSED[0]}'}}
+      - name: Card 2
+        front: "{{{{#Add Reverse}}}}{{{{Back}}}}{{{{/Add Reverse}}}}"
+        back: '{_REVERSED[1]}'
+    css: ".card {{color: black}}"
+  both:
+    id: 1485830179
+    name: Basic (and reversed card)
+    kind: standard
+    fields: [Front, Back]
+    front: Front
+    back: Back
+    templates:
+      - {{name: Card 1, front: "{{{{Front}}}}", back: '{_REVERSED[0]}'}}
+      - {{name: Card 2, front: "{{{{Back}}}}", back: '{_REVERSED[1]}'}}
+    css: ".card {{color: black}}"
+cards:
+""" + "".join(f"""\
+  - {{id: card-{n}, kind: fact, source: anki, notetype: {'optional' if n % 3 else 'both'},
+     front: 'At Rev, what is {n}?', back: 'It is {n}.'{reverse if n % 3 == 1 else ''}}}
+""" for n in range(9) for reverse in [', fields: {"Add Reverse": y}'])
+
+
+@pytest.mark.parametrize("decks", ["repository", "synthetic", "sparse-cloze", "kept-types"])
 def test_bulk_writer_matches_genanki_row_for_row_and_in_real_anki(
         decks: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, anki_collection) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
@@ -190,6 +230,10 @@ def test_bulk_writer_matches_genanki_row_for_row_and_in_real_anki(
         (source / "acme.yaml").write_text(CLOZE_ORDINALS, encoding="utf-8")
         (source / "other.yaml").write_text(CLOZE_ORDINALS.replace("acme", "other").replace(
             "Acme", "Other"), encoding="utf-8")
+    elif decks == "kept-types":
+        source = tmp_path / "kept"
+        source.mkdir()
+        (source / "rev.yaml").write_text(KEPT_TYPES, encoding="utf-8")
     outputs = {}
     real_apkg_bytes = apkg.apkg_bytes
     for reference in (False, True):
@@ -206,6 +250,8 @@ def test_bulk_writer_matches_genanki_row_for_row_and_in_real_anki(
         fast = (outputs[False] / name).read_bytes()
         slow = (outputs[True] / name).read_bytes()
         assert _sql_rows(fast, tmp_path) == _sql_rows(slow, tmp_path)
+        if decks == "kept-types":  # 9 notes; 3 "both" and 3 "Add Reverse" make a second
+            assert len(_sql_rows(fast, tmp_path)["cards"]) == 15
         seen = []
         for data in (fast, slow):
             col = anki_collection()
@@ -218,6 +264,21 @@ def test_bulk_writer_matches_genanki_row_for_row_and_in_real_anki(
                          sorted(col.decks.all_names_and_ids(), key=lambda d: d.name)))
         assert seen[0][0] > 0 and seen[0][1:3] == seen[1][1:3]
         assert [d.name for d in seen[0][3]] == [d.name for d in seen[1][3]]
+
+
+def test_a_package_laid_out_without_the_blank_copy_holds_the_same_rows(
+        decks_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before Python 3.11 sqlite3 cannot copy a database: each package is laid out anew."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    build(decks_copy, tmp_path / "copied", use_cache=False)
+    layout = apkg._blank()[1]
+    monkeypatch.setattr(apkg, "_blank", lambda: (None, layout))
+    build(decks_copy, tmp_path / "laid-out", use_cache=False)
+    names = sorted(p.name for p in (tmp_path / "copied").glob("*.apkg"))
+    assert names
+    for name in names:
+        assert _sql_rows((tmp_path / "copied" / name).read_bytes(), tmp_path) == _sql_rows(
+            (tmp_path / "laid-out" / name).read_bytes(), tmp_path)
 
 
 def _outputs(folder: Path) -> dict[str, bytes]:

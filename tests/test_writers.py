@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import tempfile
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from deck2anki.commands.build import build
 from deck2anki.files import atomic_path
-from deck2anki.write.csv import csv_bytes
+from deck2anki.write.csv import CSV_HEADER, FORMULA_START, UnsafeCsvCell, csv_bytes
 
 from conftest import MINIMAL
 
@@ -69,6 +73,36 @@ def test_csv_quotes_every_cell_after_anki_headers() -> None:
     assert lines[-1] == '"#not-a-header","say ""hi""","a,b","Deck::Sub","t1 t2"'
 
 
+def _csv_writer_bytes(rows: list[list[str]]) -> bytes:
+    """The reference the direct writer stands in for: the standard library's writer."""
+    out = io.StringIO()
+    out.write("\n".join(CSV_HEADER) + "\n")
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+# What breaks a CSV: quotes, both line ends, separators, and text beyond ASCII.
+_HOSTILE_CELL = st.text(st.sampled_from([*'"\n\r,\t;a Z0#<>\\\'\x00\x1f\xa0é€😀\u2028']))
+
+
+@given(st.lists(st.lists(_HOSTILE_CELL.filter(lambda c: not c.startswith(FORMULA_START)),
+                         max_size=7), max_size=6))
+def test_csv_bytes_are_the_standard_writers_bytes(rows: list[list[str]]) -> None:
+    assert csv_bytes(rows) == _csv_writer_bytes(rows)
+
+
+def test_csv_bytes_on_cells_made_of_quotes_and_line_ends() -> None:
+    rows = [['"', '""', '"a"', "a\r\nb", "\n", ""], [], [""], ['x,"y"\n,z', "é😀"]]
+    assert csv_bytes(rows) == _csv_writer_bytes(rows)
+    assert csv_bytes(rows).endswith('"x,""y""\n,z","é😀"\n'.encode())
+
+
+@pytest.mark.parametrize("start", FORMULA_START)
+def test_csv_refuses_a_cell_that_starts_a_formula(start: str) -> None:
+    with pytest.raises(UnsafeCsvCell, match="spreadsheet formula"):
+        csv_bytes([("a", "b"), ("c", f"{start}SUM(A1)")])
+
+
 def test_write_all_refuses_one_file_named_twice(tmp_path: Path) -> None:
     from deck2anki.files import write_all
 
@@ -76,3 +110,145 @@ def test_write_all_refuses_one_file_named_twice(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="are one file"):
         write_all({tmp_path / "a": b"new", tmp_path / ".." / tmp_path.name / "a": b"other"})
     assert (tmp_path / "a").read_bytes() == b"old"
+
+
+# --- Workers write their own files into a staging folder; the parent moves them in ----
+
+def _litter(*folders: Path) -> list[str]:
+    return sorted(p.name for folder in folders for p in folder.iterdir()
+                  if p.name.startswith(".deck2anki-staging-"))
+
+
+def test_a_build_into_folders_yet_to_be_made_leaves_no_staging_folder(
+        write_deck, tmp_path: Path) -> None:
+    deck = write_deck("acme.yaml", MINIMAL)
+    out = tmp_path / "a" / "b" / "dist"
+    build(deck.parent, out)
+    assert sorted(p.name for p in out.iterdir()) == ["acme.apkg", "acme.csv"]
+    assert _litter(tmp_path, out) == []
+
+
+def test_the_parent_gets_names_and_hashes_never_the_bytes(
+        write_deck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+    import hashlib
+    import pickle
+
+    from deck2anki import engine
+    from deck2anki.commands.validate import Request, plan
+    from deck2anki.files import staging
+
+    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 0)
+    long_back = "A long answer, repeated to weigh something. " * 20
+    for name in ("Acme", "Globex"):
+        cards = "".join(f"  - id: card-{n}\n    kind: fact\n    source: article\n"
+                        f"    front: At {name}, what is card {n}?\n    back: '{long_back}{n}'\n"
+                        for n in range(40))
+        write_deck(f"{name.lower()}.yaml", MINIMAL.replace("Acme", name).replace(
+            "acme", name.lower()) + cards)
+    planned = plan(Request([tmp_path / "decks"], package=True))
+    out = tmp_path / "dist"
+    out.mkdir()
+    with staging(out) as stage:
+        job = dataclasses.replace(planned.job, staging=stage)
+        results = engine.check_files(planned.files, job, workers=2)
+        for result in results:
+            assert sorted(result.outputs) == [f"{result.info.slug}.apkg",
+                                              f"{result.info.slug}.csv"]
+            sent = pickle.dumps(result)  # what a worker sends back
+            for written in result.outputs.values():
+                assert written.path.parent == stage.folder
+                data = written.path.read_bytes()
+                assert len(data) > 5000 and hashlib.sha256(data).hexdigest() == written.sha256
+                assert data[-200:] not in sent
+        assert stage.folder.parent == out and out.exists()
+    assert list(out.iterdir()) == []  # the staging folder is gone with its files
+
+
+def test_a_failed_build_leaves_the_output_folder_as_it_was_and_no_staging(
+        write_deck, tmp_path: Path) -> None:
+    from deck2anki.problems import InvalidInput
+
+    decks = write_deck("acme.yaml", MINIMAL).parent
+    write_deck("globex.yaml", MINIMAL.replace("Acme", "Globex").replace("acme", "globex")
+               .replace("kind: fact", "kind: nonsense"))
+    out = tmp_path / "dist"
+    out.mkdir()
+    (out / "acme.apkg").write_bytes(b"last release")
+    with pytest.raises(InvalidInput):
+        build(decks, out, use_cache=False)
+    assert [p.name for p in out.iterdir()] == ["acme.apkg"]
+    assert (out / "acme.apkg").read_bytes() == b"last release"
+    assert _litter(tmp_path) == []
+
+
+def test_ctrl_c_while_files_are_moved_in_puts_every_old_file_back(
+        write_deck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for name in ("Acme", "Globex"):
+        write_deck(f"{name.lower()}.yaml", MINIMAL.replace("Acme", name).replace(
+            "acme", name.lower()))
+    out = tmp_path / "dist"
+    out.mkdir()
+    old = {"acme.apkg": b"old acme", "globex.csv": b"old globex csv"}
+    for name, data in old.items():
+        (out / name).write_bytes(data)
+    real_replace = os.replace
+    moves = []
+
+    def interrupted(source: object, target: object) -> None:
+        moves.append(target)
+        if len(moves) == 3:  # two files of the four are in: Ctrl-C
+            raise KeyboardInterrupt
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build(tmp_path / "decks", out, use_cache=False)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == old
+    assert _litter(tmp_path, out) == []
+
+
+def test_a_full_disk_is_told_after_the_decks_problems(
+        write_deck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from deck2anki.files import Staging
+    from deck2anki.problems import InvalidInput
+
+    def full(self: Staging, name: str, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(self.out_dir / name))
+
+    monkeypatch.setattr(Staging, "write", full)
+    decks = write_deck("acme.yaml", MINIMAL).parent
+    out = tmp_path / "dist"
+    with pytest.raises(OSError, match="No space left") as raised:
+        build(decks, out, use_cache=False)
+    assert raised.value.filename in (str(out / "acme.apkg"), str(out / "acme.csv"))
+    write_deck("globex.yaml", MINIMAL.replace("Acme", "Globex").replace("acme", "globex")
+               .replace("kind: fact", "kind: nonsense"))
+    with pytest.raises(InvalidInput):  # the deck's error first: it needs fixing anyway
+        build(decks, out, use_cache=False)
+    assert not out.exists() and _litter(tmp_path) == []
+
+
+def test_a_staged_file_that_cannot_be_written_names_its_target(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from deck2anki.files import staging
+
+    def denied(prefix: str, dir: str) -> None:  # mkstemp's own names
+        raise PermissionError(13, "Permission denied", f"{dir}/{prefix}x1y2")
+
+    out = tmp_path / "dist"
+    out.mkdir()
+    with staging(out) as stage:
+        monkeypatch.setattr(tempfile, "mkstemp", denied)
+        with pytest.raises(OSError) as raised:
+            stage.write("acme.apkg", b"data")
+        monkeypatch.undo()
+        assert stage.folder.is_dir()
+    assert raised.value.filename == str(out / "acme.apkg")  # not the staging folder's
+    assert raised.value.strerror == "Permission denied"
+    assert list(out.iterdir()) == []

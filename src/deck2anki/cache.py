@@ -203,8 +203,8 @@ class ResultCache:
                     "stale": result.stale,
                 }
                 if self.out_dir is not None:
-                    entry["outputs"] = {name: _sha256(data)
-                                        for name, data in result.outputs.items()}
+                    entry["outputs"] = {name: written.sha256
+                                        for name, written in result.outputs.items()}
                 else:
                     entry.update(hashes=result.hashes, notetypes=result.notetypes,
                                  clozes=result.clozes,

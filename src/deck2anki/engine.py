@@ -1,7 +1,8 @@
 """The engine: one deck file in, everything there is to know about it out.
 
 ``check_file`` loads, schema-checks, models, lints and renders one file, asks the release
-history about it and, for a build, writes its package and CSV bytes in memory. It keeps
+history about it and, for a build, writes its package and CSV into the build's staging
+folder (so the bytes never travel back to the parent process). It keeps
 nothing between calls and knows no cache: :mod:`deck2anki.cache` wraps
 :func:`check_files` at one seam. Files are independent, so :func:`check_files` spreads
 them over worker processes when they are big enough to pay for it.
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .files import collector_paused
+from .files import StagedFile, Staging, collector_paused
 from .identity import kept_notetype_key
 from .problems import InvalidInput, Level, Position, Problem
 from .release.stamps import Stamps
@@ -185,7 +186,8 @@ class Job:
     """What every file of one run is checked against (sent once to each worker)."""
 
     history: History = field(default_factory=History)
-    package: bool = False  # also write the .apkg and .csv bytes
+    package: bool = False  # also write the .apkg and .csv, into ``staging``
+    staging: Staging | None = None
     with_cards: bool = False  # return the raw cards, for the git guard
 
 
@@ -201,7 +203,8 @@ class FileResult:
     clozes: dict[str, list[int]] = field(default_factory=dict)  # note key -> deletions
     stale: list[str] = field(default_factory=list)  # note keys changed since their stamp
     cards: git.Parsed | None = None  # for the git guard: slug, raw cards
-    outputs: dict[str, bytes] = field(default_factory=dict)  # file name -> bytes
+    outputs: dict[str, StagedFile] = field(default_factory=dict)  # file name -> written
+    unwritten: OSError | None = None  # why its outputs could not be written
     images: dict[str, str] = field(default_factory=dict)  # image path -> content hash
     timed: bool = False  # its bytes depend on the build time (unstamped content)
 
@@ -238,7 +241,8 @@ def _check_file(path: Path, job: Job) -> FileResult:
                                                   history.path)
         problems += found + kept_found
         stale += kept_stale
-    outputs: dict[str, bytes] = {}
+    outputs: dict[str, StagedFile] = {}
+    unwritten = None
     timed = False
     failed = any(p.level is Level.ERROR for p in problems)
     if job.package and rendered.notes and not failed:
@@ -246,11 +250,18 @@ def _check_file(path: Path, job: Job) -> FileResult:
         # it, only content changed since its stamp does, unless the epoch is fixed.
         timed = not history.guarded or (history.sde is None
                                         and (bool(stale) or history.types_stale))
-        outputs = _package(rendered, hashes, kept, history)
+        if job.staging is None:
+            raise ValueError("a package needs a staging folder to be written into")
+        try:
+            outputs = {name: job.staging.write(name, data) for name, data
+                       in _package(rendered, hashes, kept, history).items()}
+        except OSError as exc:  # a full disk: told once every deck's problems are known
+            unwritten = exc
     images = {n.card.image.source: n.card.image.digest for n in rendered.notes if n.card.image}
     return FileResult(path, sorted(problems), DeckInfo.of(rendered), {**hashes, **kept},
                       {**notetypes, **guard.kept_shapes(rendered.deck)},
-                      guard.note_clozes(rendered), stale, cards, outputs, images, timed)
+                      guard.note_clozes(rendered), stale, cards, outputs, unwritten, images,
+                      timed)
 
 
 def _package(rendered: RenderedDeck, hashes: Mapping[str, str], kept: Mapping[str, str],

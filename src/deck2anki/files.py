@@ -1,5 +1,5 @@
 """Reading files named by untrusted input (regular files only, size-capped, one open),
-and pausing the cycle collector around bulk work."""
+writing files all or none, and pausing the cycle collector around bulk work."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import contextlib
 import gc
 import os
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 # A deck of a few hundred cards is ~100 KB; this cap only stops files crafted to hurt.
@@ -92,25 +92,34 @@ def write_all(files: Mapping[Path, bytes]) -> None:
     """Write every file or none: a release is all old or all new, never a mix.
 
     Every new file is written in full beside its target first (a full disk stops us
-    there, with no target touched); only then are they moved into place, each old one
-    kept (a hard link) until all moves are done, so a failure midway puts them back.
-    An ``OSError`` names the file it was about, never a temporary one.
+    there, with no target touched); only then are they moved into place by
+    :func:`move_all`. An ``OSError`` names the file it was about, never a temporary one.
     """
-    seen: dict[Path, Path] = {}
-    for target in files:
-        if target.exists() and not target.is_file():
-            raise IsADirectoryError(21, "is in the way: not a file; move it aside", str(target))
-        other = seen.setdefault(target.resolve(), target)
-        if other != target:  # one file named twice: its old bytes could not be put back
-            raise ValueError(f"{other} and {target} are one file")
+    _check_targets(files)
     staged: dict[Path, Path] = {}
+    try:
+        for target, data in files.items():
+            staged[target] = _stage(target, data)
+        move_all(staged)
+    finally:
+        for path in staged.values():
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+
+
+def move_all(staged: Mapping[Path, Path]) -> None:
+    """Move each staged file (on its target's file system) onto its target, all or none.
+
+    Each old target is kept (a hard link) until all moves are done, so a failure or
+    Ctrl-C midway puts them back. An ``OSError`` names the target it was about.
+    """
+    _check_targets(staged)
     kept: dict[Path, Path] = {}
     moved: list[Path] = []
-    current = next(iter(files), Path("."))
+    current = next(iter(staged), Path("."))
     try:
-        for current, data in files.items():
-            staged[current] = _stage(current, data)
         for current, new in staged.items():
+            current.parent.mkdir(parents=True, exist_ok=True)
             if current.exists():
                 kept[current] = _keep(current)
             os.replace(new, current)
@@ -126,25 +135,113 @@ def write_all(files: Mapping[Path, bytes]) -> None:
             raise OSError(exc.errno, exc.strerror, str(current)) from exc
         raise
     finally:
-        for path in [*staged.values(), *kept.values()]:
+        for path in kept.values():
             with contextlib.suppress(OSError):
                 path.unlink(missing_ok=True)
+
+
+def _check_targets(targets: Iterable[Path]) -> None:
+    """Stop before any file changes if a target is a folder or named twice."""
+    seen: dict[Path, Path] = {}
+    for target in targets:
+        if target.exists() and not target.is_file():
+            raise IsADirectoryError(21, "is in the way: not a file; move it aside", str(target))
+        other = seen.setdefault(target.resolve(), target)
+        if other != target:  # one file named twice: its old bytes could not be put back
+            raise ValueError(f"{other} and {target} are one file")
 
 
 def _stage(target: Path, data: bytes) -> Path:
     import tempfile  # not at the top: most commands never write
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                    dir=target.parent)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(target)) from exc
     path = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(path, 0o644)
-    except OSError:
+    except OSError as exc:
         path.unlink(missing_ok=True)
-        raise
+        raise OSError(exc.errno, exc.strerror, str(target)) from exc
     return path
+
+
+class StagedFile:
+    """An output file written in full, waiting in a staging folder to be moved in.
+
+    (Plain classes here: a recalled validate imports this module, and dataclasses
+    would cost it more than the rest of its start.)"""
+
+    __slots__ = ("path", "sha256")
+
+    def __init__(self, path: Path, sha256: str) -> None:
+        self.path = path
+        self.sha256 = sha256
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, StagedFile)
+                and (self.path, self.sha256) == (other.path, other.sha256))
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.sha256))
+
+    def __repr__(self) -> str:
+        return f"StagedFile({self.path!r}, {self.sha256!r})"
+
+
+class Staging:
+    """A hidden folder on the output folder's file system, where the processes of a
+    build write its files (and only those: the parent never holds their bytes) until
+    :func:`move_all` moves them in, all or none. It is made by the first file written
+    (a build with nothing new to write needs no writable output folder)."""
+
+    __slots__ = ("folder", "out_dir")
+
+    def __init__(self, folder: Path, out_dir: Path) -> None:
+        self.folder = folder
+        self.out_dir = out_dir  # where the files go: errors name them there
+
+    def write(self, name: str, data: bytes) -> StagedFile:
+        """Write ``data`` as a file to become ``out_dir / name``."""
+        import hashlib
+        import tempfile
+
+        try:
+            self.folder.mkdir(mode=0o700, exist_ok=True)
+            fd, path = tempfile.mkstemp(prefix=f"{name}.", dir=self.folder)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(path, 0o644)
+        except OSError as exc:  # the folder is a staging detail: name the file
+            raise OSError(exc.errno, exc.strerror, str(self.out_dir / name)) from exc
+        return StagedFile(Path(path), hashlib.sha256(data).hexdigest())
+
+
+@contextlib.contextmanager
+def staging(out_dir: Path) -> Iterator[Staging]:
+    """A :class:`Staging` for ``out_dir``, removed with whatever is left in it when the
+    block ends, however it ends (an error, Ctrl-C): no litter, in any folder.
+
+    The folder is inside ``out_dir``, or, if ``out_dir`` is yet to be made, inside the
+    nearest folder above it that exists: on the file system the files will be on, so
+    moving them in is a rename.
+    """
+    import secrets
+    import shutil
+
+    place = out_dir
+    while not place.is_dir() and place != place.parent:
+        place = place.parent
+    folder = place / f".deck2anki-staging-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        yield Staging(folder, out_dir)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _keep(target: Path) -> Path:

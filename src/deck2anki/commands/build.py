@@ -1,7 +1,9 @@
 """``deck2anki build``: every deck checked, then each company's ``.apkg`` and ``.csv``.
 
-Nothing is written unless every deck is valid, and every file is in memory before the
-first one is replaced, so a failure leaves the output folder exactly as it was.
+Each company's files are written, by the process that checked it, into a staging folder
+beside the output (never held by the parent); they are moved in only once every deck is
+valid and every file is written, all or none, so a failure leaves the output folder
+exactly as it was, and the staging folder is removed however the build ends.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 from .. import cache as result_cache
 from ..check.lints import UNFINISHED
 from ..engine import DeckInfo, Progress
-from ..files import write_all
+from ..files import move_all, staging
 from ..problems import InvalidInput, Level, Position, Problem
 from ..release.stamps import STAMPS_FILE, Stamps
 from ..write.outputs import output_names
@@ -68,27 +70,33 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
         store = result_cache.ResultCache.for_build(planned.job, out_dir)
     if progress:
         progress(f"checking {decks_dir}")
-    checked = conclude(planned, result_cache.check_files(planned.files, planned.job, store,
-                                                         progress))
-    # A stub is not a card yet: it would ship "TODO" to learners (stamp refuses it too).
-    unfinished = [replace(p, level=Level.ERROR) for p in checked.problems
-                  if p.code in UNFINISHED]
-    if checked.errors or unfinished:
-        raise InvalidInput(checked.errors + unfinished)
-    if for_release and checked.stale:
-        raise InvalidInput(_unstamped(checked.problems, checked.stale, stamps_path))
-    written: list[WrittenDeck] = []
-    outputs: dict[Path, bytes] = {}
-    for result in checked.results:
-        info = result.info
-        if info is None or not info.notes:
-            continue
-        outputs.update((out_dir / name, data) for name, data in result.outputs.items())
-        written.append(WrittenDeck(info, tuple(out_dir / name
-                                               for name in output_names(info.slug))))
-    if progress and outputs:
-        progress(f"writing {len(outputs)} file(s) into {out_dir}")
-    write_all(outputs)  # every company's files, or none of them
+    with staging(out_dir) as stage:
+        job = replace(planned.job, staging=stage)
+        checked = conclude(planned, result_cache.check_files(planned.files, job, store,
+                                                             progress))
+        # A stub is not a card yet: it would ship "TODO" to learners (stamp refuses it too).
+        unfinished = [replace(p, level=Level.ERROR) for p in checked.problems
+                      if p.code in UNFINISHED]
+        if checked.errors or unfinished:
+            raise InvalidInput(checked.errors + unfinished)
+        if for_release and checked.stale:
+            raise InvalidInput(_unstamped(checked.problems, checked.stale, stamps_path))
+        for result in checked.results:
+            if result.unwritten is not None:  # a full disk, say: after the decks' problems
+                raise result.unwritten
+        written: list[WrittenDeck] = []
+        moves: dict[Path, Path] = {}
+        for result in checked.results:
+            info = result.info
+            if info is None or not info.notes:
+                continue
+            moves.update((out_dir / name, staged.path) for name, staged
+                         in result.outputs.items())
+            written.append(WrittenDeck(info, tuple(out_dir / name
+                                                   for name in output_names(info.slug))))
+        if progress and moves:
+            progress(f"writing {len(moves)} file(s) into {out_dir}")
+        move_all(moves)  # every company's files, or none of them
     if store is not None:  # only now: a build that failed leaves the record as it was
         store.save(checked.results)
     warnings = [p for p in checked.problems if p.level is Level.WARNING]

@@ -31,7 +31,7 @@ class Request:
     stamps_path: Path | None = None  # the release record to check against
     forget: Iterable[str] = ()  # stamps to disregard (cards removed before release)
     use_git: bool = False  # also guard against cards gone since the merge base
-    package: bool = False  # also write each company's files (in memory)
+    package: bool = False  # also write each company's files (into the build's staging)
     now: int | None = None  # the build time, if not now
 
 
