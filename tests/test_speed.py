@@ -26,6 +26,7 @@ from deck2anki.commands.build import build
 from deck2anki.commands.stamp import stamp
 from deck2anki.commands.validate import validate
 from deck2anki.load.parse import load_file
+from deck2anki.model import Card, Deck, Source
 from deck2anki.write import apkg
 
 from anki_oracle import import_apkg, rendered
@@ -99,6 +100,20 @@ def test_problem_shortcut_skips_only_texts_without_findings(text: str, is_cloze:
     if not is_cloze and not markup._PROBLEM_TRIGGERS.search(text):
         assert found == []
         assert [c for c, _ in markup.problems(forced)] == [c for c, _ in found]
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.lists(_ALPHABET, max_size=16).map("".join), st.sampled_from(["front", "back",
+                                                                         "steps[0]"]))
+def test_lints_skip_only_plain_texts_without_findings(text: str, name: str) -> None:
+    # The rendering lint passes plain text by: it must find nothing there.
+    if not text.strip() or not markup.is_plain(text):
+        return
+    assert markup.rich(text) == text.strip()
+    source = Source("article", "Article")
+    card = Card("c1", "fact", source, front=text, back=text, steps=(text,))
+    deck = Deck(Path("d.yaml"), "Acme", "acme", (source,), (card,))
+    assert list(lints._rendering(deck, card, name, text)) == []
 
 
 def _hostile_datas() -> list[tuple[str, object]]:

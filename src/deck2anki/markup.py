@@ -97,14 +97,19 @@ def _sanitize(fragment: str) -> str:
                          strip_comments=True))
 
 
-@functools.lru_cache(maxsize=8192)
+# The model's text checks, the lints and the renderer ask about the same texts, a deck
+# apart: these caches let one parse, render and sanitizing serve all three (plain text
+# needs none). Sized for the Markdown of some 10,000 cards; more is slower, not different.
+_MEMO = 16384
+
+
+@functools.lru_cache(maxsize=_MEMO // 2)
 def _tokens(text: str) -> list[Token]:
-    # validate's checks and the renderer ask about the same texts, a deck apart: one
-    # parse serves both (Markdown is the costliest step for the texts that use it).
     tokens: list[Token] = _markdown().parse(text.strip())
     return tokens
 
 
+@functools.lru_cache(maxsize=_MEMO)
 def _markdown_html(text: str) -> str:
     md = _markdown()
     rendered = str(md.renderer.render(_tokens(text), md.options, {})).strip()
@@ -134,7 +139,17 @@ def rich(text: str) -> str:
     stripped = text.strip()
     if _PLAIN.fullmatch(stripped):
         return stripped
-    return neutralize(_sanitize(_markdown_html(text)))
+    return _rich(stripped)
+
+
+def is_plain(text: str) -> bool:
+    """Whether ``text`` is its own safe HTML (:func:`rich` gives it back, stripped)."""
+    return _PLAIN.fullmatch(text.strip()) is not None
+
+
+@functools.lru_cache(maxsize=_MEMO)
+def _rich(stripped: str) -> str:
+    return neutralize(_sanitize(_markdown_html(stripped)))
 
 
 def _inline(text: str, *, line_start: bool = False) -> str:
@@ -146,15 +161,15 @@ def _inline(text: str, *, line_start: bool = False) -> str:
     list item there, so a list marker at the start of a piece that is not at the start
     of a line of the sentence is escaped.
     """
-    if not text.strip():
-        return html.escape(text)
+    body = text.strip()
+    if not body:
+        return text  # whitespace, which HTML-escaping leaves as it is
     lead = text[: len(text) - len(text.lstrip())]
     trail = text[len(text.rstrip()):]
-    body = text.strip()
     opener = _LIST_OPENER.match(body)
     if opener and not (line_start or "\n" in lead):
         body = body[:opener.end() - 1] + "\\" + body[opener.end() - 1:]
-    return html.escape(lead) + rich(body) + html.escape(trail)
+    return lead + rich(body) + trail
 
 
 def _hint(text: str) -> str:
@@ -169,6 +184,7 @@ def _hint(text: str) -> str:
     return f"&#{ord(hint[0])};{rest}"
 
 
+@functools.lru_cache(maxsize=_MEMO // 2)  # the lints render each cloze, then the renderer
 def cloze(text: str) -> str:
     """A cloze sentence as safe HTML with exactly the source's {{cN::...}} markers."""
     out: list[str] = []

@@ -154,6 +154,7 @@ def round_gaps(deck: Deck) -> Iterator[Problem]:
 
 
 def todo_text(deck: Deck) -> Iterator[Problem]:
+    """A source placeholder still cited; the cards' own TODOs are :func:`card_texts`'."""
     # A source's placeholder matters once a card cites it (its title is on every back):
     # a deck fresh from `deck2anki new` is clean until its first card.
     cited = {card.source.key for card in deck.cards}
@@ -166,24 +167,12 @@ def todo_text(deck: Deck) -> Iterator[Problem]:
                 yield Problem(deck.path, where, f"source {source.key!r} still holds a TODO "
                               "placeholder; name the article the cards come from",
                               "todo-text", Level.WARNING)
-    for card in deck.cards:
-        texts = [(name, getattr(card, name)) for name in TEXT_FIELDS]
-        texts += [(f"steps[{i}]", step) for i, step in enumerate(card.steps)]
-        for name, value in texts:
-            if isinstance(value, str) and "TODO" in value:
-                yield Problem(deck.path, card.at(name), f"'{name}' still holds a TODO "
-                              "placeholder; write the card or remove the stub", "todo-text",
-                              Level.WARNING)
-        if _STUB_ID.fullmatch(card.id):
-            yield Problem(deck.path, card.at("id"), f"{card.id!r} is a generated stub id; "
-                          "rename it to say what the card asks before it is released (after "
-                          "release an id is final)", "stub-id", Level.WARNING)
 
 
 def _card_texts(card: Card) -> Iterator[tuple[str, str]]:
     for name in TEXT_FIELDS:
         value = getattr(card, name)
-        if isinstance(value, str) and value.strip():  # a blank one is empty-text's
+        if isinstance(value, str) and value.strip():  # a blank one has neither TODO nor text
             yield name, value
     for i, step in enumerate(card.steps):
         if step.strip():
@@ -194,28 +183,43 @@ def _visible(rendered: str) -> str:
     return html.unescape(_TAG.sub("", rendered)).strip()
 
 
-def rendering(deck: Deck) -> Iterator[Problem]:
-    """Text that Anki would show broken: an empty list item, or a side with no text."""
+def card_texts(deck: Deck) -> Iterator[Problem]:
+    """Each card's texts in one pass: placeholders left (a stub's TODO or generated id),
+    and text that Anki would show broken (an empty list item, or a side with no text)."""
     for card in deck.cards:
         for name, text in _card_texts(card):
-            shown = markup.cloze(text) if name == "cloze" else markup.rich(text)
-            if _EMPTY_ITEM.search(shown):
-                yield Problem(deck.path, card.at(name),
-                              f"'{name}' renders an empty list item: a '-', '*', '+' or "
-                              "'1.' at the start of a line with nothing after it opens a "
-                              "list; write the item's text after it, or escape it as '\\-'",
-                              "empty-list-item")
-            side = name in ("front", "cloze") or (name == "back" and not card.is_cloze)
-            if side and not _visible(shown):
-                yield Problem(deck.path, card.at(name),
-                              f"'{name}' renders no text (only markup such as a list marker "
-                              "or a link without words), so the card would show an empty "
-                              "side; write the words the learner should see",
-                              "empty-side")
+            if "TODO" in text:
+                yield Problem(deck.path, card.at(name), f"'{name}' still holds a TODO "
+                              "placeholder; write the card or remove the stub", "todo-text",
+                              Level.WARNING)
+            if name == "cloze" or not markup.is_plain(text):
+                # (Plain text is its own HTML: words, no list, never empty; a test holds
+                # that this skips no finding.)
+                yield from _rendering(deck, card, name, text)
+        if _STUB_ID.fullmatch(card.id):
+            yield Problem(deck.path, card.at("id"), f"{card.id!r} is a generated stub id; "
+                          "rename it to say what the card asks before it is released (after "
+                          "release an id is final)", "stub-id", Level.WARNING)
+
+
+def _rendering(deck: Deck, card: Card, name: str, text: str) -> Iterator[Problem]:
+    shown = markup.cloze(text) if name == "cloze" else markup.rich(text)
+    if _EMPTY_ITEM.search(shown):
+        yield Problem(deck.path, card.at(name),
+                      f"'{name}' renders an empty list item: a '-', '*', '+' or "
+                      "'1.' at the start of a line with nothing after it opens a "
+                      "list; write the item's text after it, or escape it as '\\-'",
+                      "empty-list-item")
+    side = name in ("front", "cloze") or (name == "back" and not card.is_cloze)
+    if side and not _visible(shown):
+        yield Problem(deck.path, card.at(name),
+                      f"'{name}' renders no text (only markup such as a list marker "
+                      "or a link without words), so the card would show an empty "
+                      "side; write the words the learner should see", "empty-side")
 
 
 RULES: tuple[Callable[[Deck], Iterable[Problem]], ...] = (
-    duplicate_fronts, long_answers, tag_namespaces, round_gaps, todo_text, rendering)
+    duplicate_fronts, long_answers, tag_namespaces, round_gaps, todo_text, card_texts)
 
 
 def lint(decks: Iterable[Deck]) -> list[Problem]:
