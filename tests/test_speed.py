@@ -102,6 +102,36 @@ def test_problem_shortcut_skips_only_texts_without_findings(text: str, is_cloze:
         assert [c for c, _ in markup.problems(forced)] == [c for c, _ in found]
 
 
+_SEGMENT = st.sampled_from([*"aB9 .,'-!\"é?:;()~#+|$%=\u2003\x0c*_`<&", "1. ", "- ", "3)", "> "])
+_INSIDE = st.sampled_from([*"aZ0 ,.'-_*`é\u2003", " b"])
+
+
+@st.composite
+def _spanned(draw: st.DrawFn) -> str:
+    """Text around spans of **strong**, *em* or `code`: what the span shortcut is for."""
+    parts = []
+    for _ in range(draw(st.integers(1, 4))):
+        parts.append("".join(draw(st.lists(_SEGMENT, max_size=3))))
+        delimiter = draw(st.sampled_from(["**", "*", "`"]))
+        parts.append(delimiter + "".join(draw(st.lists(_INSIDE, max_size=4))) + delimiter)
+    return "".join(parts) + "".join(draw(st.lists(_SEGMENT, max_size=3)))
+
+
+@settings(max_examples=2000, derandomize=True, deadline=None)
+@given(_spanned())
+def test_span_shortcut_matches_the_markdown_pipeline(text: str) -> None:
+    assert markup.rich(text) == _full_rich(text)
+
+
+def test_span_shortcut_takes_the_common_spans() -> None:
+    for text in ("sprint **onsite** loop", "use `a_b` here", "*why* it matters.",
+                 '"quoted" **a b**, then `c.d`'):
+        assert markup._SPANNED.fullmatch(text), text
+        assert markup.rich(text) == _full_rich(text), text
+    for text in ("a**b**", "`a``b`", "1. **a**", "**a **", "**a**b", "* a*"):
+        assert not markup._SPANNED.fullmatch(text), text  # Markdown reads these otherwise
+
+
 @settings(max_examples=300, derandomize=True, deadline=None)
 @given(st.lists(_ALPHABET, max_size=16).map("".join), st.sampled_from(["front", "back",
                                                                          "steps[0]"]))
