@@ -132,6 +132,35 @@ def test_span_shortcut_takes_the_common_spans() -> None:
         assert not markup._SPANNED.fullmatch(text), text  # Markdown reads these otherwise
 
 
+_CLOZE_TEXT = st.sampled_from([*"ab :()*`[]&!<{}\n\\", "**", "- ", "1. ", "[x](https://a)",
+                               "sound:", "{{", "}}", "::", "c1::"])
+
+
+@st.composite
+def _clozes(draw: st.DrawFn) -> str:
+    """Sentences of deletions, near-misses of the simple form most of them."""
+    parts = []
+    for _ in range(draw(st.integers(1, 3))):
+        parts.append("".join(draw(st.lists(_CLOZE_TEXT, max_size=3))))
+        parts.append(draw(st.sampled_from(["{{c1::", "{{c2::", "{{c10::", "{{c0::", "{c1::",
+                                           "{{C1::", "{{c1:", "{{ c1::"])))
+        parts.append("".join(draw(st.lists(_CLOZE_TEXT, min_size=1, max_size=3))))
+        parts.append(draw(st.sampled_from(["}}", "}}", "}", "}}}", "::hint}}", "::sound:}}"])))
+    return "".join(parts) + "".join(draw(st.lists(_CLOZE_TEXT, max_size=3)))
+
+
+@settings(max_examples=3000, derandomize=True, deadline=None)
+@given(_clozes())
+def test_simple_cloze_shortcut_skips_only_clozes_without_findings(text: str) -> None:
+    assert markup.problems(text, is_cloze=True) == markup._problems(text, True)
+
+
+def test_simple_cloze_shortcut_takes_plain_deletions() -> None:
+    text = "At Acme, {{c1::budget review}} comes before {{c2::debrief}}, twice."
+    assert markup._SIMPLE_CLOZE.fullmatch(text)
+    assert markup._problems(text, True) == []
+
+
 @settings(max_examples=300, derandomize=True, deadline=None)
 @given(st.lists(_ALPHABET, max_size=16).map("".join), st.sampled_from(["front", "back",
                                                                          "steps[0]"]))

@@ -79,6 +79,11 @@ _PARSE_TRIGGERS = re.compile(r"[\[&\\]")
 # Every problem below needs one of these: a link or Anki tag '[', an entity '&', an
 # escape or MathJax '\', HTML '<', an image '!', template braces.
 _PROBLEM_TRIGGERS = re.compile(r"[\[&\\<!{}]")
+# A cloze sentence with nothing for the checks to find: well-formed {{cN::...}} markers
+# without hints, and around and inside them no trigger above, nothing that could cross
+# a marker (links, code, emphasis, parentheses) and no colon to blur a marker's '::'.
+_SIMPLE_CLOZE = re.compile(r"(?:[^\[\]&\\<!{}()*`]*\{\{c[1-9]\d*::[^\[\]&\\<!{}()*`:]+\}\})+"
+                           r"[^\[\]&\\<!{}()*`]*")
 
 
 @functools.cache
@@ -242,8 +247,12 @@ def _links(tokens: list[Token]) -> Iterator[str]:
 
 def problems(text: str, *, is_cloze: bool = False) -> list[tuple[str, str]]:
     """``(code, message)`` for everything in ``text`` the gates would drop or disarm."""
-    if not is_cloze and not _PROBLEM_TRIGGERS.search(text):
+    if _SIMPLE_CLOZE.fullmatch(text) if is_cloze else not _PROBLEM_TRIGGERS.search(text):
         return []  # nothing here any check below could find
+    return _problems(text, is_cloze)
+
+
+def _problems(text: str, is_cloze: bool) -> list[tuple[str, str]]:
     found = _link_problems(text)
     prose = _CODE_SPAN.sub("", text)  # `<b>` in a code span is shown as code, on purpose
     found += _html_problems(prose)
