@@ -175,6 +175,17 @@ def test_lints_skip_only_plain_texts_without_findings(text: str, name: str) -> N
     assert list(lints._rendering(deck, card, name, text)) == []
 
 
+@settings(max_examples=500, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from([*"aZé0٣²½ _%$-,.?!'\u00a0\u2003\t\nİ", "12", "ab3c"]),
+                max_size=20).map("".join))
+def test_question_words_and_numbers_match_their_regex_references(text: str) -> None:
+    import re
+
+    normalized = re.sub(r"[^\w%$]+", " ", text.lower()).strip()
+    assert lints._normalized(text) == normalized
+    assert lints._numbers(normalized) == tuple(re.findall(r"\d+", normalized))
+
+
 def _hostile_datas() -> list[tuple[str, object]]:
     datas = []
     for path in sorted(HOSTILE.glob("*.yaml")) + sorted(DECKS.glob("*.yaml")):
