@@ -9,6 +9,7 @@ plain serial build, and lazy imports against what ``--help`` loads.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import random
 import shutil
@@ -184,6 +185,40 @@ def test_question_words_and_numbers_match_their_regex_references(text: str) -> N
     normalized = re.sub(r"[^\w%$]+", " ", text.lower()).strip()
     assert lints._normalized(text) == normalized
     assert lints._numbers(normalized) == tuple(re.findall(r"\d+", normalized))
+
+
+def test_base91_guid_matches_the_digit_by_digit_reference() -> None:
+    from deck2anki import identity
+
+    alphabet = identity._BASE91
+
+    def reference(number: int) -> str:
+        letters = []
+        while number > 0:
+            number, digit = divmod(number, len(alphabet))
+            letters.append(alphabet[digit])
+        return "".join(reversed(letters))
+
+    rng = random.Random(91)
+    numbers = [0, 1, 90, 91, 92, 91**2 - 1, 91**2, 91**2 + 1, 91**3, 2**64 - 1]
+    numbers += [rng.getrandbits(rng.randint(1, 64)) for _ in range(20_000)]
+    assert [identity._base91(n) for n in numbers] == [reference(n) for n in numbers]
+
+
+def test_stamp_index_and_hash_match_their_references() -> None:
+    import json
+
+    from deck2anki.identity import ids_by_slug, split_key
+    from deck2anki.release.stamps import content_hash
+
+    keys = ["acme/a", "acme/b", "globex/a", "notetype/basic", "bare", "x/y/z", "/lead"]
+    grouped: dict[str, set[str]] = {}
+    for key in keys:
+        grouped.setdefault(split_key(key)[0], set()).add(split_key(key)[1])
+    assert ids_by_slug(keys) == grouped
+    identity = {"notetype": 1, "fields": ["é \u2028 <b>", "\x00\n"], "tags": ["z", "a"]}
+    canonical = json.dumps(identity, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert content_hash(identity) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _hostile_datas() -> list[tuple[str, object]]:
