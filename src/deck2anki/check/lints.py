@@ -26,7 +26,9 @@ SIMILARITY = 0.92
 NEIGHBOURS = 4  # compared on each side in each order: see _near_pairs
 TAG_NAMESPACES = frozenset({"topic"})
 RESERVED_NAMESPACES = frozenset({"company", "kind", "status"})
-_WORD = re.compile(r"[\w%$]+")
+_WORDS = re.compile(r"[^\w%$]+")
+# The same for ASCII text, byte by byte: what _WORDS leaves is kept, the rest is a space.
+_ASCII_WORDS = bytes(c if chr(c).isalnum() or chr(c) in "_%$" else 32 for c in range(256))
 _NUMBERS = re.compile(r"\d+")
 _STUB_ID = re.compile(r"new-(?:fact|round|signal|script)-\d+")
 # A list item holding nothing a learner can read: only whitespace and tags (not a
@@ -40,9 +42,10 @@ def _question(card: Card) -> str | None:
 
 
 def _normalized(text: str) -> str:
-    # The words, one space apart (what replacing each run of other characters by a space
-    # and stripping gives, at a fraction of the cost: a test holds the two equal).
-    return " ".join(_WORD.findall(text.lower()))
+    lowered = text.lower()
+    if lowered.isascii():  # most questions: a byte table is several times faster
+        return b" ".join(lowered.encode().translate(_ASCII_WORDS).split()).decode()
+    return _WORDS.sub(" ", lowered).strip()
 
 
 def _numbers(text: str) -> tuple[str, ...]:
