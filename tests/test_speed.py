@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from deck2anki import engine, markup
@@ -98,9 +98,38 @@ def test_problem_shortcut_skips_only_texts_without_findings(text: str, is_cloze:
     # Force every check (the triggers say "something could be here") and compare.
     forced = text + " [](https://x)"
     found = markup.problems(text, is_cloze=is_cloze)
-    if not is_cloze and not markup._PROBLEM_TRIGGERS.search(text):
+    if not is_cloze and not markup.PROBLEM_TRIGGERS.search(text):
         assert found == []
         assert [c for c, _ in markup.problems(forced)] == [c for c, _ in found]
+
+
+class _Doc:
+    """A loaded file as _text_problems sees it: a path, and a place for every path."""
+
+    path = Path("d.yaml")
+
+    def position(self, path: object, *, key: bool = False) -> object:
+        return path
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.dictionaries(st.sampled_from(["front", "back", "context", "name", "cloze"]),
+                       st.lists(_ALPHABET, max_size=8).map("".join), max_size=4),
+       st.lists(st.lists(_ALPHABET, max_size=6).map("".join), max_size=3))
+@example({"cloze": "a (b"}, [])  # a cloze's problems need no trigger character
+@example({"front": "a"}, ["b", "<b>"])
+def test_card_text_shortcut_skips_only_cards_without_findings(
+        raw: dict[str, object], steps: list[str]) -> None:
+    # The model looks at all of a card's texts at once before checking each.
+    from deck2anki import model
+
+    raw = {**raw, "steps": steps} if steps else raw
+    found = [(p.position, p.code) for p in model._text_problems(_Doc(), 0, raw)]  # type: ignore[arg-type]
+    texts = [((name,), raw[name]) for name in model.TEXT_FIELDS if name in raw]
+    texts += [(("steps", i), step) for i, step in enumerate(steps)]
+    expected = [(("cards", 0, *path), code) for path, text in texts
+                for code, _ in markup.problems(str(text), is_cloze=path == ("cloze",))]
+    assert found == expected
 
 
 _SEGMENT = st.sampled_from([*"aB9 .,'-!\"é?:;()~#+|$%=\u2003\x0c*_`<&", "1. ", "- ", "3)", "> "])

@@ -77,8 +77,8 @@ _HTML_SPECIAL = re.compile(r"[&<>\"'{}\[\]\\]")
 # a character reference: without these, parsing cannot reveal anything new.
 _PARSE_TRIGGERS = re.compile(r"[\[&\\]")
 # Every problem below needs one of these: a link or Anki tag '[', an entity '&', an
-# escape or MathJax '\', HTML '<', an image '!', template braces.
-_PROBLEM_TRIGGERS = re.compile(r"[\[&\\<!{}]")
+# escape or MathJax '\', HTML '<', an image '!', template braces (a cloze needs none).
+PROBLEM_TRIGGERS = re.compile(r"[\[&\\<!{}]")
 # A cloze sentence with nothing for the checks to find: well-formed {{cN::...}} markers
 # without hints, and around and inside them no trigger above, nothing that could cross
 # a marker (links, code, emphasis, parentheses) and no colon to blur a marker's '::'.
@@ -247,7 +247,7 @@ def _links(tokens: list[Token]) -> Iterator[str]:
 
 def problems(text: str, *, is_cloze: bool = False) -> list[tuple[str, str]]:
     """``(code, message)`` for everything in ``text`` the gates would drop or disarm."""
-    if _SIMPLE_CLOZE.fullmatch(text) if is_cloze else not _PROBLEM_TRIGGERS.search(text):
+    if _SIMPLE_CLOZE.fullmatch(text) if is_cloze else not PROBLEM_TRIGGERS.search(text):
         return []  # nothing here any check below could find
     return _problems(text, is_cloze)
 
