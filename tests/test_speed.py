@@ -132,33 +132,55 @@ def test_card_text_shortcut_skips_only_cards_without_findings(
     assert found == expected
 
 
-_SEGMENT = st.sampled_from([*"aB9 .,'-!\"é?:;()~#+|$%=\u2003\x0c*_`<&", "1. ", "- ", "3)", "> "])
-_INSIDE = st.sampled_from([*"aZ0 ,.'-_*`é\u2003", " b"])
+_SEGMENT = st.sampled_from([*"aB9 .,'-!\"é?:;()~#+|$%=\u2003\x0c*_`<&[]", "1. ", "- ", "3)",
+                            "> "])
+_INSIDE = st.sampled_from([*"aZ0 ,.'-_*`é\u2003:$]", " b", "latex", "LaTeX", "mathjax", "sound:"])
+_URL = st.one_of(
+    st.sampled_from(["https://example.com/recruiter", "http://a.b/c_d~e.f-g", "HTTPS://a.com",
+                     "https://A.com", "ftp://a.com", "javascript:alert(1)", "https://a.com?q",
+                     "https://a.com/(x)", "https://a.com/%41", "https://xn--a.com/p", "/path",
+                     "https://" + "a." * 10 + "com", "https://a.com:80/", "https://a.com/é"]),
+    st.builds("".join, st.lists(st.sampled_from([*"ab-0./_~A", "xn--"]), max_size=8)).map(
+        lambda rest: "https://" + rest))
+
+
+_CLEAN = st.sampled_from([*"aB9 .,'-\"é?:;()~#+|$%="])  # text the shortcut may take
 
 
 @st.composite
 def _spanned(draw: st.DrawFn) -> str:
-    """Text around spans of **strong**, *em* or `code`: what the span shortcut is for."""
+    """Text around spans of **strong**, *em*, `code` or links: the span shortcut's."""
     parts = []
+    segment = draw(st.sampled_from([_SEGMENT, _CLEAN]))
     for _ in range(draw(st.integers(1, 4))):
-        parts.append("".join(draw(st.lists(_SEGMENT, max_size=3))))
-        delimiter = draw(st.sampled_from(["**", "*", "`"]))
-        parts.append(delimiter + "".join(draw(st.lists(_INSIDE, max_size=4))) + delimiter)
-    return "".join(parts) + "".join(draw(st.lists(_SEGMENT, max_size=3)))
+        parts.append("".join(draw(st.lists(segment, max_size=3))))
+        inside = "".join(draw(st.lists(draw(st.sampled_from([_INSIDE, _CLEAN])), max_size=4)))
+        delimiter = draw(st.sampled_from(["**", "*", "`", "link"]))
+        parts.append(f"[{inside}]({draw(_URL)})" if delimiter == "link"
+                     else delimiter + inside + delimiter)
+    return "".join(parts) + "".join(draw(st.lists(segment, max_size=3)))
 
 
-@settings(max_examples=2000, derandomize=True, deadline=None)
+@settings(max_examples=3000, derandomize=True, deadline=None)
 @given(_spanned())
+@example("see [a](https://xn--a.com/p)")  # what URL parsers refuse, the sanitizer drops
+@example("see [a](https://b.0)")
+@example("see [a](https://" + "a." * 130 + "com)")
+@example("see [LaTeX](https://a.com)")  # an Anki tag: reported, so not for the shortcut
+@example("see [mathjax a](https://a.com)")
 def test_span_shortcut_matches_the_markdown_pipeline(text: str) -> None:
     assert markup.rich(text) == _full_rich(text)
+    assert markup.problems(text) == markup._problems(text, False)
 
 
 def test_span_shortcut_takes_the_common_spans() -> None:
     for text in ("sprint **onsite** loop", "use `a_b` here", "*why* it matters.",
-                 '"quoted" **a b**, then `c.d`'):
+                 '"quoted" **a b**, then `c.d`', "rollout ([source](https://example.com/a))"):
         assert markup._SPANNED.fullmatch(text), text
         assert markup.rich(text) == _full_rich(text), text
-    for text in ("a**b**", "`a``b`", "1. **a**", "**a **", "**a**b", "* a*"):
+        assert markup.problems(text) == markup._problems(text, False) == [], text
+    for text in ("a**b**", "`a``b`", "1. **a**", "**a **", "**a**b", "* a*", "[latex](https://a)",
+                 "[a](https://1.2)", "[a](javascript:x)"):
         assert not markup._SPANNED.fullmatch(text), text  # Markdown reads these otherwise
 
 

@@ -60,14 +60,16 @@ _NEUTRAL = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93
 # no line break, and no start that opens a list. Most card text is like this, and it is
 # its own safe HTML, so it skips the parser (tests check both paths agree).
 _PLAIN = re.compile(r"(?![-+]( |$)|\d+[.)]( |$))[^*_`\[\]\\&<>{}\n\r\t\xa0\ufeff!]*")
-# Plain text with simple spans of **strong**, *em* or `code` (ASCII words inside, each
-# delimiter on the outer side of a word, so Markdown could pair it no other way): the
-# next most common text, rendered by replacing its spans (tests check it agrees, too).
+# Plain text with simple spans: **strong**, *em*, `code` (ASCII words, delimiters on the
+# words' outer sides, so Markdown pairs them no other way) and [words](http(s)://host/path)
+# links. Rendered by replacing the spans, with nothing to report (tests hold both).
 _TEXT = r"[^*_`\[\]\\&<>{}\n\r\t\xa0\ufeff!]*"  # what _PLAIN allows
-_EMPHASIS = (r"(?<![^ ])(\*\*?)([A-Za-z0-9](?:[A-Za-z0-9 ,.'-]*[A-Za-z0-9])?)\1"
-             r"(?![^ .,;:?!])")
+_EMPHASIS = r"(?<![^ ])(\*\*?)([A-Za-z0-9](?:[A-Za-z0-9 ,.'-]*[A-Za-z0-9])?)\1(?![^ .,;:?!])"
 _CODE = r"(?<!`)`([A-Za-z0-9_.-](?:[A-Za-z0-9_. -]*[A-Za-z0-9_.-])?)`(?!`)"
-_SPAN = re.compile(f"{_EMPHASIS}|{_CODE}")
+_HOST = r"(?![^/)]*xn--)(?:[a-z0-9-]{1,63}\.){0,9}[a-z]{1,63}"  # what every URL parser takes
+_LINK = (r"\[(?!(?i:mathjax|latex\]))([A-Za-z0-9](?:[A-Za-z0-9 ]*[A-Za-z0-9])?)\]"
+         rf"\((https?://{_HOST}(?:/[A-Za-z0-9._~-]*)*)\)")
+_SPAN = re.compile(f"{_EMPHASIS}|{_CODE}|{_LINK}")
 _SPANNED = re.compile(rf"(?![-+](?: |$)|\d+[.)](?: |$))(?:{_TEXT}(?:{_SPAN.pattern}))+{_TEXT}")
 # A Markdown list item's marker: only at the start of a line does it open a list.
 _LIST_OPENER = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?=\s|$)")
@@ -79,9 +81,8 @@ _PARSE_TRIGGERS = re.compile(r"[\[&\\]")
 # Every problem below needs one of these: a link or Anki tag '[', an entity '&', an
 # escape or MathJax '\', HTML '<', an image '!', template braces (a cloze needs none).
 PROBLEM_TRIGGERS = re.compile(r"[\[&\\<!{}]")
-# A cloze sentence with nothing for the checks to find: well-formed {{cN::...}} markers
-# without hints, and around and inside them no trigger above, nothing that could cross
-# a marker (links, code, emphasis, parentheses) and no colon to blur a marker's '::'.
+# A cloze with nothing to find: hint-less {{cN::...}} deletions, no trigger above, nothing
+# that could cross a marker (links, code, emphasis, parentheses), no colon to blur a '::'.
 _SIMPLE_CLOZE = re.compile(r"(?:[^\[\]&\\<!{}()*`]*\{\{c[1-9]\d*::[^\[\]&\\<!{}()*`:]+\}\})+"
                            r"[^\[\]&\\<!{}()*`]*")
 
@@ -111,16 +112,14 @@ def _sanitize(fragment: str) -> str:
                          strip_comments=True))
 
 
-# The model's text checks, the lints and the renderer ask about the same texts, a deck
-# apart: these caches let one parse, render and sanitizing serve all three (plain text
-# needs none). Sized for the Markdown of some 10,000 cards; more is slower, not different.
+# The model's text checks, the lints and the renderer ask about the same texts, a deck apart:
+# one parse, render and sanitizing serves all three. Sized for some 10,000 cards' Markdown.
 _MEMO = 16384
 
 
 @functools.lru_cache(maxsize=_MEMO // 2)
 def _tokens(text: str) -> list[Token]:
-    tokens: list[Token] = _markdown().parse(text.strip())
-    return tokens
+    return _markdown().parse(text.strip())
 
 
 @functools.lru_cache(maxsize=_MEMO)
@@ -159,9 +158,9 @@ def rich(text: str) -> str:
 
 
 def _span_html(match: re.Match[str]) -> str:
-    delimiter, words, code = match.groups()
-    tag = "code" if code is not None else "strong" if delimiter == "**" else "em"
-    return f"<{tag}>{words or code}</{tag}>"
+    delimiter, words, code, link, href = match.groups()
+    tag = "a" if href else "code" if code else "strong" if delimiter == "**" else "em"
+    return (f'<a href="{href}">' if href else f"<{tag}>") + f"{words or code or link}</{tag}>"
 
 
 def is_plain(text: str) -> bool:
@@ -247,7 +246,8 @@ def _links(tokens: list[Token]) -> Iterator[str]:
 
 def problems(text: str, *, is_cloze: bool = False) -> list[tuple[str, str]]:
     """``(code, message)`` for everything in ``text`` the gates would drop or disarm."""
-    if _SIMPLE_CLOZE.fullmatch(text) if is_cloze else not PROBLEM_TRIGGERS.search(text):
+    if _SIMPLE_CLOZE.fullmatch(text) if is_cloze else (
+            not PROBLEM_TRIGGERS.search(text) or _SPANNED.fullmatch(text.strip())):
         return []  # nothing here any check below could find
     return _problems(text, is_cloze)
 
