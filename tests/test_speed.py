@@ -184,33 +184,53 @@ def test_span_shortcut_takes_the_common_spans() -> None:
         assert not markup._SPANNED.fullmatch(text), text  # Markdown reads these otherwise
 
 
-_CLOZE_TEXT = st.sampled_from([*"ab :()*`[]&!<{}\n\\", "**", "- ", "1. ", "[x](https://a)",
-                               "sound:", "{{", "}}", "::", "c1::"])
+_CLOZE_TEXT = st.sampled_from([*"ab :()*`[]&!<{}\n\t\u2003_-+\\", "**", "- ", "1. ", "2)", "-",
+                               "[x](https://a)", "sound:", "{{", "}}", "::", "c1::"])
+_CLEAN_CLOZE_TEXT = st.sampled_from([*"ab :.,-+1\u2003\n", "- ", "1. ", "2)"])
 
 
 @st.composite
 def _clozes(draw: st.DrawFn) -> str:
-    """Sentences of deletions, near-misses of the simple form most of them."""
+    """Sentences of deletions, near-misses of the plain form most of them."""
     parts = []
+    text = draw(st.sampled_from([_CLOZE_TEXT, _CLEAN_CLOZE_TEXT]))
     for _ in range(draw(st.integers(1, 3))):
-        parts.append("".join(draw(st.lists(_CLOZE_TEXT, max_size=3))))
+        parts.append("".join(draw(st.lists(text, max_size=3))))
         parts.append(draw(st.sampled_from(["{{c1::", "{{c2::", "{{c10::", "{{c0::", "{c1::",
                                            "{{C1::", "{{c1:", "{{ c1::"])))
-        parts.append("".join(draw(st.lists(_CLOZE_TEXT, min_size=1, max_size=3))))
+        parts.append("".join(draw(st.lists(text, min_size=1, max_size=3))))
         parts.append(draw(st.sampled_from(["}}", "}}", "}", "}}}", "::hint}}", "::sound:}}"])))
-    return "".join(parts) + "".join(draw(st.lists(_CLOZE_TEXT, max_size=3)))
+    return "".join(parts) + "".join(draw(st.lists(text, max_size=3)))
+
+
+def _full_cloze(text: str) -> str:
+    """markup.cloze without its shortcut: each piece rendered on its own."""
+    out, last = [], 0
+    for match in markup.CLOZE_RE.finditer(text):
+        number, hidden, hint = match.groups()
+        out.append(markup._inline(text[last:match.start()], line_start=last == 0))
+        out.append(f"{{{{c{number}::{markup._inline(hidden)}"
+                   + (f"::{markup._hint(hint)}" if hint else "") + "}}")
+        last = match.end()
+    out.append(markup._inline(text[last:], line_start=last == 0))
+    return "".join(out)
 
 
 @settings(max_examples=3000, derandomize=True, deadline=None)
 @given(_clozes())
-def test_simple_cloze_shortcut_skips_only_clozes_without_findings(text: str) -> None:
+@example("a {{c1::b}}-{{c2::c}}")  # a list marker after a deletion is escaped
+@example("{{c1::a}}\n- {{c2::b}}")
+@example(" - x{{c1::a}}")  # a list opener after leading space, at the start of a line
+@example("{{c1::x}} a\n- b")
+def test_plain_cloze_shortcut_matches_the_full_checks_and_rendering(text: str) -> None:
     assert markup.problems(text, is_cloze=True) == markup._problems(text, True)
+    assert markup.cloze(text) == _full_cloze(text)
 
 
-def test_simple_cloze_shortcut_takes_plain_deletions() -> None:
-    text = "At Acme, {{c1::budget review}} comes before {{c2::debrief}}, twice."
-    assert markup._SIMPLE_CLOZE.fullmatch(text)
-    assert markup._problems(text, True) == []
+def test_plain_cloze_shortcut_takes_plain_deletions() -> None:
+    text = "At Acme, item 5: {{c1::budget review}} comes before {{c2::debrief}}, twice."
+    assert markup._PLAIN_CLOZE.fullmatch(text)
+    assert markup._problems(text, True) == [] and _full_cloze(text) == text
 
 
 @settings(max_examples=300, derandomize=True, deadline=None)

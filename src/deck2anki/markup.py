@@ -42,7 +42,6 @@ _CLOZE_ZERO = re.compile(r"\{\{c0+::")
 # Anything a person may have meant as a cloze opener: {c1::, {{C1::, {{c1:, {{ c1 ::...
 _CLOZE_LIKE = re.compile(r"\{\{\s*[cC]\s*(\d+)\s*:+|\{\s*[cC]\s*(\d+)\s*::")
 _CLOZE_OPENER = re.compile(r"\{\{c\d+::")
-_BRACE = re.compile(r"[{}]")
 
 ALLOWED_TAGS = frozenset({"p", "br", "em", "strong", "code", "ul", "ol", "li", "a"})
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
@@ -60,9 +59,8 @@ _NEUTRAL = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93
 # no line break, and no start that opens a list. Most card text is like this, and it is
 # its own safe HTML, so it skips the parser (tests check both paths agree).
 _PLAIN = re.compile(r"(?![-+]( |$)|\d+[.)]( |$))[^*_`\[\]\\&<>{}\n\r\t\xa0\ufeff!]*")
-# Plain text with simple spans: **strong**, *em*, `code` (ASCII words, delimiters on the
-# words' outer sides, so Markdown pairs them no other way) and [words](http(s)://host/path)
-# links. Rendered by replacing the spans, with nothing to report (tests hold both).
+# Plain text with **strong**, *em*, `code`, [words](https://host/path) spans whose delimiters
+# sit outside words (read no other way): HTML by replacing the spans; nothing to report.
 _TEXT = r"[^*_`\[\]\\&<>{}\n\r\t\xa0\ufeff!]*"  # what _PLAIN allows
 _EMPHASIS = r"(?<![^ ])(\*\*?)([A-Za-z0-9](?:[A-Za-z0-9 ,.'-]*[A-Za-z0-9])?)\1(?![^ .,;:?!])"
 _CODE = r"(?<!`)`([A-Za-z0-9_.-](?:[A-Za-z0-9_. -]*[A-Za-z0-9_.-])?)`(?!`)"
@@ -81,10 +79,11 @@ _PARSE_TRIGGERS = re.compile(r"[\[&\\]")
 # Every problem below needs one of these: a link or Anki tag '[', an entity '&', an
 # escape or MathJax '\', HTML '<', an image '!', template braces (a cloze needs none).
 PROBLEM_TRIGGERS = re.compile(r"[\[&\\<!{}]")
-# A cloze with nothing to find: hint-less {{cN::...}} deletions, no trigger above, nothing
-# that could cross a marker (links, code, emphasis, parentheses), no colon to blur a '::'.
-_SIMPLE_CLOZE = re.compile(r"(?:[^\[\]&\\<!{}()*`]*\{\{c[1-9]\d*::[^\[\]&\\<!{}()*`:]+\}\})+"
-                           r"[^\[\]&\\<!{}()*`]*")
+# A cloze of plain pieces (no list opener first, nothing that could cross a marker, no hint,
+# no colon in a deletion) is its own HTML, with nothing to report (tests hold both).
+_PIECE = r"\s*(?!\s)(?![-+](?:\s|[{}]|$)|\d+[.)](?:\s|[{}]|$))[^*_`\[\]\\&<>{}()\n\r\t\xa0\ufeff!]*"
+_HIDDEN = _PIECE.replace("!]", "!:]")
+_PLAIN_CLOZE = re.compile(rf"(?:{_PIECE}\{{\{{c[1-9]\d*::(?=[^}}]){_HIDDEN}\}}\}})+{_PIECE}")
 
 
 @functools.cache
@@ -112,8 +111,7 @@ def _sanitize(fragment: str) -> str:
                          strip_comments=True))
 
 
-# The model's text checks, the lints and the renderer ask about the same texts, a deck apart:
-# one parse, render and sanitizing serves all three. Sized for some 10,000 cards' Markdown.
+# The checks, lints and renderer ask about the same texts: one parse and render serves all.
 _MEMO = 16384
 
 
@@ -208,6 +206,8 @@ def _hint(text: str) -> str:
 @functools.lru_cache(maxsize=_MEMO // 2)  # the lints render each cloze, then the renderer
 def cloze(text: str) -> str:
     """A cloze sentence as safe HTML with exactly the source's {{cN::...}} markers."""
+    if _PLAIN_CLOZE.fullmatch(text):
+        return text
     out: list[str] = []
     last = 0
     for match in CLOZE_RE.finditer(text):
@@ -246,7 +246,7 @@ def _links(tokens: list[Token]) -> Iterator[str]:
 
 def problems(text: str, *, is_cloze: bool = False) -> list[tuple[str, str]]:
     """``(code, message)`` for everything in ``text`` the gates would drop or disarm."""
-    if _SIMPLE_CLOZE.fullmatch(text) if is_cloze else (
+    if _PLAIN_CLOZE.fullmatch(text) if is_cloze else (
             not PROBLEM_TRIGGERS.search(text) or _SPANNED.fullmatch(text.strip())):
         return []  # nothing here any check below could find
     return _problems(text, is_cloze)
