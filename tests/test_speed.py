@@ -10,6 +10,7 @@ plain serial build, lazy imports against what ``--help`` loads, and a cached val
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import random
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from deck2anki import engine, markup
@@ -29,6 +30,7 @@ from deck2anki.commands.build import build
 from deck2anki.commands.stamp import stamp
 from deck2anki.commands.validate import validate
 from deck2anki.load.parse import load_file
+from deck2anki.model import Card, Deck, Source
 from deck2anki.write import apkg
 
 from anki_oracle import import_apkg, rendered
@@ -99,9 +101,198 @@ def test_problem_shortcut_skips_only_texts_without_findings(text: str, is_cloze:
     # Force every check (the triggers say "something could be here") and compare.
     forced = text + " [](https://x)"
     found = markup.problems(text, is_cloze=is_cloze)
-    if not is_cloze and not markup._PROBLEM_TRIGGERS.search(text):
+    if not is_cloze and not markup.PROBLEM_TRIGGERS.search(text):
         assert found == []
         assert [c for c, _ in markup.problems(forced)] == [c for c, _ in found]
+
+
+class _Doc:
+    """A loaded file as _text_problems sees it: a path, and a place for every path."""
+
+    path = Path("d.yaml")
+
+    def position(self, path: object, *, key: bool = False) -> object:
+        return path
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.dictionaries(st.sampled_from(["front", "back", "context", "name", "cloze"]),
+                       st.lists(_ALPHABET, max_size=8).map("".join), max_size=4),
+       st.lists(st.lists(_ALPHABET, max_size=6).map("".join), max_size=3))
+@example({"cloze": "a (b"}, [])  # a cloze's problems need no trigger character
+@example({"front": "a"}, ["b", "<b>"])
+def test_card_text_shortcut_skips_only_cards_without_findings(
+        raw: dict[str, object], steps: list[str]) -> None:
+    # The model looks at all of a card's texts at once before checking each.
+    from deck2anki import model
+
+    raw = {**raw, "steps": steps} if steps else raw
+    found = [(p.position, p.code) for p in model._text_problems(_Doc(), 0, raw)]  # type: ignore[arg-type]
+    texts = [((name,), raw[name]) for name in model.TEXT_FIELDS if name in raw]
+    texts += [(("steps", i), step) for i, step in enumerate(steps)]
+    expected = [(("cards", 0, *path), code) for path, text in texts
+                for code, _ in markup.problems(str(text), is_cloze=path == ("cloze",))]
+    assert found == expected
+
+
+_SEGMENT = st.sampled_from([*"aB9 .,'-!\"é?:;()~#+|$%=\u2003\x0c*_`<&[]", "1. ", "- ", "3)",
+                            "> "])
+_INSIDE = st.sampled_from([*"aZ0 ,.'-_*`é\u2003:$]", " b", "latex", "LaTeX", "mathjax", "sound:"])
+_URL = st.one_of(
+    st.sampled_from(["https://example.com/recruiter", "http://a.b/c_d~e.f-g", "HTTPS://a.com",
+                     "https://A.com", "ftp://a.com", "javascript:alert(1)", "https://a.com?q",
+                     "https://a.com/(x)", "https://a.com/%41", "https://xn--a.com/p", "/path",
+                     "https://" + "a." * 10 + "com", "https://a.com:80/", "https://a.com/é"]),
+    st.builds("".join, st.lists(st.sampled_from([*"ab-0./_~A", "xn--"]), max_size=8)).map(
+        lambda rest: "https://" + rest))
+
+
+_CLEAN = st.sampled_from([*"aB9 .,'-\"é?:;()~#+|$%="])  # text the shortcut may take
+
+
+@st.composite
+def _spanned(draw: st.DrawFn) -> str:
+    """Text around spans of **strong**, *em*, `code` or links: the span shortcut's."""
+    parts = []
+    segment = draw(st.sampled_from([_SEGMENT, _CLEAN]))
+    for _ in range(draw(st.integers(1, 4))):
+        parts.append("".join(draw(st.lists(segment, max_size=3))))
+        inside = "".join(draw(st.lists(draw(st.sampled_from([_INSIDE, _CLEAN])), max_size=4)))
+        delimiter = draw(st.sampled_from(["**", "*", "`", "link"]))
+        parts.append(f"[{inside}]({draw(_URL)})" if delimiter == "link"
+                     else delimiter + inside + delimiter)
+    return "".join(parts) + "".join(draw(st.lists(segment, max_size=3)))
+
+
+@settings(max_examples=3000, derandomize=True, deadline=None)
+@given(_spanned())
+@example("see [a](https://xn--a.com/p)")  # what URL parsers refuse, the sanitizer drops
+@example("see [a](https://b.0)")
+@example("see [a](https://" + "a." * 130 + "com)")
+@example("see [LaTeX](https://a.com)")  # an Anki tag: reported, so not for the shortcut
+@example("see [mathjax a](https://a.com)")
+def test_span_shortcut_matches_the_markdown_pipeline(text: str) -> None:
+    assert markup.rich(text) == _full_rich(text)
+    assert markup.problems(text) == markup._problems(text, False)
+
+
+def test_span_shortcut_takes_the_common_spans() -> None:
+    for text in ("sprint **onsite** loop", "use `a_b` here", "*why* it matters.",
+                 '"quoted" **a b**, then `c.d`', "rollout ([source](https://example.com/a))"):
+        assert markup._SPANNED.fullmatch(text), text
+        assert markup.rich(text) == _full_rich(text), text
+        assert markup.problems(text) == markup._problems(text, False) == [], text
+    for text in ("a**b**", "`a``b`", "1. **a**", "**a **", "**a**b", "* a*", "[latex](https://a)",
+                 "[a](https://1.2)", "[a](javascript:x)"):
+        assert not markup._SPANNED.fullmatch(text), text  # Markdown reads these otherwise
+
+
+_CLOZE_TEXT = st.sampled_from([*"ab :()*`[]&!<{}\n\t\u2003_-+\\", "**", "- ", "1. ", "2)", "-",
+                               "[x](https://a)", "sound:", "{{", "}}", "::", "c1::"])
+_CLEAN_CLOZE_TEXT = st.sampled_from([*"ab :.,-+1\u2003\n", "- ", "1. ", "2)"])
+
+
+@st.composite
+def _clozes(draw: st.DrawFn) -> str:
+    """Sentences of deletions, near-misses of the plain form most of them."""
+    parts = []
+    text = draw(st.sampled_from([_CLOZE_TEXT, _CLEAN_CLOZE_TEXT]))
+    for _ in range(draw(st.integers(1, 3))):
+        parts.append("".join(draw(st.lists(text, max_size=3))))
+        parts.append(draw(st.sampled_from(["{{c1::", "{{c2::", "{{c10::", "{{c0::", "{c1::",
+                                           "{{C1::", "{{c1:", "{{ c1::"])))
+        parts.append("".join(draw(st.lists(text, min_size=1, max_size=3))))
+        parts.append(draw(st.sampled_from(["}}", "}}", "}", "}}}", "::hint}}", "::sound:}}"])))
+    return "".join(parts) + "".join(draw(st.lists(text, max_size=3)))
+
+
+def _full_cloze(text: str) -> str:
+    """markup.cloze without its shortcut: each piece rendered on its own."""
+    out, last = [], 0
+    for match in markup.CLOZE_RE.finditer(text):
+        number, hidden, hint = match.groups()
+        out.append(markup._inline(text[last:match.start()], line_start=last == 0))
+        out.append(f"{{{{c{number}::{markup._inline(hidden)}"
+                   + (f"::{markup._hint(hint)}" if hint else "") + "}}")
+        last = match.end()
+    out.append(markup._inline(text[last:], line_start=last == 0))
+    return "".join(out)
+
+
+@settings(max_examples=3000, derandomize=True, deadline=None)
+@given(_clozes())
+@example("a {{c1::b}}-{{c2::c}}")  # a list marker after a deletion is escaped
+@example("{{c1::a}}\n- {{c2::b}}")
+@example(" - x{{c1::a}}")  # a list opener after leading space, at the start of a line
+@example("{{c1::x}} a\n- b")
+def test_plain_cloze_shortcut_matches_the_full_checks_and_rendering(text: str) -> None:
+    assert markup.problems(text, is_cloze=True) == markup._problems(text, True)
+    assert markup.cloze(text) == _full_cloze(text)
+
+
+def test_plain_cloze_shortcut_takes_plain_deletions() -> None:
+    text = "At Acme, item 5: {{c1::budget review}} comes before {{c2::debrief}}, twice."
+    assert markup._PLAIN_CLOZE.fullmatch(text)
+    assert markup._problems(text, True) == [] and _full_cloze(text) == text
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.lists(_ALPHABET, max_size=16).map("".join), st.sampled_from(["front", "back",
+                                                                         "steps[0]"]))
+def test_lints_skip_only_plain_texts_without_findings(text: str, name: str) -> None:
+    # The rendering lint passes plain text by: it must find nothing there.
+    if not text.strip() or not markup.is_plain(text):
+        return
+    assert markup.rich(text) == text.strip()
+    source = Source("article", "Article")
+    card = Card("c1", "fact", source, front=text, back=text, steps=(text,))
+    deck = Deck(Path("d.yaml"), "Acme", "acme", (source,), (card,))
+    assert list(lints._rendering(deck, card, name, text)) == []
+
+
+@settings(max_examples=500, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from([*"aZé0٣²½ _%$-,.?!'\u00a0\u2003\t\n\x1c\x0bİ\u212a", "12",
+                                  "ab3c"]), max_size=20).map("".join))
+def test_question_words_and_numbers_match_their_regex_references(text: str) -> None:
+    import re
+
+    normalized = re.sub(r"[^\w%$]+", " ", text.lower()).strip()
+    assert lints._normalized(text) == normalized
+    assert lints._numbers(normalized) == tuple(re.findall(r"\d+", normalized))
+
+
+def test_base91_guid_matches_the_digit_by_digit_reference() -> None:
+    from deck2anki import identity
+
+    alphabet = identity._BASE91
+
+    def reference(number: int) -> str:
+        letters = []
+        while number > 0:
+            number, digit = divmod(number, len(alphabet))
+            letters.append(alphabet[digit])
+        return "".join(reversed(letters))
+
+    rng = random.Random(91)
+    numbers = [0, 1, 90, 91, 92, 91**2 - 1, 91**2, 91**2 + 1, 91**3, 2**64 - 1]
+    numbers += [rng.getrandbits(rng.randint(1, 64)) for _ in range(20_000)]
+    assert [identity._base91(n) for n in numbers] == [reference(n) for n in numbers]
+
+
+def test_stamp_index_and_hash_match_their_references() -> None:
+    import json
+
+    from deck2anki.identity import ids_by_slug, split_key
+    from deck2anki.release.stamps import content_hash
+
+    keys = ["acme/a", "acme/b", "globex/a", "notetype/basic", "bare", "x/y/z", "/lead"]
+    grouped: dict[str, set[str]] = {}
+    for key in keys:
+        grouped.setdefault(split_key(key)[0], set()).add(split_key(key)[1])
+    assert ids_by_slug(keys) == grouped
+    identity = {"notetype": 1, "fields": ["é \u2028 <b>", "\x00\n"], "tags": ["z", "a"]}
+    canonical = json.dumps(identity, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert content_hash(identity) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _hostile_datas() -> list[tuple[str, object]]:

@@ -8,8 +8,11 @@ git guard, the card's visible id and the packages all agree because they all ask
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
 
 # Anki's GUID alphabet (base91), in the order genanki's guid_for uses it.
 _BASE91 = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -25,6 +28,15 @@ def split_key(key: str) -> tuple[str, str]:
     """The slug and card id of a :func:`card_key` (the id is empty for a bare slug)."""
     slug, _, card_id = key.partition("/")
     return slug, card_id
+
+
+def ids_by_slug(keys: Iterable[str]) -> dict[str, set[str]]:
+    """The card ids of each slug among ``keys`` (:func:`split_key` of each, grouped)."""
+    grouped: defaultdict[str, set[str]] = defaultdict(set)
+    for key in keys:  # a release history holds one per card: no call per key
+        slug, _, card_id = key.partition("/")
+        grouped[slug].add(card_id)
+    return dict(grouped)
 
 
 # Our note types' ids: learners' collections know them by these, so they never change.
@@ -53,12 +65,25 @@ def note_guid(slug: str, card_id: str) -> str:
     deck never imports the package writer.
     """
     digest = hashlib.sha256("__".join(("deck2anki", slug, card_id)).encode("utf-8")).digest()
-    number = int.from_bytes(digest[:8], "big")
+    return _base91(int.from_bytes(digest[:8], "big"))
+
+
+def _base91(number: int) -> str:
+    """``number`` in base 91, most significant digit first, no leading zero ("" for 0)."""
+    # Two digits per step (a 64-bit number has at most ten): half the divisions.
+    pairs = _base91_pairs()
     letters: list[str] = []
     while number > 0:
-        number, digit = divmod(number, len(_BASE91))
-        letters.append(_BASE91[digit])
+        number, pair = divmod(number, len(pairs))
+        letters.append(pairs[pair])
+    if letters and letters[-1][0] == _BASE91[0]:
+        letters[-1] = letters[-1][1]  # the leading pair's leading zero
     return "".join(reversed(letters))
+
+
+@functools.cache
+def _base91_pairs() -> tuple[str, ...]:
+    return tuple(high + low for high in _BASE91 for low in _BASE91)
 
 
 def csv_guid(slug: str, card_id: str, ordinal: int = 0) -> str:

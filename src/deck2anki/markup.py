@@ -42,7 +42,6 @@ _CLOZE_ZERO = re.compile(r"\{\{c0+::")
 # Anything a person may have meant as a cloze opener: {c1::, {{C1::, {{c1:, {{ c1 ::...
 _CLOZE_LIKE = re.compile(r"\{\{\s*[cC]\s*(\d+)\s*:+|\{\s*[cC]\s*(\d+)\s*::")
 _CLOZE_OPENER = re.compile(r"\{\{c\d+::")
-_BRACE = re.compile(r"[{}]")
 
 ALLOWED_TAGS = frozenset({"p", "br", "em", "strong", "code", "ul", "ol", "li", "a"})
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
@@ -60,6 +59,16 @@ _NEUTRAL = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93
 # no line break, and no start that opens a list. Most card text is like this, and it is
 # its own safe HTML, so it skips the parser (tests check both paths agree).
 _PLAIN = re.compile(r"(?![-+]( |$)|\d+[.)]( |$))[^*_`\[\]\\&<>{}\n\r\t\xa0\ufeff!]*")
+# Plain text with **strong**, *em*, `code`, [words](https://host/path) spans whose delimiters
+# sit outside words (read no other way): HTML by replacing the spans; nothing to report.
+_TEXT = r"[^*_`\[\]\\&<>{}\n\r\t\xa0\ufeff!]*"  # what _PLAIN allows
+_EMPHASIS = r"(?<![^ ])(\*\*?)([A-Za-z0-9](?:[A-Za-z0-9 ,.'-]*[A-Za-z0-9])?)\1(?![^ .,;:?!])"
+_CODE = r"(?<!`)`([A-Za-z0-9_.-](?:[A-Za-z0-9_. -]*[A-Za-z0-9_.-])?)`(?!`)"
+_HOST = r"(?![^/)]*xn--)(?:[a-z0-9-]{1,63}\.){0,9}[a-z]{1,63}"  # what every URL parser takes
+_LINK = (r"\[(?!(?i:mathjax|latex\]))([A-Za-z0-9](?:[A-Za-z0-9 ]*[A-Za-z0-9])?)\]"
+         rf"\((https?://{_HOST}(?:/[A-Za-z0-9._~-]*)*)\)")
+_SPAN = re.compile(f"{_EMPHASIS}|{_CODE}|{_LINK}")
+_SPANNED = re.compile(rf"(?![-+](?: |$)|\d+[.)](?: |$))(?:{_TEXT}(?:{_SPAN.pattern}))+{_TEXT}")
 # A Markdown list item's marker: only at the start of a line does it open a list.
 _LIST_OPENER = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?=\s|$)")
 # What plain() has to escape or neutralize.
@@ -68,8 +77,13 @@ _HTML_SPECIAL = re.compile(r"[&<>\"'{}\[\]\\]")
 # a character reference: without these, parsing cannot reveal anything new.
 _PARSE_TRIGGERS = re.compile(r"[\[&\\]")
 # Every problem below needs one of these: a link or Anki tag '[', an entity '&', an
-# escape or MathJax '\', HTML '<', an image '!', template braces.
-_PROBLEM_TRIGGERS = re.compile(r"[\[&\\<!{}]")
+# escape or MathJax '\', HTML '<', an image '!', template braces (a cloze needs none).
+PROBLEM_TRIGGERS = re.compile(r"[\[&\\<!{}]")
+# A cloze of plain pieces (no list opener first, nothing that could cross a marker, no hint,
+# no colon in a deletion) is its own HTML, with nothing to report (tests hold both).
+_PIECE = r"\s*(?!\s)(?![-+](?:\s|[{}]|$)|\d+[.)](?:\s|[{}]|$))[^*_`\[\]\\&<>{}()\n\r\t\xa0\ufeff!]*"
+_HIDDEN = _PIECE.replace("!]", "!:]")
+_PLAIN_CLOZE = re.compile(rf"(?:{_PIECE}\{{\{{c[1-9]\d*::(?=[^}}]){_HIDDEN}\}}\}})+{_PIECE}")
 
 
 @functools.cache
@@ -97,14 +111,16 @@ def _sanitize(fragment: str) -> str:
                          strip_comments=True))
 
 
-@functools.lru_cache(maxsize=8192)
+# The checks, lints and renderer ask about the same texts: one parse and render serves all.
+_MEMO = 16384
+
+
+@functools.lru_cache(maxsize=_MEMO // 2)
 def _tokens(text: str) -> list[Token]:
-    # validate's checks and the renderer ask about the same texts, a deck apart: one
-    # parse serves both (Markdown is the costliest step for the texts that use it).
-    tokens: list[Token] = _markdown().parse(text.strip())
-    return tokens
+    return _markdown().parse(text.strip())
 
 
+@functools.lru_cache(maxsize=_MEMO)
 def _markdown_html(text: str) -> str:
     md = _markdown()
     rendered = str(md.renderer.render(_tokens(text), md.options, {})).strip()
@@ -134,7 +150,25 @@ def rich(text: str) -> str:
     stripped = text.strip()
     if _PLAIN.fullmatch(stripped):
         return stripped
-    return neutralize(_sanitize(_markdown_html(text)))
+    if _SPANNED.fullmatch(stripped):
+        return _SPAN.sub(_span_html, stripped)
+    return _rich(stripped)
+
+
+def _span_html(match: re.Match[str]) -> str:
+    delimiter, words, code, link, href = match.groups()
+    tag = "a" if href else "code" if code else "strong" if delimiter == "**" else "em"
+    return (f'<a href="{href}">' if href else f"<{tag}>") + f"{words or code or link}</{tag}>"
+
+
+def is_plain(text: str) -> bool:
+    """Whether ``text`` is its own safe HTML (:func:`rich` gives it back, stripped)."""
+    return _PLAIN.fullmatch(text.strip()) is not None
+
+
+@functools.lru_cache(maxsize=_MEMO)
+def _rich(stripped: str) -> str:
+    return neutralize(_sanitize(_markdown_html(stripped)))
 
 
 def _inline(text: str, *, line_start: bool = False) -> str:
@@ -146,15 +180,15 @@ def _inline(text: str, *, line_start: bool = False) -> str:
     list item there, so a list marker at the start of a piece that is not at the start
     of a line of the sentence is escaped.
     """
-    if not text.strip():
-        return html.escape(text)
+    body = text.strip()
+    if not body:
+        return text  # whitespace, which HTML-escaping leaves as it is
     lead = text[: len(text) - len(text.lstrip())]
     trail = text[len(text.rstrip()):]
-    body = text.strip()
     opener = _LIST_OPENER.match(body)
     if opener and not (line_start or "\n" in lead):
         body = body[:opener.end() - 1] + "\\" + body[opener.end() - 1:]
-    return html.escape(lead) + rich(body) + html.escape(trail)
+    return lead + rich(body) + trail
 
 
 def _hint(text: str) -> str:
@@ -169,8 +203,11 @@ def _hint(text: str) -> str:
     return f"&#{ord(hint[0])};{rest}"
 
 
+@functools.lru_cache(maxsize=_MEMO // 2)  # the lints render each cloze, then the renderer
 def cloze(text: str) -> str:
     """A cloze sentence as safe HTML with exactly the source's {{cN::...}} markers."""
+    if _PLAIN_CLOZE.fullmatch(text):
+        return text
     out: list[str] = []
     last = 0
     for match in CLOZE_RE.finditer(text):
@@ -209,8 +246,13 @@ def _links(tokens: list[Token]) -> Iterator[str]:
 
 def problems(text: str, *, is_cloze: bool = False) -> list[tuple[str, str]]:
     """``(code, message)`` for everything in ``text`` the gates would drop or disarm."""
-    if not is_cloze and not _PROBLEM_TRIGGERS.search(text):
+    if _PLAIN_CLOZE.fullmatch(text) if is_cloze else (
+            not PROBLEM_TRIGGERS.search(text) or _SPANNED.fullmatch(text.strip())):
         return []  # nothing here any check below could find
+    return _problems(text, is_cloze)
+
+
+def _problems(text: str, is_cloze: bool) -> list[tuple[str, str]]:
     found = _link_problems(text)
     prose = _CODE_SPAN.sub("", text)  # `<b>` in a code span is shown as code, on purpose
     found += _html_problems(prose)

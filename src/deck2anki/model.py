@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from .foreign import CLOZE as CLOZE_KIND
 from .foreign import KeptNoteType, kept_notetypes
 from .identity import BASIC_NOTETYPE_ID, CLOZE_NOTETYPE_ID, deck_key
-from .markup import CLOZE_RE
+from .markup import CLOZE_RE, PROBLEM_TRIGGERS
 from .markup import problems as markup_problems
 from .media import Image, ImageError, load_image
 from .problems import Level, Position, Problem
@@ -336,10 +336,12 @@ def _text(mapping: object, key: str) -> str:
 
 def _text_problems(loaded: Document, index: int, raw: dict[str, Any]) -> Iterator[Problem]:
     fields: list[tuple[tuple[str | int, ...], str]] = [
-        ((name,), raw[name]) for name in TEXT_FIELDS if isinstance(raw.get(name), str)]
+        ((name,), value) for name in TEXT_FIELDS if isinstance(value := raw.get(name), str)]
     steps = raw.get("steps")
     fields += [(("steps", i), step) for i, step in enumerate(steps if isinstance(steps, list)
                                                              else ()) if isinstance(step, str)]
+    if "cloze" not in raw and not PROBLEM_TRIGGERS.search("".join(t for _, t in fields)):
+        return  # one look at all the card's texts: most hold nothing a gate reacts to
     for path, text in fields:
         for code, message in markup_problems(text, is_cloze=path == ("cloze",)):
             level = Level.WARNING if code in MARKUP_WARNINGS else Level.ERROR

@@ -169,8 +169,9 @@ def check_deck(rendered: RenderedDeck, hashes: Mapping[str, str],
             f"own edits, and Anki would file new cards under a new deck; keep {named!r}, or "
             f"accept that with `deck2anki stamp --rename-company {deck.slug}`",
             "company-rename"))
-    renamed = _renamed(rendered, stamps)
-    for card_id in sorted(stamps.card_ids(deck.slug) - {n.card.id for n in rendered.notes}):
+    gone = sorted(stamps.card_ids(deck.slug) - {n.card.id for n in rendered.notes})
+    renamed = _renamed(rendered, stamps, gone) if gone else {}
+    for card_id in gone:
         key = card_key(deck.slug, card_id)
         if card_id in renamed:
             card = renamed[card_id]
@@ -200,12 +201,10 @@ def check_deck(rendered: RenderedDeck, hashes: Mapping[str, str],
 _MAX_RENAME_PAIRS = 20_000
 
 
-def _renamed(rendered: RenderedDeck, stamps: Stamps) -> dict[str, Card]:
-    """Stamped ids gone from the deck whose content is back, unchanged, under a new id:
-    the new card's note, had it kept the old id, hashes to the old id's stamp."""
+def _renamed(rendered: RenderedDeck, stamps: Stamps, gone: list[str]) -> dict[str, Card]:
+    """Stamped ids gone from the deck (``gone``) whose content is back, unchanged, under a
+    new id: the new card's note, had it kept the old id, hashes to the old id's stamp."""
     slug = rendered.deck.slug
-    present = {n.card.id for n in rendered.notes}
-    gone = sorted(stamps.card_ids(slug) - present)
     new = [n for n in rendered.notes if card_key(slug, n.card.id) not in stamps.entries]
     found: dict[str, Card] = {}
     if len(gone) * len(new) > _MAX_RENAME_PAIRS:

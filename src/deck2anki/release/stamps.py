@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..files import ReadError, read_capped
-from ..identity import split_key
+from ..identity import ids_by_slug, split_key
 from ..problems import InvalidInput, Position, Problem
 
 STAMPS_FILE = "stamps.json"
@@ -37,8 +37,13 @@ MAX_STAMPS_BYTES = 64 * 1024 * 1024  # about 500,000 notes; a cap on hostile fil
 MAX_EPOCH = 253402300799  # 9999-12-31: later times are mistakes, and overflow SQLite dates
 
 
+# json.dumps with these options, made once: dumps builds an encoder on every call, and
+# a build hashes every note.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def content_hash(identity: Mapping[str, object]) -> str:
-    canonical = json.dumps(identity, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical = _CANONICAL.encode(identity)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -141,11 +146,7 @@ class Stamps:
     @functools.cached_property
     def _by_slug(self) -> dict[str, set[str]]:
         # Indexed once: asking each of many companies would otherwise scan every stamp.
-        index: dict[str, set[str]] = {}
-        for key in self.entries:
-            slug, card_id = split_key(key)
-            index.setdefault(slug, set()).add(card_id)
-        return index
+        return ids_by_slug(self.entries)
 
     def without(self, keys: Iterable[str]) -> Stamps:
         """These stamps less ``keys``; a key without '/' drops a whole slug."""

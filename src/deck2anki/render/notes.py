@@ -69,8 +69,18 @@ def div(cls: str, inner: str) -> str:
 
 
 def _label(deck: Deck, card: Card) -> str:
-    label = f"{deck.company} · {card.kind}"
-    return markup.plain(label + (" · retired" if card.retired else ""))
+    return _label_html(deck.company, card.kind, card.retired)
+
+
+@functools.lru_cache(maxsize=1024)  # a handful per company, each on every one of its cards
+def _label_html(company: str, kind: str, retired: bool) -> str:
+    label = f"{company} · {kind}"
+    return markup.plain(label + (" · retired" if retired else ""))
+
+
+@functools.lru_cache(maxsize=1024)  # a company's few sources, each on many cards
+def _source_html(title: str) -> str:
+    return markup.plain(title)
 
 
 def _round_front(deck: Deck, card: Card) -> str:
@@ -162,7 +172,7 @@ def render_note(deck: Deck, card: Card, *, images: bool = True) -> RenderedNote:
         return _kept_note(deck, card, card.notetype)
     picture = image_html if images else image_alt_html
     context = markup.rich(card.context) if card.context else ""
-    source = markup.plain(card.source.title)
+    source = _source_html(card.source.title)
     card_ref = _card_ref(deck.slug, card.id)
     if card.is_cloze:
         text = markup.cloze(card.cloze or "")
