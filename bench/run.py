@@ -26,7 +26,7 @@ deck2anki (src/ first on PYTHONPATH), as the floor does.
     python bench/run.py                       # 1k, 10k and 100k cards, 3 runs each
     python bench/run.py --sizes 1000 --runs 5 --json results.json
 
-The floor and the check need bench/requirements.txt (yaml-rs, and anki for the check).
+The check needs bench/requirements.txt (anki, the real engine).
 """
 
 from __future__ import annotations
