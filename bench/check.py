@@ -50,12 +50,19 @@ def _tables(package: Path) -> tuple[dict[str, bytes], dict[str, list[tuple[Any, 
     """A package's zip entries other than the database, and the database's rows."""
     with zipfile.ZipFile(package) as archive:
         entries = {name: archive.read(name) for name in archive.namelist()}
-    conn = sqlite3.connect(":memory:")
-    try:
-        conn.deserialize(entries.pop("collection.anki2", b""))
-        return entries, {name: _rows(conn, query) for name, query in QUERIES.items()}
-    finally:
-        conn.close()
+    database = entries.pop("collection.anki2", b"")
+    with tempfile.TemporaryDirectory(prefix="check-") as tmp:
+        # Connection.deserialize() is 3.11+; before it, the database goes through a file.
+        path = Path(tmp) / "collection.anki2"
+        if sys.version_info < (3, 11):
+            path.write_bytes(database)
+        conn = sqlite3.connect(":memory:" if sys.version_info >= (3, 11) else path)
+        try:
+            if sys.version_info >= (3, 11):
+                conn.deserialize(database)
+            return entries, {name: _rows(conn, query) for name, query in QUERIES.items()}
+        finally:
+            conn.close()
 
 
 def _rows(conn: sqlite3.Connection, query: str) -> list[tuple[Any, ...]]:

@@ -41,6 +41,7 @@ import os
 import re
 import sqlite3
 import sys
+import tempfile
 import time
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -156,7 +157,10 @@ def _collection(deck: Deck, notes: Sequence[RenderedNote], setup: Setup) -> tupl
                    "delete them.")
     parts = deck.deck_name.split("::")
     parents = ["::".join(parts[:i]) for i in range(1, len(parts))]
-    conn = sqlite3.connect(":memory:")
+    tmp = tempfile.TemporaryDirectory(prefix="floor-")
+    # Connection.serialize() is 3.11+; before it, the database goes through a file.
+    path = ":memory:" if sys.version_info >= (3, 11) else f"{tmp.name}/collection.anki2"
+    conn = sqlite3.connect(path)
     try:
         conn.executescript(TABLES + COL_ROW)
         (default_decks,) = conn.execute("SELECT decks FROM col").fetchone()
@@ -170,9 +174,13 @@ def _collection(deck: Deck, notes: Sequence[RenderedNote], setup: Setup) -> tupl
                          card_rows)
         conn.executescript(INDEXES)
         conn.commit()
-        return bytes(conn.serialize()), timestamp
+        if path == ":memory:":
+            return bytes(conn.serialize()), timestamp
+        conn.close()
+        return Path(path).read_bytes(), timestamp
     finally:
         conn.close()
+        tmp.cleanup()
 
 
 def _zip(collection: bytes, timestamp: int) -> bytes:

@@ -74,11 +74,14 @@ def _rewrite_collection(package: Path, sql: str) -> None:
     """Run ``sql`` on a package's collection, in place: a floor that cut a corner."""
     with zipfile.ZipFile(package) as archive:
         entries = {name: archive.read(name) for name in archive.namelist()}
-    conn = sqlite3.connect(":memory:")
-    conn.deserialize(entries["collection.anki2"])
+    # Through a file: Connection.(de)serialize() is 3.11+.
+    database = package.with_suffix(".anki2")
+    database.write_bytes(entries["collection.anki2"])
+    conn = sqlite3.connect(database)
     conn.executescript(sql)
-    entries["collection.anki2"] = conn.serialize()
     conn.close()
+    entries["collection.anki2"] = database.read_bytes()
+    database.unlink()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in entries.items():

@@ -82,7 +82,9 @@ def _csv_writer_bytes(rows: list[list[str]]) -> bytes:
 
 
 # What breaks a CSV: quotes, both line ends, separators, and text beyond ASCII.
-_HOSTILE_CELL = st.text(st.sampled_from([*'"\n\r,\t;a Z0#<>\\\'\x00\x1f\xa0é€😀\u2028']))
+# No NUL: Python 3.10's csv.writer refuses it without an escape character (card text
+# never holds a control character: the loader refuses them).
+_HOSTILE_CELL = st.text(st.sampled_from([*'"\n\r,\t;a Z0#<>\\\'\x1f\xa0é€😀\u2028']))
 
 
 @given(st.lists(st.lists(_HOSTILE_CELL.filter(lambda c: not c.startswith(FORMULA_START)),
