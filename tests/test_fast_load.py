@@ -49,6 +49,12 @@ DOUBTFUL = [
     "%YAML 1.1\n---\na: 1", "yes: 1", "a: {b: {c: {d: x}}}\n" * 0 + "a: " + "[" * 40 + "]" * 40,
     "- " * 100_000 + "x", "".join(" " * i + "a:\n" for i in range(300)) + " " * 300 + "b",
     "a: \"x\"#c", "1: x\n", "? [a]\n: b\n",
+    # Found by review: tabs after an indicator, a surrogate pair, a colon before a flow
+    # indicator, a flow key running onto the next line, YAML 1.1's other integers.
+    "cards:\n  -\tid: x\n", "a:\n  - \tb\n", "? a\n: \t\n", "  \t  context: x\n",
+    "a: \"\\ud83d\\ude00\"\n", "tags: [topic:]\n", "a: {a:,b}\n", "a: {y z:? }\n",
+    "a: {a\n  b: c}\n", "a: {\"b\": 1,\n \"c\n d\": e}\n", "a: _1\n", "a: -_9\n",
+    "a: 0X1F\n", "a: 0B1\n", "a: [1,010]\n", "a: [1,0o7]\n", "a: [x,+08]\n",
 ]
 
 
@@ -132,3 +138,16 @@ def test_the_words_are_pyyamls_own() -> None:
     for word in near:
         if word[:1] in firsts:
             assert fast.typed_by_pyyaml(word) == (word in fast._WORDS), word
+
+
+def test_a_flow_document_asks_the_tree_for_top_level_positions(tmp_path: Path) -> None:
+    text = '{company: {a: 1,\nslug: real\n}, "slug": real}\n'
+    quick = load_text(tmp_path / "d.yaml", text)
+    slow = _load(tmp_path / "d.yaml", text)
+    assert quick.position(("slug",)) == slow.position(("slug",))
+
+
+def test_an_escape_past_unicode_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        load_text(tmp_path / "d.yaml", 'a: "\\U00110000"\n')
+    assert raised.value.problems[0].code == "yaml-syntax"

@@ -27,8 +27,9 @@ from .limits import CONTROL, MAX_DEPTH, MAX_NODES, may_hide_controls, on_big_sta
 # 1.2's), a byte-order mark inside the text, a directive, a document's end (what follows
 # is another document to PyYAML).
 _MARKS = ("\r", "\x85", "\u2028", "\u2029", "\ufeff", "\n%", "\n...")
-# A tab where a line's indentation ends: PyYAML refuses it there, yaml_rs not always.
-_TAB_INDENT = re.compile(r"\n *\t")
+# A tab in a line's indentation or right after an entry's indicator ("-\tid: x"):
+# libyaml refuses it there, yaml_rs not always.
+_TAB_INDENT = re.compile(r"(?:\A|\n)[ ?:-]*\t")
 # yaml_rs recurses without a limit through block nesting ("- - - - x", or ever deeper
 # indentation; its brackets stop at 128 levels): with lines this short, a file nests at
 # most a few thousand levels, which its stack holds.
@@ -36,7 +37,17 @@ _LONGEST_LINE = 4096
 # Integers YAML 1.2 reads otherwise than YAML 1.1 (leading zeros: octal in 1.1; 0o),
 # written plain where the schema takes one (a flow list of numbers fails the schema, and
 # a file with problems is read again the positioned way).
-_OTHER_INT = re.compile(r"0[0-9oO_][0-9a-fA-F_]*[ \t]*(?:$|#|[,\]}])", re.MULTILINE)
+# (Also a leading underscore and upper-case prefixes: "_1", "0X1F" are text to YAML 1.1.)
+_OTHER_INT = re.compile(r"(?:0[0-9oOXB_]|_[0-9_])[0-9a-fA-F_]*[ \t]*(?:$|#|[,\]}])",
+                        re.MULTILINE)
+# The same right after a comma, in a flow sequence ("[1,010]"; not "{{c1::1,000}}").
+_COMMA_INT = re.compile(
+    r"\[[^\]\n]*,[-+]?(?:0[0-9oOXB_]|_[0-9_])[0-9a-fA-F_]*[ \t]*(?:$|#|[,\]])", re.MULTILINE)
+# A \u escape of a high surrogate: yaml_rs joins a pair into one character, PyYAML
+# refuses it (an emoji copied from JSON).
+_SURROGATE = re.compile(r"\\u[dD][89abAB]")
+# ":" right before a flow indicator: libyaml refuses "[a:]", "{a:,b}", "{a:?}".
+_FLOW_COLON = re.compile(r":[,?\[\]{}]")
 _BLOCK_HEADER = re.compile(r"[|>][-+0-9]*[ \t]*(?:#.*)?$")
 # PyYAML's words for true, false and null (and the merge and value keys): a string
 # yaml_rs read from plain text that is one of these is no string to PyYAML.
@@ -63,7 +74,17 @@ def _doubtful(text: str) -> bool:
         return True
     if max(map(len, text.splitlines())) > _LONGEST_LINE:
         return True
+    if "\\" in text and _SURROGATE.search(text):
+        return True
+    if ("{" in text or "[" in text) and (_FLOW_COLON.search(text) or _open_flow_mapping(text)):
+        return True
     return _node_property(text) or _empty_last_block(text)
+
+
+def _open_flow_mapping(text: str) -> bool:
+    """A line that leaves a flow mapping open: a key may run onto the next line, which
+    yaml_rs joins and libyaml refuses ("{a\\n b: c}")."""
+    return any(line.rfind("{") > line.rfind("}") for line in text.splitlines() if "{" in line)
 
 
 def _node_property(text: str) -> bool:
@@ -163,7 +184,8 @@ def _check(text: str, root: dict[str, Any]) -> None:
     if nodes > MAX_NODES:
         raise _Other
     _check_strings(text, strings)
-    if has_int and any(_other_int(text, m.start()) for m in _OTHER_INT.finditer(text)):
+    if has_int and (any(_other_int(text, m.start()) for m in _OTHER_INT.finditer(text))
+                    or _COMMA_INT.search(text)):
         raise _Other
 
 

@@ -165,7 +165,9 @@ def _check_depth_before(path: Path, text: str, mark: yaml.Mark | None) -> None:
     event as it goes and recurses nowhere. Only the lines up to the error are parsed.
     """
     end = len(text) if mark is None else _line_end(text, mark.line)
-    with contextlib.suppress(yaml.YAMLError):  # the syntax error comes first: theirs
+    # The syntax error comes first: theirs. (The pure-Python scanner can fail otherwise
+    # than libyaml did, e.g. chr() on a "\\U00110000" escape libyaml refused.)
+    with contextlib.suppress(yaml.YAMLError, ValueError):
         _check_depth(path, text[:end], yaml.SafeLoader)
 
 

@@ -107,13 +107,17 @@ class LoadedFile:
         return PathWhere(self, tuple(path))
 
 
+# Past blank lines and comments, a "{": the document is one flow mapping.
+_FLOW_DOCUMENT = re.compile(r"(?:\s|#[^\n]*)*\{")
+
+
 def _top_level_value(text: str, key: str, data: Any) -> Position | None:
     """Where ``key: value`` of the top-level mapping has its value, if the text says so
     beyond doubt: one line starts with the key, and the rest of it is the value as it
     was read (plain or quoted). Otherwise None: the node tree must say."""
     value = data.get(key) if isinstance(data, dict) else None
-    if not isinstance(value, str):
-        return None
+    if not isinstance(value, str) or _FLOW_DOCUMENT.match(text):
+        return None  # a file that is one flow mapping has its keys anywhere on a line
     pattern = re.compile(rf"{re.escape(key)}[ \t]*:[ \t]+(.*?)[ \t]*$", re.MULTILINE)
     # str.find, not a search from every position: this runs for every file.
     found = [m for at in _line_starts(text, key) if (m := pattern.match(text, at))]
