@@ -40,7 +40,8 @@ from .problems import Level, Position, Problem
 from .records import cache_dir, code_fingerprint
 
 if TYPE_CHECKING:  # the engine and the stamps: only for the types of what a run holds
-    from .engine import DeckInfo, FileResult, Job, Progress
+    from .engine import DeckInfo, FileResult, Job
+    from .progress import Progress
     from .release.stamps import Stamps
 
 FORMAT = 2  # 2: cloze deletions recorded beside hashes

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import signal
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,9 +30,9 @@ if TYPE_CHECKING:  # the checks themselves are imported where a file is checked
 
 if TYPE_CHECKING:
     from .load.positions import LoadedFile
+    from .progress import Progress
 
 DECK_SUFFIXES = (".yaml", ".yml")
-Progress = Callable[[str], None]
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from .. import cache as result_cache
 from ..check.lints import UNFINISHED
-from ..engine import DeckInfo, Progress
+from ..engine import DeckInfo
 from ..files import move_all, staging
 from ..problems import InvalidInput, Level, Position, Problem
+from ..progress import Progress
 from ..release.stamps import STAMPS_FILE, Stamps
 from ..write.outputs import output_names
 from .validate import Request, conclude, plan

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import cache as result_cache
-from ..engine import DeckInfo, FileResult, History, Job, Progress, discover, no_decks
+from ..engine import DeckInfo, FileResult, History, Job, discover, no_decks
 from ..files import MAX_DECK_BYTES, ReadError, read_capped
 from ..identity import notetype_key
 from ..problems import InvalidInput, Level, Position, Problem
+from ..progress import Progress
 from ..release import changes, git, guard
 from ..release.stamps import Stamps, build_time
 
