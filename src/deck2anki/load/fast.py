@@ -72,19 +72,20 @@ def _doubtful(text: str) -> bool:
         return True
     if "\t" in text and _TAB_INDENT.search(text):
         return True
-    if max(map(len, text.splitlines())) > _LONGEST_LINE:
+    lines = text.splitlines()
+    if max(map(len, lines)) > _LONGEST_LINE:
         return True
     if "\\" in text and _SURROGATE.search(text):
         return True
-    if ("{" in text or "[" in text) and (_FLOW_COLON.search(text) or _open_flow_mapping(text)):
+    if ("{" in text or "[" in text) and (_FLOW_COLON.search(text) or _open_flow_mapping(lines)):
         return True
     return _node_property(text) or _empty_last_block(text)
 
 
-def _open_flow_mapping(text: str) -> bool:
+def _open_flow_mapping(lines: list[str]) -> bool:
     """A line that leaves a flow mapping open: a key may run onto the next line, which
     yaml_rs joins and libyaml refuses ("{a\\n b: c}")."""
-    return any(line.rfind("{") > line.rfind("}") for line in text.splitlines() if "{" in line)
+    return any(line.rfind("{") > line.rfind("}") for line in lines if "{" in line)
 
 
 def _node_property(text: str) -> bool:
