@@ -123,6 +123,15 @@ def git(repo: Path, *args: str) -> str:
                            *args], cwd=repo, check=True, capture_output=True, text=True).stdout
 
 
+def committed_decks(root: Path, message: str = "decks") -> Path:
+    """``root``: a new git repository on main whose one commit holds the real decks."""
+    shutil.copytree(DECKS, root / "decks")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", message)
+    return root
+
+
 def run_cli(*args: str, cwd: Path,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`python -m deck2anki ARGS` as a real process, as a contributor runs it."""

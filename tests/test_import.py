@@ -21,7 +21,7 @@ from anki.collection import Collection, ExportAnkiPackageOptions
 from deck2anki.identity import note_guid
 
 from anki_oracle import import_apkg, note_id_by_guid, scheduling
-from conftest import DECKS, MINIMAL, git, run_cli
+from conftest import DECKS, MINIMAL, committed_decks, git, run_cli
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108020000009077"
                     "53de0000000c4944415408d763f8ffff3f0005fe02fea7d6a4ad0000000049454e44ae426082")
@@ -53,11 +53,7 @@ def _study(col: Collection, answers: int) -> int:
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A contributor's clone: the real decks, committed, and built once."""
-    root = tmp_path / "repo"
-    shutil.copytree(DECKS, root / "decks")
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "v1")
+    root = committed_decks(tmp_path / "repo", "v1")
     built = run_cli("build", cwd=root)
     assert built.returncode == 0, built.stderr
     return root

@@ -706,13 +706,9 @@ PROBE = ("import sys\nsys.argv[0] = 'deck2anki'\nfrom deck2anki.cli import {entr
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
     """The repository's decks in a git checkout of their own, on a branch off main."""
-    from conftest import git
+    from conftest import committed_decks, git
 
-    root = tmp_path / "repo"
-    shutil.copytree(DECKS, root / "decks")
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "decks")
+    root = committed_decks(tmp_path / "repo")
     git(root, "checkout", "-qb", "feature")
     return root
 
