@@ -89,6 +89,33 @@ cards:
 """
 
 
+ANOTHER = """\
+  - id: second
+    kind: fact
+    source: article
+    front: At {name}, what is second?
+    back: 'Another generic answer.'
+  - id: third
+    kind: fact
+    source: article
+    cloze: At {name}, {{{{c1::three}}}} comes after {{{{c2::two}}}}.
+"""
+
+
+@pytest.fixture
+def companies(tmp_path: Path) -> Path:
+    """Two small companies of our own, stamped: how caches behave, whatever decks/ holds."""
+    from deck2anki.commands.stamp import stamp
+
+    folder = tmp_path / "companies"
+    folder.mkdir()
+    for name in ("Acme", "Globex"):
+        text = MINIMAL.replace("Acme", name).replace("acme", name.lower())
+        (folder / f"{name.lower()}.yaml").write_text(text + ANOTHER.format(name=name), "utf-8")
+    stamp(folder, now=1_700_000_000)
+    return folder
+
+
 @pytest.fixture
 def anki_collection(tmp_path: Path) -> Iterator[Callable[[], object]]:
     """A factory of fresh, empty Anki collections (closed at teardown)."""

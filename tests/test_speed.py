@@ -41,31 +41,6 @@ DECKS = ROOT / "decks"
 HOSTILE = Path(__file__).parent / "hostile"
 
 
-ANOTHER = """\
-  - id: second
-    kind: fact
-    source: article
-    front: At {name}, what is second?
-    back: 'Another generic answer.'
-  - id: third
-    kind: fact
-    source: article
-    cloze: At {name}, {{{{c1::three}}}} comes after {{{{c2::two}}}}.
-"""
-
-
-@pytest.fixture
-def companies(tmp_path: Path) -> Path:
-    """Two small companies of our own, stamped: the cache's behaviour, whatever decks/ holds."""
-    folder = tmp_path / "companies"
-    folder.mkdir()
-    for name in ("Acme", "Globex"):
-        text = MINIMAL.replace("Acme", name).replace("acme", name.lower())
-        (folder / f"{name.lower()}.yaml").write_text(text + ANOTHER.format(name=name), "utf-8")
-    stamp(folder, now=1_700_000_000)
-    return folder
-
-
 def _full_rich(text: str) -> str:
     return markup.neutralize(markup._sanitize(markup._markdown_html(text)))
 

@@ -19,7 +19,7 @@ leaves the company's files as they are (byte-identical to a clean build, because
 are the bytes a clean build wrote, which is checked); validate reports the recorded
 problems. Checks across files (slugs, removed cards, git history) always run, unless
 :mod:`deck2anki.commands.verdict` gives back a whole validate run whose inputs are all
-as recorded.
+as recorded (:mod:`deck2anki.commands.rebuild` likewise a whole build).
 
 Only valid files are recorded, and never outputs stamped with the build time (content
 not yet in ``stamps.json``, without ``SOURCE_DATE_EPOCH``): those differ every build.
@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # the engine and the stamps: only for the types of what a run
     from .release.stamps import Stamps
 
 FORMAT = 2  # 2: cloze deletions recorded beside hashes
+MAX_OUTPUT_BYTES = 1 << 32  # a cap on what is hashed, not on what a build may write
 
 
 def check_files(files: Sequence[Path], job: Job, cache: ResultCache | None,
@@ -69,24 +70,35 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _problem_json(problem: Problem) -> list[Any]:
+def output_digest(path: Path, size: int | None = None) -> str | None:
+    """The hash of an output file (of ``size`` bytes, if given); None if it is another
+    file now, or no regular file: a FIFO put in its place must not hang the build."""
+    try:
+        data = read_capped(path, MAX_OUTPUT_BYTES if size is None else size,
+                           what="the output file")
+    except (OSError, ReadError):
+        return None
+    return _sha256(data) if size is None or len(data) == size else None
+
+
+def problem_json(problem: Problem) -> list[Any]:
     return [str(problem.path), problem.position.line, problem.position.column,
             problem.message, problem.code, problem.level.value]
 
 
-def _problem(raw: list[Any]) -> Problem:
+def problem_from_json(raw: list[Any]) -> Problem:
     path, line, column, message, code, level = raw
     return Problem(Path(path), Position(line, column), message, code, Level(level))
 
 
-def _info_json(info: DeckInfo) -> dict[str, Any]:
+def info_json(info: DeckInfo) -> dict[str, Any]:
     return {"path": str(info.path), "company": info.company, "slug": info.slug,
             "deck_name": info.deck_name,
             "slug_position": [info.slug_position.line, info.slug_position.column],
             "kinds": dict(info.kinds), "notes": info.notes, "cards": info.cards}
 
 
-def _info(raw: dict[str, Any]) -> DeckInfo:
+def info_from_json(raw: dict[str, Any]) -> DeckInfo:
     from .engine import DeckInfo
 
     return DeckInfo(Path(raw["path"]), raw["company"], raw["slug"], raw["deck_name"],
@@ -173,11 +185,11 @@ class ResultCache:
                     return None
             if self.out_dir is not None:
                 for name, digest in entry["outputs"].items():
-                    if _sha256((self.out_dir / name).read_bytes()) != digest:
+                    if output_digest(self.out_dir / name) != digest:
                         return None
             cards = entry.get("cards")
-            result = FileResult(path, [_problem(p) for p in entry["problems"]],
-                                _info(entry["info"]), entry.get("hashes", {}),
+            result = FileResult(path, [problem_from_json(p) for p in entry["problems"]],
+                                info_from_json(entry["info"]), entry.get("hashes", {}),
                                 entry.get("notetypes", {}), entry.get("clozes", {}),
                                 list(entry["stale"]), (cards[0], cards[1]) if cards else None,
                                 images=dict(entry["images"]))
@@ -199,8 +211,8 @@ class ResultCache:
                     "key": self._key(result.path),
                     "stamps": self.stamps.digest(result.info.slug),
                     "images": result.images,
-                    "problems": [_problem_json(p) for p in result.problems],
-                    "info": _info_json(result.info),
+                    "problems": [problem_json(p) for p in result.problems],
+                    "info": info_json(result.info),
                     "stale": result.stale,
                 }
                 if self.out_dir is not None:

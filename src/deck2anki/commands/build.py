@@ -15,13 +15,14 @@ from pathlib import Path
 
 from .. import cache as result_cache
 from ..check.lints import UNFINISHED
-from ..engine import DeckInfo
+from ..engine import DeckInfo, discover
 from ..files import move_all, staging
 from ..problems import InvalidInput, Level, Position, Problem
 from ..progress import Progress
 from ..release.stamps import STAMPS_FILE, Stamps
 from ..write.outputs import output_names
-from .validate import Request, conclude, plan
+from . import rebuild
+from .validate import Plan, Request, Validation, conclude, plan
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,13 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
     build into ``out_dir`` (and whose files there are untouched) is not built again.
     """
     stamps_path = decks_dir / STAMPS_FILE
+    settings = rebuild.options(out_dir, for_release=for_release)
+    taken = None
+    if use_cache and now is None:
+        kept = rebuild.recall(decks_dir, stamps_path, out_dir, settings)
+        if kept is not None:
+            return _recalled(kept, out_dir)
+        taken = rebuild.before(decks_dir, stamps_path, discover([decks_dir]), settings)
     recorded = None
     with contextlib.suppress(InvalidInput):  # a broken stamps file: validate reports it
         recorded = Stamps.read(stamps_path)
@@ -71,6 +79,25 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
         store = result_cache.ResultCache.for_build(planned.job, out_dir)
     if progress:
         progress(f"checking {decks_dir}")
+    checked, written = _check_and_write(planned, out_dir, store, progress,
+                                        release=stamps_path if for_release else None)
+    warnings = [p for p in checked.problems if p.level is Level.WARNING]
+    if store is not None:  # only now: a build that failed leaves the record as it was
+        store.save(checked.results)
+        if taken is not None:
+            rebuild.keep(taken, checked.results, planned.recorded, out_dir, warnings,
+                         checked.stale)
+    skipped = tuple(i for i in checked.decks if not i.notes)
+    return BuildResult(tuple(written), tuple(checked.stale), tuple(warnings), skipped,
+                       store.hits if store is not None else 0)
+
+
+def _check_and_write(planned: Plan, out_dir: Path, store: result_cache.ResultCache | None,
+                     progress: Progress | None, *,
+                     release: Path | None) -> tuple[Validation, list[WrittenDeck]]:
+    """Check every deck, each written into a staging folder as it is checked, then move
+    every company's files into ``out_dir`` at once, or raise and move none. A build for
+    release (``release``: its stamps file) also refuses content changed since its stamp."""
     with staging(out_dir) as stage:
         job = replace(planned.job, staging=stage)
         checked = conclude(planned, result_cache.check_files(planned.files, job, store,
@@ -80,8 +107,8 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
                       if p.code in UNFINISHED]
         if checked.errors or unfinished:
             raise InvalidInput(checked.errors + unfinished)
-        if for_release and checked.stale:
-            raise InvalidInput(_unstamped(checked.problems, checked.stale, stamps_path))
+        if release is not None and checked.stale:
+            raise InvalidInput(_unstamped(checked.problems, checked.stale, release))
         for result in checked.results:
             if result.unwritten is not None:  # a full disk, say: after the decks' problems
                 raise result.unwritten
@@ -98,12 +125,15 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
         if progress and moves:
             progress(f"writing {len(moves)} file(s) into {out_dir}")
         move_all(moves)  # every company's files, or none of them
-    if store is not None:  # only now: a build that failed leaves the record as it was
-        store.save(checked.results)
-    warnings = [p for p in checked.problems if p.level is Level.WARNING]
-    skipped = tuple(i for i in checked.decks if not i.notes)
-    return BuildResult(tuple(written), tuple(checked.stale), tuple(warnings), skipped,
-                       store.hits if store is not None else 0)
+    return checked, written
+
+
+def _recalled(kept: rebuild.Recalled, out_dir: Path) -> BuildResult:
+    """The result of a build with nothing to do: every company's files are up to date."""
+    written = tuple(WrittenDeck(info, tuple(out_dir / n for n in output_names(info.slug)))
+                    for info in kept.decks if info.notes)
+    return BuildResult(written, tuple(kept.stale), tuple(kept.warnings),
+                       tuple(info for info in kept.decks if not info.notes), len(written))
 
 
 def _unstamped(problems: Sequence[Problem], stale: Sequence[str],

@@ -63,14 +63,14 @@ def recall(paths: Sequence[Path], *, use_git: bool) -> Answer | None:
             return None
         stamps = Path(raw["stamps"])
         # A larger stamps file is another one: the size kept is the cap to read it with.
-        found = _inputs(paths, stamps, raw["files"], raw["stamps_size"])
+        found = inputs(paths, stamps, raw["files"], raw["stamps_size"])
         if found is None or found[0] != raw["inputs"]:
             return None
         if raw["git"] is not None:
             seen = git.snapshot(stamps.parent)
             if seen is None or seen.key != raw["git"]:
                 return None
-        if not _images_stand(raw["images"]):
+        if not images_stand(raw["images"]):
             return None
         renders: dict[str, list[str]] = raw["renders"]
         return Answer(raw["notes"], lambda fmt, strict: renders.get(f"{fmt}:{int(strict)}"),
@@ -92,7 +92,7 @@ def run(paths: Sequence[Path], *, use_git: bool, use_cache: bool,
     stamps = (paths[0] if paths[0].is_dir() else paths[0].parent) / STAMPS_FILE
     files = [str(p) for p in discover(paths)]
     # Taken before the run, so that a change while it runs shows as a change next time.
-    before = _inputs(paths, stamps, files, MAX_STAMPS_BYTES) if use_cache else None
+    before = inputs(paths, stamps, files, MAX_STAMPS_BYTES) if use_cache else None
     seen = git.snapshot(stamps.parent) if use_cache and use_git else None
     result = validate(paths, stamps, use_git=use_git, use_cache=use_cache, progress=progress)
     problems = result.problems
@@ -111,7 +111,7 @@ def _record(paths: Sequence[Path], use_git: bool) -> Path:
     return records.cache_dir() / name
 
 
-def _inputs(paths: Sequence[Path], stamps: Path, files: Sequence[str],
+def inputs(paths: Sequence[Path], stamps: Path, files: Sequence[str],
             stamps_cap: int) -> tuple[str, int] | None:
     """A hash of what the answer depends on, less images and git (checked on their own),
     and the size of the stamps file; None if a file cannot be read (the run says why)."""
@@ -143,7 +143,7 @@ def _listing(path: Path) -> list[tuple[str, bool, bool]]:
         return []
 
 
-def _images_stand(images: dict[str, dict[str, str]]) -> bool:
+def images_stand(images: dict[str, dict[str, str]]) -> bool:
     """Every image each deck names is still the one checked (as the per-file cache asks)."""
     if not any(images.values()):
         return True
