@@ -130,6 +130,43 @@ def test_a_build_into_folders_yet_to_be_made_leaves_no_staging_folder(
     assert _litter(tmp_path, out) == []
 
 
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="POSIX: pids tell")
+def test_a_build_sweeps_what_killed_builds_left_and_nothing_else(
+        write_deck, tmp_path: Path) -> None:
+    """SIGKILL leaves a staging folder (and, mid-move, a kept copy) behind; the next
+    build removes those of processes that are gone, once nothing has written to them
+    for a while, and never a live build's, nor a file of the user's."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from deck2anki.files import LEFTOVER_AGE, STAGING_PREFIX
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead, alive = gone.pid, os.getppid()
+    out = tmp_path / "dist"
+    out.mkdir()
+    old = time.time() - LEFTOVER_AGE - 60
+    made = {f"{STAGING_PREFIX}{dead}-0a1b2c3d": old,  # litter
+            f".acme.apkg.{dead}.old": old,  # litter
+            f"{STAGING_PREFIX}{alive}-0a1b2c3d": old,  # a build that still runs
+            f"{STAGING_PREFIX}{dead}-99aa88bb": time.time(),  # written to just now
+            f".notes.{dead}.old": old,  # not a name of ours
+            f"{STAGING_PREFIX}{dead}": old}  # not a name of ours either
+    for name, when in made.items():
+        if "staging" in name and name.count("-") > 2:
+            (out / name).mkdir()
+            (out / name / "acme.csv.x1y2").write_text("half", "utf-8")
+        else:
+            (out / name).write_text("kept", "utf-8")
+        os.utime(out / name, (when, when))
+    build(write_deck("acme.yaml", MINIMAL).parent, out)
+    left = sorted(p.name for p in out.iterdir())
+    assert left == sorted(["acme.apkg", "acme.csv", *list(made)[2:]])
+
+
 def test_the_parent_gets_names_and_hashes_never_the_bytes(
         write_deck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import dataclasses

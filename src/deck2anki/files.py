@@ -222,6 +222,53 @@ class Staging:
         return StagedFile(Path(path), hashlib.sha256(data).hexdigest())
 
 
+STAGING_PREFIX = ".deck2anki-staging-"
+# Untouched this long, a leftover of a build whose process is gone is litter; a build
+# still running writes into its folder far more often (a process of another container,
+# whose pid we cannot see, may share the folder: the age keeps its files safe).
+LEFTOVER_AGE = 600
+
+
+def sweep(folder: Path) -> None:
+    """Remove what builds killed outright (SIGKILL, a power cut) left in ``folder``:
+    staging folders and kept copies of replaced files, named with their build's pid.
+    Only where the system can tell that process is gone (POSIX), never a file of the
+    user's: only names of our own making."""
+    import re
+    import shutil
+    import time
+
+    if os.name != "posix":
+        return
+    ours = re.compile(rf"{re.escape(STAGING_PREFIX)}(\d+)-[0-9a-f]+"
+                      r"|\..+\.(?:apkg|csv)\.(\d+)\.old")
+    try:
+        with os.scandir(folder) as entries:
+            found = [(e, m) for e in entries if e.name.startswith(".")
+                     and (m := ours.fullmatch(e.name))]
+        for entry, match in found:
+            pid = int(match.group(1) or match.group(2))
+            age = time.time() - entry.stat(follow_symlinks=False).st_mtime
+            if age < LEFTOVER_AGE or _running(pid):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
+    except OSError:
+        pass  # litter left is only litter: never a reason to fail a build
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # no signal sent: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except (OSError, OverflowError):
+        return True  # someone else's process, or a number we cannot ask about: keep
+    return True
+
+
 @contextlib.contextmanager
 def staging(out_dir: Path) -> Iterator[Staging]:
     """A :class:`Staging` for ``out_dir``, removed with whatever is left in it when the
@@ -237,7 +284,8 @@ def staging(out_dir: Path) -> Iterator[Staging]:
     place = out_dir
     while not place.is_dir() and place != place.parent:
         place = place.parent
-    folder = place / f".deck2anki-staging-{os.getpid()}-{secrets.token_hex(4)}"
+    sweep(place)
+    folder = place / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
     try:
         yield Staging(folder, out_dir)
     finally:
