@@ -84,12 +84,13 @@ def test_company_name_cannot_nest_decks() -> None:
     ("body", "expected"),
     [
         ("    front: '[x](javascript:alert(1))'\n    back: b\n", ("unsafe-link", 15, 12)),
+        ("    front: q\n    back: See [x](https://xn--a.com/p).\n", ("unsafe-link", 16, 11)),
         ("    front: 'See {{Back}}'\n    back: b\n", ("template-syntax", 15, 12)),
         ("    front: q\n    back: '[sound:evil.mp3]'\n", ("anki-tag", 16, 11)),
         ('    cloze: "{{c1::a}} and {{Front}}"\n', ("template-syntax", 15, 12)),
         ("    front: q\n    back: '<b>bold</b>'\n", ("raw-html", 16, 11)),
     ],
-    ids=["js-link", "template", "sound", "template-in-cloze", "raw-html"],
+    ids=["js-link", "bad-host", "template", "sound", "template-in-cloze", "raw-html"],
 )
 def test_text_the_gates_would_change_is_reported_at_its_field(body: str, expected) -> None:
     assert codes(deck_with(card(body=body))) == [expected]

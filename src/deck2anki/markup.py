@@ -71,7 +71,6 @@ _SPAN = re.compile(f"{_EMPHASIS}|{_CODE}|{_LINK}")
 _SPANNED = re.compile(rf"(?![-+](?: |$)|\d+[.)](?: |$))(?:{_TEXT}(?:{_SPAN.pattern}))+{_TEXT}")
 # A Markdown list item's marker: only at the start of a line does it open a list.
 _LIST_OPENER = re.compile(r"(?:[-+*]|\d{1,9}[.)])(?=\s|$)")
-# What plain() has to escape or neutralize.
 _HTML_SPECIAL = re.compile(r"[&<>\"'{}\[\]\\]")
 # Markdown can only produce a link from '[', and a brace or backslash from an escape or
 # a character reference: without these, parsing cannot reveal anything new.
@@ -104,8 +103,7 @@ def warm_up() -> None:
 
 
 def _sanitize(fragment: str) -> str:
-    # url_relative="deny": '//host', '/path' and '%6aavascript:' links have no scheme
-    # to check, so they are dropped too.
+    # url_relative="deny": '//host', '/path', '%6aavascript:' have no scheme to check.
     return str(nh3.clean(fragment, tags=set(ALLOWED_TAGS), attributes=ALLOWED_ATTRIBUTES,
                          url_schemes=set(LINK_SCHEMES), url_relative="deny", link_rel=None,
                          strip_comments=True))
@@ -277,6 +275,9 @@ def _link_problems(text: str) -> list[tuple[str, str]]:
         if not scheme or scheme.group(1).lower() not in LINK_SCHEMES:
             found.append(("unsafe-link", f"link to {href[:40]!r} would be removed; only "
                           f"absolute {', '.join(sorted(LINK_SCHEMES))} links are allowed"))
+        elif "href" not in _sanitize(f'<a href="{html.escape(href)}"></a>'):  # its verdict
+            found.append(("unsafe-link", f"link to {href[:40]!r} would be removed: its "
+                          "address is not a valid URL; check the host name"))
     if _PARSE_TRIGGERS.search(text) is not None and _MATHJAX.search(_markdown_html(text)):
         found.append(("mathjax", "MathJax delimiters (\\( \\) \\[ \\]) are shown as text; "
                       "they are not allowed in card text"))
@@ -344,8 +345,7 @@ def _cloze_markers(text: str) -> tuple[list[str], bool]:
         after = rest[len(hidden):]
         closing = after[:len(after) - len(after.lstrip("}"))][:3]
         shown = (match.group() + hidden + closing).strip()
-        if len(shown) > 40:
-            shown = shown[:37] + "..."
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
         number = int(match.group(1) or match.group(2))
         fix = f"{{{{c{number}::{hidden.strip() or '...'}}}}}"
         typos.append(f"{shown!r} is not a cloze deletion Anki reads (it needs two braces, a "

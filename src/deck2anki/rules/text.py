@@ -143,7 +143,7 @@ RULES = (
                back: Berlin.
          """), "card"),
     Rule("unsafe-link", E, "text",
-         "a link to anything but an absolute http, https or mailto address: it would be removed",
+         "a link that is not a valid absolute http, https or mailto URL: it would be removed",
          cards("""
              - id: headquarters
                kind: fact
