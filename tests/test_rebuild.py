@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -163,3 +164,21 @@ def test_a_failed_build_is_never_recalled(companies: Path, tmp_path: Path) -> No
             build(companies, out)
     globex.write_text(good, "utf-8")
     assert build(companies, out).reused == 2
+
+
+def test_files_another_build_moved_in_meanwhile_are_not_recorded_as_ours(
+        companies: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two builds into one folder: the record keeps only the files this build wrote."""
+    out = tmp_path / "dist"
+    real_keep = building.rebuild.keep
+
+    def raced(*args: Any) -> None:
+        (out / "acme.csv").write_text("another build's file", "utf-8")
+        real_keep(*args)
+
+    monkeypatch.setattr(building.rebuild, "keep", raced)
+    build(companies, out)
+    monkeypatch.setattr(building.rebuild, "keep", real_keep)
+    again = build(companies, out)
+    assert again.reused == 1  # not recalled: acme's files are built again
+    assert (out / "acme.csv").read_text("utf-8") != "another build's file"

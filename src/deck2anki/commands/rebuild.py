@@ -121,12 +121,17 @@ def keep(taken: Before, results: Sequence[FileResult], recorded: Stamps,
             or any(p.code == "future-stamp" for p in warnings)):
         return  # outputs stamped with the build time differ every build; a warning ages
     decks = [r.info for r in results if r.info is not None]
+    # What this build wrote: another build into the same folder may have moved its own
+    # files in since, and they are no result of these inputs.
+    ours = {name: staged.sha256 for r in results for name, staged in r.outputs.items()}
     written: dict[str, list[Any]] = {}
     try:
         for info in decks:
             for name in output_names(info.slug) if info.notes else ():
                 out = read_capped(out_dir / name, MAX_OUTPUT_BYTES, what="the output file")
                 written[name] = [len(out), hashlib.sha256(out).hexdigest()]
+                if ours.get(name, written[name][1]) != written[name][1]:
+                    return
     except ReadError:
         return  # changed under us: the next build checks it in full
     latest = max((e.mod for e in recorded.entries.values()), default=0)
