@@ -10,6 +10,7 @@ them over worker processes when they are big enough to pay for it.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 from collections import Counter
@@ -356,18 +357,24 @@ def check_files(files: Sequence[Path], job: Job, *, workers: int | None = None,
     order = sorted(range(len(files)), key=lambda i: -files[i].stat().st_size
                    if files[i].is_file() else 0)
     done: dict[int, FileResult] = {}
+    # What exists now (the stamps, the imports) is never garbage: frozen, the workers'
+    # collections leave its pages shared, and the parent's skip it. The parent only
+    # gathers results, which hold no cycles: its collector would rescan them all.
+    gc.freeze()
     # multiprocessing's pool, not concurrent.futures': on Ctrl-C it can stop its workers
     # at once (terminate) instead of waiting for every running company to finish.
     pool = _pool(context, count, job)
     try:
-        for index, result in zip(order, pool.imap(_check_in_worker,
-                                                  [files[i] for i in order]), strict=True):
-            done[index] = result
-            told(len(done), files[index])
+        with collector_paused():
+            for index, result in zip(order, pool.imap(_check_in_worker,
+                                                      [files[i] for i in order]), strict=True):
+                done[index] = result
+                told(len(done), files[index])
     except BaseException:
         pool.terminate()
         raise
     finally:
         pool.close()
         pool.join()
+        gc.unfreeze()
     return [done[i] for i in range(len(files))]

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..files import ReadError, read_capped
+from ..files import ReadError, collector_paused, read_capped
 from ..identity import ids_by_slug, split_key
 from ..problems import InvalidInput, Position, Problem
 
@@ -80,15 +80,16 @@ class Stamps:
                                         "file `deck2anki stamp` writes (restore it from git)",
                                         "stamps")]) from exc
         try:
-            raw: dict[str, Any] = json.loads(data.decode("utf-8"))
-            if raw.get("format") != FORMAT:
-                raise ValueError(f"unknown format {raw.get('format')!r}")
+            with collector_paused():  # 100,000 stamps are as many dicts, and no cycle
+                raw: dict[str, Any] = json.loads(data.decode("utf-8"))
+                if raw.get("format") != FORMAT:
+                    raise ValueError(f"unknown format {raw.get('format')!r}")
+                entries = {key: _entry(value) for key, value in raw["stamps"].items()}
             companies = raw.get("companies", {})
             if not isinstance(companies, dict) or not all(
                     type(k) is str and type(v) is str for k, v in companies.items()):
                 raise ValueError("companies must map slugs to names")
-            return cls({key: _entry(value) for key, value in raw["stamps"].items()},
-                       companies)
+            return cls(entries, companies)
         except json.JSONDecodeError as exc:
             raise _broken(path, Position(exc.lineno, exc.colno), exc.msg) from exc
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
