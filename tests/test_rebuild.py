@@ -166,19 +166,78 @@ def test_a_failed_build_is_never_recalled(companies: Path, tmp_path: Path) -> No
     assert build(companies, out).reused == 2
 
 
+@pytest.mark.parametrize("company", ["acme", "globex"])  # reused, and built again
 def test_files_another_build_moved_in_meanwhile_are_not_recorded_as_ours(
-        companies: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two builds into one folder: the record keeps only the files this build wrote."""
+        companies: Path, tmp_path: Path, company: str, rebuilt: Callable[..., bool],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two builds into one folder: the record keeps only the files this build stands
+    for, whether it wrote them or found them up to date."""
     out = tmp_path / "dist"
+    assert not rebuilt(companies)
+    globex = companies / "globex.yaml"
+    globex.write_text(globex.read_text("utf-8").replace(
+        "Another generic answer.", "Another, longer answer."), "utf-8")
+    stamp(companies, now=1_760_000_000)
     real_keep = building.rebuild.keep
 
     def raced(*args: Any) -> None:
-        (out / "acme.csv").write_text("another build's file", "utf-8")
+        (out / f"{company}.csv").write_text("another build's file", "utf-8")
         real_keep(*args)
 
     monkeypatch.setattr(building.rebuild, "keep", raced)
     build(companies, out)
     monkeypatch.setattr(building.rebuild, "keep", real_keep)
-    again = build(companies, out)
-    assert again.reused == 1  # not recalled: acme's files are built again
-    assert (out / "acme.csv").read_text("utf-8") != "another build's file"
+    assert not rebuilt(companies)  # the other build's file is replaced
+    assert rebuilt(companies)
+
+
+def test_a_deck_changed_and_changed_back_while_a_build_reads_it_is_not_recalled(
+        companies: Path, tmp_path: Path, rebuilt: Callable[..., bool],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An editor's save and undo during a long build: the build read the saved version,
+    so its files are no result of the bytes there before and after."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")  # a changed card is no timed one
+    acme = companies / "acme.yaml"
+    original = acme.read_text("utf-8")
+    real_before = building.rebuild.before
+
+    def saved(*args: Any) -> Any:
+        taken = real_before(*args)
+        acme.write_text(original.replace("The first answer.", "A saved answer."), "utf-8")
+        return taken
+
+    monkeypatch.setattr(building.rebuild, "before", saved)
+    build(companies, tmp_path / "dist")
+    monkeypatch.setattr(building.rebuild, "before", real_before)
+    acme.write_text(original, "utf-8")  # undone
+    assert not rebuilt(companies)
+    assert rebuilt(companies)
+
+
+def test_a_damaged_record_is_never_trusted(companies: Path, tmp_path: Path,
+                                           rebuilt: Callable[..., bool]) -> None:
+    import json
+
+    assert not rebuilt(companies)
+    assert rebuilt(companies)
+    (record,) = Path(os.environ["DECK2ANKI_CACHE_DIR"]).glob("build-*.json")
+    good = json.loads(record.read_text("utf-8"))
+    first, *others = good["body"]["decks"]
+    for damage in ({"outputs": []}, {"images": []}, {"warnings": "none"},
+                   {"decks": [{**first, "notes": "many"}, *others]},
+                   {"decks": [{**first, "company": 5}, *others]}):
+        record.write_text(json.dumps({**good, "body": {**good["body"], **damage}}), "utf-8")
+        assert not rebuilt(companies)  # built in full, and the record written anew
+    record.unlink()
+    os.mkfifo(record)  # a FIFO in the cache folder must not hang the build
+    assert not rebuilt(companies)
+
+
+def test_a_build_from_a_working_folder_since_removed_still_builds(
+        companies: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()  # a shell left in a folder another one removed
+    assert build(companies, tmp_path / "dist").reused == 0
+    assert build(companies, tmp_path / "dist").reused == 2  # the per-file records serve

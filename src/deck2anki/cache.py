@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from .files import MAX_DECK_BYTES, ReadError, read_capped, write_bytes
 from .problems import Level, Position, Problem
-from .records import cache_dir, code_fingerprint
+from .records import cache_dir, code_fingerprint, read_record
 
 if TYPE_CHECKING:  # the engine and the stamps: only for the types of what a run holds
     from .engine import DeckInfo, FileResult, Job
@@ -151,7 +151,7 @@ class ResultCache:
         name = _sha256(place.encode())[:24] + ".json"
         cache = cls(cache_dir() / name, shared.hexdigest(), stamps, out_dir)
         try:
-            raw = json.loads(cache.file.read_text(encoding="utf-8"))
+            raw: Any = read_record(cache.file)
             if raw.get("format") == FORMAT and raw.get("inputs") == cache.inputs:
                 cache.entries = dict(raw["files"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -198,6 +198,16 @@ class ResultCache:
         self.hits += 1
         return result
 
+    def source_of(self, result: FileResult) -> tuple[str | None, dict[str, str]]:
+        """What ``result`` is the result of: the hash of the deck bytes it was checked
+        from, and the hash of each output file it stands for (None: not known)."""
+        if result.digest is not None:  # checked in this run
+            return result.digest, {name: staged.sha256 for name, staged
+                                   in result.outputs.items()}
+        entry = self.entries.get(str(result.path))  # answered from the record
+        outputs = entry.get("outputs") if isinstance(entry, dict) else None
+        return self.keys.get(result.path), dict(outputs) if isinstance(outputs, dict) else {}
+
     def save(self, results: Sequence[FileResult]) -> None:
         """Record every deck file of this run that is valid and not time-dependent."""
         files: dict[str, Any] = {}
@@ -208,7 +218,9 @@ class ResultCache:
                 entry = self.entries.get(str(result.path))  # reused as it was (or empty)
             else:
                 entry = {
-                    "key": self._key(result.path),
+                    # What the worker read, not what was there before: a file changed
+                    # while the run read it must not pair its old bytes with new results.
+                    "key": result.digest or self._key(result.path),
                     "stamps": self.stamps.digest(result.info.slug),
                     "images": result.images,
                     "problems": [problem_json(p) for p in result.problems],

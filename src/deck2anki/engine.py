@@ -65,18 +65,24 @@ def load_deck(path: Path, text: str | None = None) -> tuple[Any, Deck | None, li
     A file stops only at a parse error. Past the schema, every card the schema accepts
     is still modelled and linted, so one run reports the problems of every stage.
     """
+    return _load_deck(path, text)[1:]
+
+
+def _load_deck(path: Path, text: str | None) -> tuple[str | None, Any, Deck | None,
+                                                      list[Problem]]:
+    """:func:`load_deck`, with the hash of the bytes read first (None: none were)."""
     from .load.parse import load_file, load_text  # PyYAML: only when a file is read
 
     try:
         loaded = load_file(path) if text is None else load_text(path, text)
     except InvalidInput as exc:
-        return None, None, exc.problems
+        return None, None, None, exc.problems
     data, deck, problems = _check_loaded(loaded)
     if problems and loaded.text is not None:
         # Read the fast way: every message is to be the reference's, so a file with
         # something to say is checked again from the data PyYAML reads.
-        return _check_loaded(load_text(path, loaded.text, quick=False))
-    return data, deck, problems
+        return (loaded.digest, *_check_loaded(load_text(path, loaded.text, quick=False)))
+    return loaded.digest, data, deck, problems
 
 
 def _check_loaded(loaded: LoadedFile) -> tuple[Any, Deck | None, list[Problem]]:
@@ -208,6 +214,7 @@ class FileResult:
     unwritten: OSError | None = None  # why its outputs could not be written
     images: dict[str, str] = field(default_factory=dict)  # image path -> content hash
     timed: bool = False  # its bytes depend on the build time (unstamped content)
+    digest: str | None = None  # the SHA-256 of the deck bytes it is the result of
 
     @property
     def failed(self) -> bool:
@@ -225,10 +232,10 @@ def _check_file(path: Path, job: Job) -> FileResult:
     from .release import git, guard
     from .render.notes import render_deck
 
-    data, deck, problems = load_deck(path)
+    digest, data, deck, problems = _load_deck(path, None)
     cards = git.cards_of(data) if job.with_cards and data is not None else None
     if deck is None:
-        return FileResult(path, problems, cards=cards)
+        return FileResult(path, problems, cards=cards, digest=digest)
     problems += lint([deck])
     rendered = render_deck(deck)
     hashes, notetypes = guard.note_hashes(rendered), guard.note_notetypes([rendered])
@@ -262,7 +269,7 @@ def _check_file(path: Path, job: Job) -> FileResult:
     return FileResult(path, sorted(problems), DeckInfo.of(rendered), {**hashes, **kept},
                       {**notetypes, **guard.kept_shapes(rendered.deck)},
                       guard.note_clozes(rendered), stale, cards, outputs, unwritten, images,
-                      timed)
+                      timed, digest)
 
 
 def _package(rendered: RenderedDeck, hashes: Mapping[str, str], kept: Mapping[str, str],
@@ -361,20 +368,22 @@ def check_files(files: Sequence[Path], job: Job, *, workers: int | None = None,
     # collections leave its pages shared, and the parent's skip it. The parent only
     # gathers results, which hold no cycles: its collector would rescan them all.
     gc.freeze()
-    # multiprocessing's pool, not concurrent.futures': on Ctrl-C it can stop its workers
-    # at once (terminate) instead of waiting for every running company to finish.
-    pool = _pool(context, count, job)
     try:
-        with collector_paused():
-            for index, result in zip(order, pool.imap(_check_in_worker,
-                                                      [files[i] for i in order]), strict=True):
-                done[index] = result
-                told(len(done), files[index])
-    except BaseException:
-        pool.terminate()
-        raise
+        # multiprocessing's pool, not concurrent.futures': on Ctrl-C it can stop its
+        # workers at once (terminate) instead of waiting for every running company.
+        pool = _pool(context, count, job)
+        try:
+            with collector_paused():
+                for index, result in zip(order, pool.imap(
+                        _check_in_worker, [files[i] for i in order]), strict=True):
+                    done[index] = result
+                    told(len(done), files[index])
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.close()
+            pool.join()
     finally:
-        pool.close()
-        pool.join()
-        gc.unfreeze()
+        gc.unfreeze()  # a library's caller collects as before, whatever happened here
     return [done[i] for i in range(len(files))]

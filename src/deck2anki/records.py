@@ -16,11 +16,27 @@ import os
 import sys
 from pathlib import Path
 
-from .files import write_bytes
+from .files import ReadError, read_capped, write_bytes
+
+TYPE_CHECKING = False  # not typing's: see above
+if TYPE_CHECKING:
+    from typing import Any
 
 # What the bytes depend on besides our own code: a new version of these may write them
 # differently.
 _LIBRARIES = ("genanki", "markdown_it", "nh3", "yaml", "jsonschema", "jsonschema_rs")
+
+
+MAX_RECORD_BYTES = 256 * 1024 * 1024  # a record of 500,000 notes is a fraction of this
+
+
+def read_record(path: Path) -> object:
+    """A record's JSON; ValueError if it is none we wrote. A regular file only: a FIFO
+    put in the cache folder must not hang a run, which then does the work instead."""
+    try:
+        return json.loads(read_capped(path, MAX_RECORD_BYTES, what="the record"))
+    except ReadError as exc:
+        raise ValueError(str(exc)) from exc
 
 
 def cache_dir() -> Path:
@@ -66,7 +82,7 @@ def code_fingerprint() -> str:
     signature = _sha256(repr((sys.version, package, stats, libraries)).encode())
     record = cache_dir() / f"code-{_sha256(package.encode())[:24]}.json"
     try:
-        raw = json.loads(record.read_text(encoding="utf-8"))
+        raw: Any = read_record(record)
         if raw["signature"] == signature and raw["schema_stat"] == _stat(raw["schema"]):
             return str(raw["fingerprint"])
     except (OSError, ValueError, KeyError, TypeError):

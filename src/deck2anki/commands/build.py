@@ -68,6 +68,8 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
     if use_cache and now is None:
         kept = rebuild.recall(decks_dir, stamps_path, out_dir, settings)
         if kept is not None:
+            if progress:
+                progress(f"nothing changed since the last build into {out_dir}")
             return _recalled(kept, out_dir)
         taken = rebuild.before(decks_dir, stamps_path, discover([decks_dir]), settings)
     recorded = None
@@ -85,8 +87,7 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
     if store is not None:  # only now: a build that failed leaves the record as it was
         store.save(checked.results)
         if taken is not None:
-            rebuild.keep(taken, checked.results, planned.recorded, out_dir, warnings,
-                         checked.stale)
+            rebuild.keep(taken, checked, out_dir, store)
     skipped = tuple(i for i in checked.decks if not i.notes)
     return BuildResult(tuple(written), tuple(checked.stale), tuple(warnings), skipped,
                        store.hits if store is not None else 0)

@@ -30,6 +30,7 @@ from ..release import git
 TYPE_CHECKING = False  # not typing's: a recalled run does without importing it
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from typing import Any
 
     from .validate import Validation
 
@@ -58,7 +59,7 @@ class Answer:
 def recall(paths: Sequence[Path], *, use_git: bool) -> Answer | None:
     """The answer kept for ``validate PATHS`` if everything it depends on is as it was."""
     try:
-        raw = json.loads(_record(paths, use_git).read_text(encoding="utf-8"))
+        raw: Any = records.read_record(_record(paths, use_git))
         if raw["format"] != FORMAT or int(time.time()) < raw["quiet_from"]:
             return None
         stamps = Path(raw["stamps"])
@@ -112,25 +113,27 @@ def _record(paths: Sequence[Path], use_git: bool) -> Path:
 
 
 def inputs(paths: Sequence[Path], stamps: Path, files: Sequence[str],
-            stamps_cap: int) -> tuple[str, int] | None:
+            stamps_cap: int) -> tuple[str, int, list[str]] | None:
     """A hash of what the answer depends on, less images and git (checked on their own),
-    and the size of the stamps file; None if a file cannot be read (the run says why)."""
+    the size of the stamps file and the hash of each file; None if one cannot be read
+    (the run says why), or the working folder is gone."""
     env = sorted((k, v) for k, v in os.environ.items()
                  if k.startswith("GIT_") or k == "SOURCE_DATE_EPOCH")
-    digest = hashlib.sha256(repr([
-        FORMAT, records.code_fingerprint(), os.getcwd(), env, str(stamps),
-        [(str(p), os.path.realpath(p)) for p in [*paths, stamps]],
-        [_listing(p) for p in paths], files]).encode())
     try:
-        for file in files:
-            digest.update(hashlib.sha256(read_capped(Path(file), MAX_DECK_BYTES,
-                                                     what="the deck file")).digest())
+        digest = hashlib.sha256(repr([
+            FORMAT, records.code_fingerprint(), os.getcwd(), env, str(stamps),
+            [(str(p), os.path.realpath(p)) for p in [*paths, stamps]],
+            [_listing(p) for p in paths], files]).encode())
+        each = [hashlib.sha256(read_capped(Path(file), MAX_DECK_BYTES,
+                                           what="the deck file")).hexdigest()
+                for file in files]
         data = (read_capped(stamps, stamps_cap, what="the stamps file")
                 if os.path.lexists(stamps) else b"\0no stamps file")
     except (OSError, ReadError):
         return None
+    digest.update("".join(each).encode())
     digest.update(data)
-    return digest.hexdigest(), len(data)
+    return digest.hexdigest(), len(data), each
 
 
 def _listing(path: Path) -> list[tuple[str, bool, bool]]:
@@ -154,7 +157,8 @@ def images_stand(images: dict[str, dict[str, str]]) -> bool:
 
 
 def _keep(record: Path, result: Validation, answer: Answer,
-          read: tuple[list[str], Path, tuple[str, int]], seen: git.Snapshot | None) -> None:
+          read: tuple[list[str], Path, tuple[str, int, list[str]]],
+          seen: git.Snapshot | None) -> None:
     """Keep ``answer`` under what was ``read`` before the run (the deck files, the stamps
     file, and :func:`_inputs` of them) if it is an answer that can be given again."""
     files, stamps, inputs = read

@@ -10,6 +10,7 @@ traceback.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -323,7 +324,9 @@ def load_file(path: Path) -> LoadedFile:
         code = "too-large" if exc.too_large else "io"
         raise _fail(path, Position(1, 1), f"{exc}; a deck file must be a UTF-8 text file "
                     f"of at most {MAX_FILE_BYTES} bytes", code) from exc
-    return load_text(path, _decode(path, raw))
+    loaded = load_text(path, _decode(path, raw))
+    loaded.digest = hashlib.sha256(raw).hexdigest()  # what a result of this file is of
+    return loaded
 
 
 def _node_kind(node: yaml.Node) -> str:

@@ -39,7 +39,7 @@ class LoadedFile:
     line is found in the text without it.
     """
 
-    __slots__ = ("_compose", "_root", "_text", "data", "path")
+    __slots__ = ("_compose", "_root", "_text", "data", "digest", "path")
 
     def __init__(self, path: Path, data: Any, root: yaml.Node | None = None, *,
                  text: str | None = None,
@@ -51,6 +51,7 @@ class LoadedFile:
         self._root = root
         self._text = text
         self._compose = compose
+        self.digest: str | None = None  # the SHA-256 of the file's bytes, if read from one
 
     @property
     def text(self) -> str | None:
