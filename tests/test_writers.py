@@ -132,39 +132,51 @@ def test_a_build_into_folders_yet_to_be_made_leaves_no_staging_folder(
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="POSIX: pids tell")
 def test_a_build_sweeps_what_killed_builds_left_and_nothing_else(
-        write_deck, tmp_path: Path) -> None:
+        write_deck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """SIGKILL leaves a staging folder (and, mid-move, a kept copy) behind; the next
-    build removes those of processes that are gone, once nothing has written to them
-    for a while, and never a live build's, nor a file of the user's."""
+    build removes those of processes that are gone, once nothing has touched them for a
+    while, and never a live build's, nor anything of the user's."""
     import os
     import subprocess
     import sys
     import time
 
-    from deck2anki.files import LEFTOVER_AGE, STAGING_PREFIX
+    from deck2anki import files
+    from deck2anki.files import STAGING_PREFIX
 
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     dead, alive = gone.pid, os.getppid()
-    out = tmp_path / "dist"
-    out.mkdir()
-    old = time.time() - LEFTOVER_AGE - 60
-    made = {f"{STAGING_PREFIX}{dead}-0a1b2c3d": old,  # litter
-            f".acme.apkg.{dead}.old": old,  # litter
-            f"{STAGING_PREFIX}{alive}-0a1b2c3d": old,  # a build that still runs
-            f"{STAGING_PREFIX}{dead}-99aa88bb": time.time(),  # written to just now
-            f".notes.{dead}.old": old,  # not a name of ours
-            f"{STAGING_PREFIX}{dead}": old}  # not a name of ours either
-    for name, when in made.items():
-        if "staging" in name and name.count("-") > 2:
-            (out / name).mkdir()
-            (out / name / "acme.csv.x1y2").write_text("half", "utf-8")
-        else:
-            (out / name).write_text("kept", "utf-8")
-        os.utime(out / name, (when, when))
+    monkeypatch.setattr(files, "LEFTOVER_AGE", 2)  # the ctime cannot be set back
+    above = tmp_path / "above"
+    out = above / "dist"
+    out.mkdir(parents=True)
+
+    def staged(folder: Path, name: str) -> str:
+        (folder / name).mkdir()
+        (folder / name / "acme.csv.x1y2").write_text("half", "utf-8")
+        return name
+
+    def plain(folder: Path, name: str) -> str:
+        (folder / name).write_text("kept", "utf-8")
+        return name
+
+    litter = [staged(out, f"{STAGING_PREFIX}{dead}-0a1b2c3d"), plain(out, f".acme.apkg.{dead}.old")]
+    above_litter = staged(above, f"{STAGING_PREFIX}{dead}-1a1b2c3d")  # --out yet to be made
+    kept = [staged(out, f"{STAGING_PREFIX}{alive}-0a1b2c3d"),  # a build that still runs
+            plain(out, f".notes.{dead}.old"),  # not a name of ours
+            plain(out, f"{STAGING_PREFIX}{dead}-2a1b2c3d"),  # a file, not our folder
+            staged(out, f".my backups.csv.{dead}.old")]  # a folder, not our copy
+    above_kept = plain(above, f".acme.csv.{dead}.old")  # copies are only in the output
+    time.sleep(2.5)
+    kept.append(staged(out, f"{STAGING_PREFIX}{dead}-99aa88bb"))  # touched just now
+    os.link(out / kept[1], out / f".acme.csv.{dead}.old")  # linked now, an old mtime
+    kept.append(f".acme.csv.{dead}.old")
     build(write_deck("acme.yaml", MINIMAL).parent, out)
-    left = sorted(p.name for p in out.iterdir())
-    assert left == sorted(["acme.apkg", "acme.csv", *list(made)[2:]])
+    assert sorted(p.name for p in out.iterdir()) == sorted(["acme.apkg", "acme.csv", *kept])
+    assert not any((out / name).exists() for name in litter)
+    build(write_deck("acme.yaml", MINIMAL).parent, above / "new" / "dist")
+    assert not (above / above_litter).exists() and (above / above_kept).exists()
 
 
 def test_the_parent_gets_names_and_hashes_never_the_bytes(

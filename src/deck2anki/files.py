@@ -229,11 +229,12 @@ STAGING_PREFIX = ".deck2anki-staging-"
 LEFTOVER_AGE = 600
 
 
-def sweep(folder: Path) -> None:
+def sweep(folder: Path, *, kept_copies: bool) -> None:
     """Remove what builds killed outright (SIGKILL, a power cut) left in ``folder``:
-    staging folders and kept copies of replaced files, named with their build's pid.
-    Only where the system can tell that process is gone (POSIX), never a file of the
-    user's: only names of our own making."""
+    staging folders and, with ``kept_copies`` (the output folder), the copies of replaced
+    files kept for a rollback, named with their build's pid. Only where the system can
+    tell that process is gone (POSIX), and never anything of the user's: only folders
+    and files of names (and kinds) of our own making."""
     import re
     import shutil
     import time
@@ -241,17 +242,20 @@ def sweep(folder: Path) -> None:
     if os.name != "posix":
         return
     ours = re.compile(rf"{re.escape(STAGING_PREFIX)}(\d+)-[0-9a-f]+"
-                      r"|\..+\.(?:apkg|csv)\.(\d+)\.old")
+                      + (r"|\..+\.(?:apkg|csv)\.(\d+)\.old" if kept_copies else ""))
     try:
         with os.scandir(folder) as entries:
             found = [(e, m) for e in entries if e.name.startswith(".")
                      and (m := ours.fullmatch(e.name))]
         for entry, match in found:
-            pid = int(match.group(1) or match.group(2))
-            age = time.time() - entry.stat(follow_symlinks=False).st_mtime
-            if age < LEFTOVER_AGE or _running(pid):
+            info = entry.stat(follow_symlinks=False)
+            # A kept copy is a hard link: its mtime is the output's, its ctime when linked.
+            age = time.time() - max(info.st_mtime, info.st_ctime)
+            staged = match.group(1) is not None
+            if (age < LEFTOVER_AGE or not (stat.S_ISDIR if staged else stat.S_ISREG)(info.st_mode)
+                    or _running(int(match.group(1) or match.group(2)))):
                 continue
-            if entry.is_dir(follow_symlinks=False):
+            if staged:
                 shutil.rmtree(entry.path, ignore_errors=True)
             else:
                 os.unlink(entry.path)
@@ -284,7 +288,7 @@ def staging(out_dir: Path) -> Iterator[Staging]:
     place = out_dir
     while not place.is_dir() and place != place.parent:
         place = place.parent
-    sweep(place)
+    sweep(place, kept_copies=place == out_dir)
     folder = place / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
     try:
         yield Staging(folder, out_dir)
