@@ -465,6 +465,26 @@ def test_workers_write_the_same_bytes_as_one_process(
     assert _outputs(tmp_path / "serial") == _outputs(tmp_path / "parallel")
 
 
+def test_a_parallel_run_leaves_the_collector_as_it_found_it(
+        decks_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parent freezes what exists before forking: as a library, it must thaw it
+    however the run ends, a pool that cannot start (no fork: EAGAIN) included."""
+    import gc
+
+    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 0)
+    frozen = gc.get_freeze_count()
+    build(decks_copy, tmp_path / "ok", use_cache=False)
+    assert gc.get_freeze_count() == frozen and gc.isenabled()
+
+    def no_fork(*args: object) -> None:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(engine, "_pool", no_fork)
+    with pytest.raises(BlockingIOError):
+        build(decks_copy, tmp_path / "no-fork", use_cache=False)
+    assert gc.get_freeze_count() == frozen and gc.isenabled()
+
+
 def test_unchanged_build_reuses_files_byte_identical_to_a_clean_build(
         companies: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out, clean = tmp_path / "dist", tmp_path / "clean"
