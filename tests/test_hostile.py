@@ -452,8 +452,8 @@ def _staged_a_file(dist: Path) -> bool:
 
 @pytest.mark.parametrize("stage", ["loading", "checking", "writing"])
 def test_ctrl_c_stops_a_build_promptly_with_dist_as_it_was(tmp_path: Path, stage: str) -> None:
-    """Ctrl-C is sent at a stage of the build, not after a fixed time: a faster build or
-    a faster machine must not turn the test into one of a finished build."""
+    """Ctrl-C is sent at a stage of the build (told by its -v lines, or its first staged
+    file), never after a fixed time: no machine is too fast or too slow for the test."""
     import signal
     import time
 
@@ -463,21 +463,29 @@ def test_ctrl_c_stops_a_build_promptly_with_dist_as_it_was(tmp_path: Path, stage
     dist = tmp_path / "dist"
     dist.mkdir()
     (dist / "company-1.apkg").write_bytes(b"last release")
-    build = subprocess.Popen([sys.executable, "-m", "deck2anki", "build", "--no-cache",
+    build = subprocess.Popen([sys.executable, "-m", "deck2anki", "build", "-v", "--no-cache",
                               "--decks", str(decks), "--out", str(dist)], env=cli_env(),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              start_new_session=True)  # its own group, as a terminal's job
+    assert build.stderr is not None
+    said = ""
     if stage == "writing":  # a worker has put a whole file in the staging folder
         while build.poll() is None and not _staged_a_file(dist):
             time.sleep(0.002)
-    else:
-        time.sleep(0.5 if stage == "loading" else 1.0)  # 40k cards take seconds to check
-    os.killpg(build.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
+    else:  # "checking DIR" comes before the first file is checked, "checked 1/N" after
+        wanted = "checking " if stage == "loading" else "checked 1/"
+        while wanted not in said and (line := build.stderr.readline()):
+            said += line
+    try:
+        if build.poll() is not None:
+            raise ProcessLookupError
+        os.killpg(build.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
+    except ProcessLookupError:
+        pytest.fail(f"the build finished before Ctrl-C at {stage}: make the decks bigger")
     started = time.monotonic()
     out, err = build.communicate(timeout=30)
+    err = said + err
     assert time.monotonic() - started < 5, "stopping took too long"
-    if build.returncode == 0:
-        pytest.fail("the build finished before Ctrl-C: make the decks bigger")
     assert build.returncode == 130, (build.returncode, err[-2000:])
     assert "Traceback" not in err + out, err[-2000:]
     assert "interrupted" in err
