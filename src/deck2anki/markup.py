@@ -276,8 +276,8 @@ def _link_problems(text: str) -> list[tuple[str, str]]:
             found.append(("unsafe-link", f"link to {href[:40]!r} would be removed; only "
                           f"absolute {', '.join(sorted(LINK_SCHEMES))} links are allowed"))
         elif "href" not in _sanitize(f'<a href="{html.escape(href)}"></a>'):  # its verdict
-            found.append(("unsafe-link", f"link to {href[:40]!r} would be removed: its "
-                          "address is not a valid URL; check the host name"))
+            found.append(("unsafe-link", f"link to {href[:40]!r} would be removed: no valid "
+                          "URL; write its host name in lower case and check its spelling"))
     if _PARSE_TRIGGERS.search(text) is not None and _MATHJAX.search(_markdown_html(text)):
         found.append(("mathjax", "MathJax delimiters (\\( \\) \\[ \\]) are shown as text; "
                       "they are not allowed in card text"))
