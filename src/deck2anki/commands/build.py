@@ -83,7 +83,7 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
         progress(f"checking {decks_dir}")
     checked, written = _check_and_write(planned, out_dir, store, progress,
                                         release=stamps_path if for_release else None)
-    warnings = [p for p in checked.problems if p.level is Level.WARNING]
+    warnings = checked.warnings
     if store is not None:  # only now: a build that failed leaves the record as it was
         store.save(checked.results)
         if taken is not None:

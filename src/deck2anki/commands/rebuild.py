@@ -37,7 +37,6 @@ from ..cache import (
     problem_json,
 )
 from ..files import ReadError, read_capped, write_bytes
-from ..problems import Level
 from ..release.stamps import MAX_STAMPS_BYTES
 from .verdict import images_stand, inputs
 
@@ -126,7 +125,7 @@ def keep(taken: Before, checked: Validation, out_dir: Path, store: ResultCache) 
     from ..write.outputs import output_names
 
     results = checked.results
-    warnings = [p for p in checked.problems if p.level is Level.WARNING]
+    warnings = checked.warnings
     if ([str(r.path) for r in results] != taken.files
             or any(r.info is None or r.failed or r.timed for r in results)
             or any(p.code == "future-stamp" for p in warnings)):

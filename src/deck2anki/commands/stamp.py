@@ -49,7 +49,7 @@ def check(decks_dir: Path, forget: Iterable[str] = ()) -> Check:
     checked = validate([decks_dir], stamps_path, forget)
     if checked.errors:
         raise InvalidInput(checked.errors)
-    warnings = [p for p in checked.problems if p.level is Level.WARNING]
+    warnings = checked.warnings
     # With no content changed, `stamp` may still rewrite the file: a record from an
     # older deck2anki lacks what the guards need (company names, cloze deletions), and
     # without it they stay silent.

@@ -67,6 +67,10 @@ class Validation:
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.level is Level.ERROR]
 
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level is Level.WARNING]
+
 
 def plan(request: Request, read: Stamps | None = None) -> Plan:
     """Find the files and read the release record; ``read`` is the record if the caller

@@ -160,7 +160,7 @@ def _keep(record: Path, result: Validation, answer: Answer,
           read: tuple[list[str], Path, tuple[str, int, list[str]]],
           seen: git.Snapshot | None) -> None:
     """Keep ``answer`` under what was ``read`` before the run (the deck files, the stamps
-    file, and :func:`_inputs` of them) if it is an answer that can be given again."""
+    file, and :func:`inputs` of them) if it is an answer that can be given again."""
     files, stamps, inputs = read
     from ..release.guard import FUTURE_SLACK
     from ..report.problems import FORMATS
