@@ -116,6 +116,11 @@ def companies(tmp_path: Path) -> Path:
     return folder
 
 
+def folder_bytes(folder: Path, *, but: str = "") -> dict[str, bytes]:
+    """Every file of a build's output folder (less ``but``), by name: two builds compared."""
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != but}
+
+
 @pytest.fixture
 def anki_collection(tmp_path: Path) -> Iterator[Callable[[], object]]:
     """A factory of fresh, empty Anki collections (closed at teardown)."""

@@ -16,13 +16,9 @@ from deck2anki.commands.build import BuildResult, build
 from deck2anki.commands.stamp import stamp
 from deck2anki.release.stamps import Stamps
 
-from conftest import MINIMAL
+from conftest import MINIMAL, folder_bytes
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
 @pytest.fixture
@@ -43,7 +39,7 @@ def rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., bo
         clean = tmp_path / f"clean{next(count)}"
         fresh = build(decks, clean, use_cache=False, for_release=for_release)
         _same(got, fresh, out, clean)
-        assert _files(out) == _files(clean)
+        assert folder_bytes(out) == folder_bytes(clean)
         return recalled
 
     return run
@@ -61,11 +57,11 @@ def test_a_no_op_rebuild_reads_no_stamps_and_checks_no_deck(
         companies: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "dist"
     first = build(companies, out)
-    before = _files(out)
+    before = folder_bytes(out)
     monkeypatch.setattr(building.Stamps, "read", None)  # any call fails the test
     monkeypatch.setattr(building, "plan", None)
     again = build(companies, out)
-    assert _files(out) == before
+    assert folder_bytes(out) == before
     assert again.reused == 2 and [w.deck for w in again.written] == [
         w.deck for w in first.written]
     assert again.warnings == first.warnings and again.stale == first.stale
@@ -114,17 +110,14 @@ def test_an_output_swapped_for_a_fifo_is_in_the_way_not_waited_on(
     assert not rebuilt(companies)
     (out / "acme.apkg").unlink()
     os.mkfifo(out / "acme.apkg")  # reading it would block until a writer came
-    left = _files_but(out, "acme.apkg")
+    left = folder_bytes(out, but="acme.apkg")
     with pytest.raises(OSError, match="in the way"):
         build(companies, out)
-    assert _files_but(out, "acme.apkg") == left
+    assert folder_bytes(out, but="acme.apkg") == left
     (out / "acme.apkg").unlink()
     assert not rebuilt(companies)
     assert rebuilt(companies)
 
-
-def _files_but(folder: Path, name: str) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != name}
 
 
 def test_a_recalled_build_keeps_its_images_and_its_clock(

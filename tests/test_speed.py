@@ -34,7 +34,7 @@ from deck2anki.model import Card, Deck, Source
 from deck2anki.write import apkg
 
 from anki_oracle import import_apkg, rendered
-from conftest import MINIMAL
+from conftest import MINIMAL, folder_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 DECKS = ROOT / "decks"
@@ -447,10 +447,6 @@ def test_a_package_laid_out_without_the_blank_copy_holds_the_same_rows(
             (tmp_path / "laid-out" / name).read_bytes(), tmp_path)
 
 
-def _outputs(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
-
-
 def test_workers_write_the_same_bytes_as_one_process(
         decks_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
@@ -462,7 +458,7 @@ def test_workers_write_the_same_bytes_as_one_process(
     monkeypatch.setattr(engine, "_warm_up", lambda job: pools.append(job) or warm_up(job))
     build(decks_copy, tmp_path / "parallel", use_cache=False)
     assert pools, "the parallel path did not run"
-    assert _outputs(tmp_path / "serial") == _outputs(tmp_path / "parallel")
+    assert folder_bytes(tmp_path / "serial") == folder_bytes(tmp_path / "parallel")
 
 
 def test_a_parallel_run_leaves_the_collector_as_it_found_it(
@@ -494,7 +490,7 @@ def test_unchanged_build_reuses_files_byte_identical_to_a_clean_build(
     assert second.reused == 2 and len(second.written) == 2
     assert second.warnings == first.warnings
     build(companies, clean, use_cache=False)
-    assert _outputs(out) == _outputs(clean)
+    assert folder_bytes(out) == folder_bytes(clean)
 
     # One company edited and stamped: only it is built again, and to the new content.
     globex = companies / "globex.yaml"
@@ -509,7 +505,7 @@ def test_unchanged_build_reuses_files_byte_identical_to_a_clean_build(
     (out / "acme.csv").write_text("tampered", encoding="utf-8")
     assert build(companies, out).reused == 1
     build(companies, clean, use_cache=False)
-    assert _outputs(out) == _outputs(clean)
+    assert folder_bytes(out) == folder_bytes(clean)
 
 
 def test_an_unstamped_change_is_never_served_from_the_cache(
@@ -658,11 +654,11 @@ def test_cached_and_uncached_runs_say_and_write_the_same(companies: Path, tmp_pa
         assert run(*command) == run(*command) == fresh  # cold cache, then warm
     out = tmp_path / "dist"
     cold = run("build", "--decks", str(companies), "--out", str(out))
-    first = _outputs(out)
+    first = folder_bytes(out)
     warm = run("build", "--decks", str(companies), "--out", str(out))
-    assert _outputs(out) == first
+    assert folder_bytes(out) == first
     fresh = run("build", "--no-cache", "--decks", str(companies), "--out", str(tmp_path / "f"))
-    assert _outputs(tmp_path / "f") == first
+    assert folder_bytes(tmp_path / "f") == first
     assert cold[0] == warm[0] == fresh[0] == 0
     # What it says differs only in the count of companies it found up to date.
     assert warm[1].replace(" (2 already up to date)", "") == cold[1] == fresh[1].replace(
