@@ -63,9 +63,9 @@ def build(decks_dir: Path, out_dir: Path, *, now: int | None = None,
     build into ``out_dir`` (and whose files there are untouched) is not built again.
     """
     stamps_path = decks_dir / STAMPS_FILE
-    settings = rebuild.options(out_dir, for_release=for_release)
     taken = None
     if use_cache and now is None:
+        settings = rebuild.options(out_dir, for_release=for_release)
         kept = rebuild.recall(decks_dir, stamps_path, out_dir, settings)
         if kept is not None:
             if progress:
