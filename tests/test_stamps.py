@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from deck2anki.problems import InvalidInput
 from deck2anki.release.stamps import Entry, Stamps, build_time, content_hash
@@ -13,6 +17,29 @@ from deck2anki.release.stamps import Entry, Stamps, build_time, content_hash
 def test_hash_is_canonical() -> None:
     assert content_hash({"a": 1, "b": [2]}) == content_hash({"b": [2], "a": 1})
     assert content_hash({"a": 1}) != content_hash({"a": 2})
+
+
+_SCALARS = st.text() | st.integers() | st.booleans() | st.none()
+_IDENTITIES = st.dictionaries(st.text(), st.recursive(
+    _SCALARS, lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=8))
+
+
+@given(_IDENTITIES)
+def test_hash_is_of_the_canonical_json_every_stamp_was_taken_of(identity: dict[str, object]
+                                                                ) -> None:
+    """Any text (controls, U+2028, astral, lone surrogates) and any integer: orjson's
+    bytes are the json module's, or the hash falls back to it; a changed canonical form
+    would make every released note stale."""
+    canonical = json.dumps(identity, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    try:
+        expected: str | type[Exception] = hashlib.sha256(canonical.encode()).hexdigest()
+    except UnicodeEncodeError as exc:
+        expected = type(exc)
+    try:
+        got: str | type[Exception] = content_hash(identity)
+    except UnicodeEncodeError as exc:
+        got = type(exc)
+    assert got == expected
 
 
 def test_mod_for() -> None:

@@ -47,8 +47,7 @@ class RenderedNote:
 
     def identity(self) -> dict[str, object]:
         """The note content Anki replaces on update; its hash decides the note's stamp."""
-        return {"notetype": self.notetype.id, "fields": list(self.fields),
-                "tags": list(self.tags)}
+        return {"notetype": self.notetype.id, "fields": self.fields, "tags": self.tags}
 
     def identity_as(self, card_id: str) -> dict[str, object]:
         """:meth:`identity` had the card kept id ``card_id`` (to recognise a rename)."""
