@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from deck2anki.check.slugs import check_slugs
 from deck2anki.load.parse import load_text
-from deck2anki.model import build_deck, check_slugs
+from deck2anki.model import build_deck
 
 from conftest import MINIMAL
 

@@ -110,7 +110,7 @@ def load_decks(files: Sequence[Path], datas: dict[Path, Any] | None = None,
     ``datas``, if given, receives the parsed YAML of every file that parsed.
     """
     from .check.lints import lint
-    from .model import check_slugs
+    from .check.slugs import check_slugs
 
     decks: list[Deck] = []
     problems: list[Problem] = []

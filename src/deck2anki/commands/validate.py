@@ -112,7 +112,7 @@ def conclude(planned: Plan, results: list[FileResult], *, remember: bool = False
     """The checks across files, once every file has its result; with ``remember``, the
     git guard answers from its record (in the cache folder) when git's state is as
     recorded."""
-    from ..model import check_slugs  # its own checks (markup, nh3) stay unloaded
+    from ..check.slugs import check_slugs
 
     problems = list(planned.problems)
     infos = [r.info for r in results if r.info is not None]
