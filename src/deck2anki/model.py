@@ -3,14 +3,14 @@ the schema cannot express (unique ids, known sources, real cloze deletions, roun
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from .foreign import CLOZE as CLOZE_KIND
 from .foreign import KeptNoteType, kept_notetypes
-from .identity import BASIC_NOTETYPE_ID, CLOZE_NOTETYPE_ID, deck_key
+from .identity import BASIC_NOTETYPE_ID, CLOZE_NOTETYPE_ID
 from .markup import CLOZE_RE, PROBLEM_TRIGGERS
 from .markup import problems as markup_problems
 from .media import Image, ImageError, load_image
@@ -19,6 +19,7 @@ from .problems import Level, Position, Problem
 # Rich-text fields: checked by the markup gates, rendered as Markdown.
 TEXT_FIELDS = ("front", "back", "cloze", "context", "name", "length", "interviewers",
                "assesses", "quote", "bad", "good")
+_TEXT_SET = frozenset(TEXT_FIELDS)
 # Problems the markup gates would disarm silently: errors, except HTML shown as text.
 MARKUP_WARNINGS = frozenset({"raw-html", "markdown-image", "cloze-typo"})
 DECK_ROOT = "AI PM Interview Prep"
@@ -193,9 +194,15 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
                 first_seen.setdefault(raw["id"], index)
             continue
         card_id = raw["id"]
+        # A card's few properties, not every text field a card may have: most cards have
+        # five or six, and this loop runs once per card of every build.
+        texts = {name: value for name, value in raw.items()
+                 if name in _TEXT_SET and isinstance(value, str)}
+        steps = _texts(raw, "steps")
         # The text gates need only the card's own text: run them even for a card a check
         # below leaves out, so its text problems show in the same run.
-        problems.extend(_text_problems(loaded, index, raw))
+        if not _quiet(texts, steps):
+            problems.extend(_text_problems(loaded, index, raw, texts))
         if card_id in first_seen:
             line = loaded.position(("cards", first_seen[card_id], "id")).line
             problems.append(Problem(loaded.path, loaded.position((*where, "id")),
@@ -211,46 +218,52 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
                                     f"use one of: {', '.join(sorted(sources))}",
                                     "unknown-source"))
             continue
-        cloze = raw.get("cloze")
-        if isinstance(cloze, str) and not CLOZE_RE.search(cloze):
+        cloze = texts.pop("cloze", None)
+        if cloze is not None and not CLOZE_RE.search(cloze):
             problems.append(Problem(loaded.path, loaded.position((*where, "cloze")),
                                     "cloze text has no deletion; mark the hidden part as "
                                     "{{c1::...}}",
                                     "cloze-without-deletion"))
-        image = _image(loaded, index, raw, slug, problems)
-        texts = {name: raw[name] for name in TEXT_FIELDS if isinstance(raw.get(name), str)}
+        image = _image(loaded, index, raw, slug, problems) if "image" in raw else None
+        notetype = None
+        if _IDENTITY_KEYS.intersection(raw):  # most cards keep neither GUID nor note type
+            notetype = kept.get(raw.get("notetype", ""))
+            identity = _identity_problems(loaded, index, raw, notetype, guids)
+            if identity:
+                problems += identity
+                continue
         number = raw.get("number")
-        notetype = kept.get(raw.get("notetype", ""))
-        identity = _identity_problems(loaded, index, raw, notetype, guids)
-        if identity:
-            problems += identity
-            continue
         cards.append(Card(
             id=card_id, kind=raw["kind"], source=source, tags=_texts(raw, "tags"),
-            retired=raw.get("retired") is True, cloze=cloze if isinstance(cloze, str) else None,
+            retired=raw.get("retired") is True, cloze=cloze,
             number=number if isinstance(number, int) and not isinstance(number, bool) else None,
-            steps=_texts(raw, "steps"), image=image, guid=raw.get("guid"), notetype=notetype,
-            fields=tuple((raw.get("fields") or {}).items()),
-            where=item, **{k: v for k, v in texts.items() if k != "cloze"},
+            steps=steps, image=image, guid=raw.get("guid"), notetype=notetype,
+            fields=tuple((raw.get("fields") or {}).items()), where=item, **texts,
         ))
-        if raw["kind"] == "round" and "number" in raw and not raw.get("retired", False):
-            owner = round_owner.setdefault(raw["number"], card_id)
-            if owner != card_id:
-                problems.append(Problem(
-                    loaded.path, loaded.position((*where, "number")),
-                    f"round {raw['number']} is already card {owner!r}; each round number "
-                    "appears once per company (retire the old card if this one replaces it)",
-                    "duplicate-round"))
+        if raw["kind"] == "round":
+            problems += _round_taken(loaded, index, raw, round_owner)
     deck = Deck(loaded.path, company, slug, tuple(sources.values()),
                 tuple(cards), notetypes=tuple(kept.values()),
                 partial=len(cards) < len(data["cards"]), document=loaded)
     return deck, problems
 
 
+def _round_taken(loaded: Document, index: int, raw: dict[str, Any],
+                 round_owner: dict[int, str]) -> list[Problem]:
+    """A round's number taken by an earlier round (``round_owner``: number -> card id)."""
+    if "number" not in raw or raw.get("retired", False):
+        return []
+    owner = round_owner.setdefault(raw["number"], raw["id"])
+    if owner == raw["id"]:
+        return []
+    return [Problem(loaded.path, loaded.position(("cards", index, "number")),
+                    f"round {raw['number']} is already card {owner!r}; each round number "
+                    "appears once per company (retire the old card if this one replaces it)",
+                    "duplicate-round")]
+
+
 def _image(loaded: Document, index: int, raw: dict[str, Any], slug: str,
            problems: list[Problem]) -> Image | None:
-    if "image" not in raw:
-        return None
     try:
         return load_image(loaded.path.parent, raw["image"]["file"], raw["image"]["alt"], slug)
     except ImageError as exc:
@@ -259,6 +272,8 @@ def _image(loaded: Document, index: int, raw: dict[str, Any], slug: str,
         return None
 
 
+# What makes a card's identity worth checking: without them it is ours, by slug and id.
+_IDENTITY_KEYS = frozenset({"guid", "notetype", "fields"})
 _OURS = {BASIC_NOTETYPE_ID: "deck2anki Q/A", CLOZE_NOTETYPE_ID: "deck2anki Cloze"}
 
 
@@ -324,8 +339,15 @@ def _kept_keys(data: Any) -> list[str]:
 
 def _texts(card: dict[str, Any], key: str) -> tuple[str, ...]:
     """A list of texts of a card the schema may have rejected: only its texts."""
-    value = card.get(key, ())
-    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+    value = card.get(key)
+    if type(value) is not list:
+        return ()
+    texts = tuple(value)
+    try:
+        "".join(texts)  # the common case, all texts, checked in one call
+    except TypeError:
+        return tuple(v for v in texts if isinstance(v, str))
+    return texts
 
 
 def _text(mapping: object, key: str) -> str:
@@ -334,56 +356,26 @@ def _text(mapping: object, key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _text_problems(loaded: Document, index: int, raw: dict[str, Any]) -> Iterator[Problem]:
+def _quiet(texts: dict[str, str], steps: tuple[str, ...]) -> bool:
+    """Whether no markup gate can react to a card's texts: one look at all of them, as
+    most cards hold nothing a gate reacts to (a cloze always has its markers checked)."""
+    return ("cloze" not in texts and not PROBLEM_TRIGGERS.search("".join(texts.values()))
+            and not PROBLEM_TRIGGERS.search("".join(steps)))
+
+
+def _text_problems(loaded: Document, index: int, raw: dict[str, Any],
+                   texts: dict[str, str] | None = None) -> Iterator[Problem]:
+    """The markup gates' problems with the card's texts (``texts``: those of ``raw``'s
+    text fields that are text, if the caller has them)."""
+    if texts is None:
+        texts = {name: value for name in TEXT_FIELDS if isinstance(value := raw.get(name), str)}
     fields: list[tuple[tuple[str | int, ...], str]] = [
-        ((name,), value) for name in TEXT_FIELDS if isinstance(value := raw.get(name), str)]
-    steps = raw.get("steps")
-    fields += [(("steps", i), step) for i, step in enumerate(steps if isinstance(steps, list)
-                                                             else ()) if isinstance(step, str)]
-    if "cloze" not in raw and not PROBLEM_TRIGGERS.search("".join(t for _, t in fields)):
-        return  # one look at all the card's texts: most hold nothing a gate reacts to
+        ((name,), texts[name]) for name in TEXT_FIELDS if name in texts]
+    listed = raw.get("steps")
+    fields += [(("steps", i), step) for i, step in enumerate(listed)
+               if isinstance(step, str)] if isinstance(listed, list) else []
     for path, text in fields:
         for code, message in markup_problems(text, is_cloze=path == ("cloze",)):
             level = Level.WARNING if code in MARKUP_WARNINGS else Level.ERROR
             yield Problem(loaded.path, loaded.position(("cards", index, *path)), message, code,
                           level)
-
-
-class Named(Protocol):
-    """What :func:`check_slugs` needs of a deck (a :class:`Deck`, or a summary of one)."""
-
-    @property
-    def path(self) -> Path: ...
-    @property
-    def slug(self) -> str: ...
-    @property
-    def deck_name(self) -> str: ...
-    @property
-    def slug_position(self) -> Position: ...
-
-
-def check_slugs(decks: Iterable[Named]) -> list[Problem]:
-    """Slugs name output files and note identities, and company names name Anki decks:
-    two decks may share neither."""
-    problems = []
-    for attribute, what in (("slug", "slug"), ("deck_name", "company name")):
-        seen: dict[str, Named] = {}
-        for deck in decks:
-            value = getattr(deck, attribute)
-            # Anki files "Zoom" and "zoom " (or NFC and NFD) in one deck.
-            other = seen.setdefault(deck_key(value) if attribute == "deck_name" else value,
-                                    deck)
-            if other is deck:
-                continue
-            if value == getattr(other, attribute):
-                message = f"{what} {value!r} is already used by {other.path}"
-            else:
-                message = (f"{what} {value!r} is the same Anki deck as "
-                           f"{getattr(other, attribute)!r} of {other.path} (Anki ignores "
-                           "case, Unicode normalization and extra spaces in deck names)")
-            position = deck.slug_position if attribute == "slug" else Position(1, 1)
-            problems.append(Problem(deck.path, position,
-                                    f"{message}; give each company its own {what}",
-                                    "duplicate-slug" if attribute == "slug"
-                                    else "duplicate-company"))
-    return problems
