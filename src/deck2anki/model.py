@@ -3,6 +3,7 @@ the schema cannot express (unique ids, known sources, real cloze deletions, roun
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,12 +118,17 @@ class Card:
         return self.cloze is not None
 
     def cloze_ordinals(self) -> list[int]:
-        return sorted({int(m.group(1)) for m in CLOZE_RE.finditer(self.cloze or "")})
+        return list(self._ordinals)
+
+    @functools.cached_property
+    def _ordinals(self) -> tuple[int, ...]:
+        # Asked by the summary, the release record and the guard: found once per card.
+        return tuple(sorted({int(m.group(1)) for m in CLOZE_RE.finditer(self.cloze or "")}))
 
     @property
     def anki_cards(self) -> int:
         """How many cards Anki makes of this note: one per cloze number, else one."""
-        return len(self.cloze_ordinals()) if self.is_cloze else 1
+        return len(self._ordinals) if self.is_cloze else 1
 
 
 @dataclass(frozen=True)
