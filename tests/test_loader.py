@@ -112,3 +112,14 @@ def test_deep_block_nesting_is_refused_even_on_a_small_stack(tmp_path: Path) -> 
                          capture_output=True, text=True, check=False)
     assert run.returncode == 1, (run.returncode, run.stderr[-500:])
     assert ": too-deep: " in run.stdout
+
+
+def test_the_byte_scan_for_forbidden_characters_misses_none() -> None:
+    """Every code point, alone and among text: the fast scan calls a text clean only if
+    the reference regex finds nothing in it (it may leave doubtful ones to the regex)."""
+    from deck2anki.load.parse import _FORBIDDEN, _clean
+
+    missed = [hex(cp) for cp in range(0x110000) for text in (chr(cp), f"ab{chr(cp)}cd")
+              if _clean(text) and _FORBIDDEN.search(text)]
+    assert missed == []
+    assert _clean("company: Café — Zoom\n") and not _clean("a\x1fb")
