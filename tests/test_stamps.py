@@ -69,10 +69,7 @@ def test_stamps_read_lazily_accepts_exactly_what_each_entry_allows(
         with pytest.raises(InvalidInput):
             Stamps.read(path)
         return
-    stamps = Stamps.read(path)
-    assert stamps.latest() == max((e.mod for e in expected.values()), default=0)
-    assert stamps.later_than(2**31) == sorted(k for k, e in expected.items() if e.mod > 2**31)
-    entries = stamps.entries
+    entries = Stamps.read(path).entries
     assert dict(entries) == expected and len(entries) == len(expected)
     assert all(key in entries for key in expected)
 

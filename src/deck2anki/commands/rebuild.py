@@ -144,7 +144,7 @@ def keep(taken: Before, checked: Validation, out_dir: Path, store: ResultCache) 
             written[name] = [len(data), hashlib.sha256(data).hexdigest()]
             if outputs.get(name) != written[name][1]:
                 return  # another build's file, moved in meanwhile
-    latest = checked.stamps.latest()
+    latest = max((e.mod for e in checked.stamps.entries.values()), default=0)
     body = {"format": FORMAT, "inputs": taken.inputs, "stamps_size": taken.stamps_size,
             "files": taken.files, "quiet_from": latest - FUTURE_SLACK,
             "images": {str(r.path): r.images for r in results}, "outputs": written,

@@ -171,7 +171,7 @@ def _keep(record: Path, result: Validation, answer: Answer,
             or (result.git_checked and seen is None)
             or answer.problems > MAX_KEPT_PROBLEMS):
         return  # an invalid file's images are not known; a future stamp's problem ages
-    latest = result.stamps.latest()
+    latest = max((e.mod for e in result.stamps.entries.values()), default=0)
     data = {
         "format": FORMAT, "inputs": inputs[0], "stamps": str(stamps), "stamps_size": inputs[1],
         "files": files, "git": seen.key if result.git_checked and seen is not None else None,

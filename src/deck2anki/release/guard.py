@@ -257,7 +257,8 @@ FUTURE_SLACK = 24 * 60 * 60
 def future(stamps: Stamps, stamps_path: Path, now: int) -> list[Problem]:
     """Stamps later than now: until that date such a note wins over every learner edit
     (Anki keeps whichever copy is newer), so its own fixes would also never stop winning."""
-    late = stamps.later_than(now + FUTURE_SLACK)
+    late = sorted(key for key, entry in stamps.entries.items()
+                  if entry.mod > now + FUTURE_SLACK)
     if not late:
         return []
     first = late[0]

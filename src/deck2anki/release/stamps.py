@@ -117,21 +117,6 @@ class Stamps:
             del body["companies"]
         return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
 
-    def mods(self) -> Iterator[tuple[str, int]]:
-        """Each key with its stamp, without building every entry (a release history holds
-        one per card)."""
-        if isinstance(self.entries, _Entries):
-            return self.entries.mods()
-        return ((key, entry.mod) for key, entry in self.entries.items())
-
-    def later_than(self, moment: int) -> list[str]:
-        """The keys stamped after ``moment``, sorted."""
-        return sorted(key for key, mod in self.mods() if mod > moment)
-
-    def latest(self) -> int:
-        """The newest stamp (0 if none)."""
-        return max((mod for _, mod in self.mods()), default=0)
-
     def mod_for(self, key: str, digest: str, fallback: int) -> int:
         """The stamp a shipped item gets: its recorded one, or a fresh one newer than it."""
         entry = self.entries.get(key)
@@ -208,7 +193,7 @@ class Stamps:
 
     def brought_back(self, now: int, slack: int) -> tuple[Stamps, list[str]]:
         """These stamps with every one later than ``now + slack`` set to ``now``."""
-        late = self.later_than(now + slack)
+        late = sorted(k for k, e in self.entries.items() if e.mod > now + slack)
         if not late:
             return self, []
         entries = dict(self.entries)
@@ -262,9 +247,6 @@ class _Entries(Mapping[str, Entry]):
 
     def __len__(self) -> int:
         return len(self._raw)
-
-    def mods(self) -> Iterator[tuple[str, int]]:
-        return ((key, value["mod"]) for key, value in self._raw.items())
 
 
 @functools.cache
