@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import example, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from deck2anki.problems import InvalidInput
@@ -40,38 +40,6 @@ def test_hash_is_of_the_canonical_json_every_stamp_was_taken_of(identity: dict[s
     except UnicodeEncodeError as exc:
         got = type(exc)
     assert got == expected
-
-
-_ANY = (st.integers(-2, 2**63) | st.floats(allow_nan=False, allow_infinity=False)
-        | st.booleans() | st.none() | st.text(max_size=3))
-_RAW_ENTRIES = st.dictionaries(st.text(max_size=4), st.fixed_dictionaries(
-    {"hash": st.text(max_size=3) | _ANY, "mod": _ANY | st.integers(0, 2**31)},
-    optional={"notetype": st.text(max_size=3) | _ANY,
-              "cloze": st.lists(_ANY | st.integers(0, 9), max_size=3) | _ANY}), max_size=4)
-
-
-@given(_RAW_ENTRIES)
-@example({"k": {"hash": "h", "mod": 1.0}})  # an integer to JSON Schema, not to us
-@example({"k": {"hash": "h", "mod": 1, "cloze": [1.0]}})
-@example({"k": {"hash": "h", "mod": 1, "notetype": None, "cloze": None}})
-def test_stamps_read_lazily_accepts_exactly_what_each_entry_allows(
-        tmp_path_factory: pytest.TempPathFactory, raw: dict[str, object]) -> None:
-    """Entries are built when first asked for, but the file is judged whole when read:
-    one that _entry would refuse fails the read, and every entry of one that passes is
-    what _entry makes of it."""
-    from deck2anki.release.stamps import _entry
-
-    path = tmp_path_factory.mktemp("stamps") / "stamps.json"
-    path.write_text(json.dumps({"format": 1, "stamps": raw}), encoding="utf-8")
-    try:
-        expected = {key: _entry(value) for key, value in raw.items()}
-    except ValueError:
-        with pytest.raises(InvalidInput):
-            Stamps.read(path)
-        return
-    entries = Stamps.read(path).entries
-    assert dict(entries) == expected and len(entries) == len(expected)
-    assert all(key in entries for key in expected)
 
 
 def test_mod_for() -> None:

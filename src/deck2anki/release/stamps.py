@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -71,7 +71,7 @@ class Entry(NamedTuple):
 class Stamps:
     """Stamps keyed by ``notetype/<key>`` or ``<slug>/<card id>``."""
 
-    entries: Mapping[str, Entry] = field(default_factory=dict)
+    entries: dict[str, Entry] = field(default_factory=dict)
     # Each company's display name when it was stamped: every note shows it (its label),
     # so a new name would rewrite every note of the company.
     companies: dict[str, str] = field(default_factory=dict)
@@ -94,7 +94,7 @@ class Stamps:
                 raw: dict[str, Any] = orjson.loads(data)  # json's errors, twice as fast
                 if raw.get("format") != FORMAT:
                     raise ValueError(f"unknown format {raw.get('format')!r}")
-                entries = _Entries.of(raw["stamps"])
+                entries = {key: _entry(value) for key, value in raw["stamps"].items()}
             companies = raw.get("companies", {})
             if not isinstance(companies, dict) or not all(
                     type(k) is str and type(v) is str for k, v in companies.items()):
@@ -205,68 +205,6 @@ class Stamps:
         return sorted(key for key, notetype in notetypes.items()
                       if (entry := self.entries.get(key)) is not None
                       and entry.notetype is not None and entry.notetype != notetype)
-
-
-class _Entries(Mapping[str, Entry]):
-    """A stamps file's entries, each made an :class:`Entry` when first asked for.
-
-    A build reads 100,000 stamps before its workers start and each worker asks for its
-    own companies' only: the whole file is checked at once (by jsonschema-rs, against
-    the rules :func:`_entry` applies) and each entry is built where it is used.
-    """
-
-    __slots__ = ("_made", "_raw")
-
-    def __init__(self, raw: dict[str, dict[str, Any]]) -> None:
-        self._raw = raw
-        self._made: dict[str, Entry] = {}
-
-    @classmethod
-    def of(cls, raw: Any) -> Mapping[str, Entry]:
-        """``raw`` (a stamps file's "stamps") checked; ValueError if any entry is wrong."""
-        # JSON Schema takes 1.0 for an integer; _entry does not.
-        if not (_entries_validator().is_valid(raw)
-                and all(type(value["mod"]) is int for value in raw.values())
-                and all(type(n) is int for value in raw.values() if value.get("cloze")
-                        for n in value["cloze"])):
-            # Said the reference way, in the words of the entry's first fault.
-            return {key: _entry(value) for key, value in raw.items()}
-        return cls(raw)
-
-    def __getitem__(self, key: str) -> Entry:
-        made = self._made.get(key)
-        if made is None:
-            made = self._made[key] = _entry(self._raw[key])
-        return made
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._raw
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._raw)
-
-    def __len__(self) -> int:
-        return len(self._raw)
-
-
-@functools.cache
-def _entries_validator() -> Any:
-    import jsonschema_rs
-
-    return jsonschema_rs.validator_for({
-        "type": "object",
-        "additionalProperties": {
-            "type": "object",
-            "required": ["hash", "mod"],
-            "properties": {
-                "hash": {"type": "string"},
-                "mod": {"type": "integer", "minimum": 0, "maximum": MAX_EPOCH},
-                "notetype": {"type": ["string", "null"]},
-                "cloze": {"type": ["array", "null"], "items": {"type": "integer",
-                                                               "minimum": 1}},
-            },
-        },
-    })
 
 
 def _entry(value: Any) -> Entry:
