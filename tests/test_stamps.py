@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from deck2anki.problems import InvalidInput
@@ -19,17 +19,22 @@ def test_hash_is_canonical() -> None:
     assert content_hash({"a": 1}) != content_hash({"a": 2})
 
 
-_SCALARS = st.text() | st.integers() | st.booleans() | st.none()
-_IDENTITIES = st.dictionaries(st.text(), st.recursive(
-    _SCALARS, lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=8))
+# Any code point, lone surrogates too (st.text() leaves them out).
+_TEXTS = st.text(st.characters(exclude_categories=()))
+_SCALARS = _TEXTS | st.integers() | st.booleans() | st.none()
+_IDENTITIES = st.dictionaries(_TEXTS, st.recursive(
+    _SCALARS, lambda inner: st.lists(inner) | st.lists(inner).map(tuple)
+    | st.dictionaries(_TEXTS, inner), max_leaves=8))
 
 
 @given(_IDENTITIES)
+@example({"fields": ("\ud800",)})  # a lone surrogate: no UTF-8 for it, as ever
+@example({"id": 2**70, "tags": ()})  # past 64 bits: the json module's way
 def test_hash_is_of_the_canonical_json_every_stamp_was_taken_of(identity: dict[str, object]
                                                                 ) -> None:
-    """Any text (controls, U+2028, astral, lone surrogates) and any integer: orjson's
-    bytes are the json module's, or the hash falls back to it; a changed canonical form
-    would make every released note stale."""
+    """Any text (controls, U+2028, astral, lone surrogates), any integer, lists and
+    tuples: orjson's bytes are the json module's, or the hash falls back to it; a changed
+    canonical form would make every released note stale."""
     canonical = json.dumps(identity, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     try:
         expected: str | type[Exception] = hashlib.sha256(canonical.encode()).hexdigest()
@@ -61,7 +66,10 @@ def test_updated_stamps_only_what_changed_and_keeps_what_is_gone() -> None:
 
 
 def test_round_trip_is_stable(tmp_path: Path) -> None:
-    stamps = Stamps({"b": Entry("x", 2), "a": Entry("y", 1)})
+    # A cloze number past 64 bits too: nothing caps {{cN::}}, and a reader that took it
+    # for a float would call the file it wrote damaged.
+    stamps = Stamps({"b": Entry("x", 2), "a": Entry("y", 1), "c": Entry("z", 3, "cloze",
+                                                                         (1, 10**20))})
     path = tmp_path / "stamps.json"
     path.write_text(stamps.dumps(), encoding="utf-8")
     assert Stamps.read(path) == stamps

@@ -46,9 +46,11 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",
 def content_hash(identity: Mapping[str, object]) -> str:
     """The SHA-256 of ``identity``'s canonical JSON (sorted keys, no spaces, UTF-8).
 
-    orjson writes the same bytes as ``_CANONICAL`` (tests/test_stamps.py holds it), four
-    times faster, and a build hashes every note. What orjson refuses (a lone surrogate,
-    a number beyond 64 bits) takes the json module's way, which fails or hashes as ever.
+    ``identity`` holds text, integers, booleans, None, lists, tuples and mappings (never
+    a float: orjson writes NaN as null). For those orjson writes the same bytes as
+    ``_CANONICAL`` (tests/test_stamps.py holds it), four times faster, and a build hashes
+    every note. What orjson refuses (a lone surrogate, an integer past 64 bits, a key
+    that is no text) takes the json module's way, which fails or hashes as ever.
     """
     try:
         canonical = orjson.dumps(identity, option=orjson.OPT_SORT_KEYS)
@@ -91,7 +93,9 @@ class Stamps:
                                         "stamps")]) from exc
         try:
             with collector_paused():  # 100,000 stamps are as many dicts, and no cycle
-                raw: dict[str, Any] = orjson.loads(data)  # json's errors, twice as fast
+                # The json module, not orjson: orjson reads an integer past 64 bits (a cloze
+                # number, say) as a float, which a written file must never come back as.
+                raw: dict[str, Any] = json.loads(data.decode("utf-8"))
                 if raw.get("format") != FORMAT:
                     raise ValueError(f"unknown format {raw.get('format')!r}")
                 entries = {key: _entry(value) for key, value in raw["stamps"].items()}
@@ -102,8 +106,10 @@ class Stamps:
             return cls(entries, companies)
         except json.JSONDecodeError as exc:
             raise _broken(path, Position(exc.lineno, exc.colno), exc.msg) from exc
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             raise _broken(path, Position(1, 1), str(exc)) from exc
+        except RecursionError as exc:  # json nests by recursion: "[[[[..." thousands deep
+            raise _broken(path, Position(1, 1), "nested too deep") from exc
 
     def dumps(self) -> str:
         body = {
