@@ -106,9 +106,16 @@ def test_raw_html_is_only_a_warning() -> None:
 @pytest.mark.parametrize(
     ("cloze", "code"),
     [('"a {{c0::zero}} b {{c1::one}}"', "cloze-number"),
+     # Anki gives c501 and up no card of their own (and packs ordinals in 64 bits)
+     ('"a {{c501::one}}"', "cloze-number"),
+     ('"a {{c100000000000000000000::one}} b {{c1::two}}"', "cloze-number"),
      ('"a {{c1::outer {{c2::inner}} }} b"', "nested-cloze")],
-    ids=["c0", "nested"],
+    ids=["c0", "c501", "c1e20", "nested"],
 )
 def test_cloze_numbering_that_anki_would_mangle(cloze: str, code: str) -> None:
     found = codes(deck_with(card(body=f"    cloze: {cloze}\n")))
     assert (code, 15, 12) in found
+
+
+def test_cloze_numbers_up_to_500_are_cards() -> None:
+    assert codes(deck_with(card(body='    cloze: "a {{c500::x}} b {{c1::y}}"\n'))) == []

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from markdown_it.token import Token
 
 CLOZE_RE = re.compile(r"\{\{c([1-9]\d*)::(.+?)(?:::(.+?))?\}\}", re.DOTALL)
-_CLOZE_ZERO = re.compile(r"\{\{c0+::")
+_CLOZE_OUT = re.compile(r"\{\{c(?:0+|[1-9]\d{3,}|[6-9]\d\d|5(?:[1-9]\d|0[1-9]))::")  # c0, c501+
 # Anything a person may have meant as a cloze opener: {c1::, {{C1::, {{c1:, {{ c1 ::...
 _CLOZE_LIKE = re.compile(r"\{\{\s*[cC]\s*(\d+)\s*:+|\{\s*[cC]\s*(\d+)\s*::")
 _CLOZE_OPENER = re.compile(r"\{\{c\d+::")
@@ -79,10 +79,10 @@ _PARSE_TRIGGERS = re.compile(r"[\[&\\]")
 # escape or MathJax '\', HTML '<', an image '!', template braces (a cloze needs none).
 PROBLEM_TRIGGERS = re.compile(r"[\[&\\<!{}]")
 # A cloze of plain pieces (no list opener first, nothing that could cross a marker, no hint,
-# no colon in a deletion) is its own HTML, with nothing to report (tests hold both).
+# no colon in a deletion, c1 to c500) is its own HTML, with nothing to report (tests hold both).
 _PIECE = r"\s*(?!\s)(?![-+](?:\s|[{}]|$)|\d+[.)](?:\s|[{}]|$))[^*_`\[\]\\&<>{}()\n\r\t\xa0\ufeff!]*"
-_HIDDEN = _PIECE.replace("!]", "!:]")
-_PLAIN_CLOZE = re.compile(rf"(?:{_PIECE}\{{\{{c[1-9]\d*::(?=[^}}]){_HIDDEN}\}}\}})+{_PIECE}")
+_HIDDEN, _N = _PIECE.replace("!]", "!:]"), r"(?:[1-9]\d?|[1-4]\d\d|500)"
+_PLAIN_CLOZE = re.compile(rf"(?:{_PIECE}\{{\{{c{_N}::(?=[^}}]){_HIDDEN}\}}\}})+{_PIECE}")
 
 
 @functools.cache
@@ -300,9 +300,9 @@ def _html_problems(prose: str) -> list[tuple[str, str]]:
 
 def _cloze_problems(text: str) -> list[tuple[str, str]]:
     found = []
-    if _CLOZE_ZERO.search(text):
-        found.append(("cloze-number", "cloze numbers start at 1: Anki makes no card for c0; "
-                      "renumber from {{c1::...}}"))
+    if _CLOZE_OUT.search(text):
+        found.append(("cloze-number", "Anki makes cloze cards for c1 to c500 only (none for "
+                      "c0, none of their own past c500); renumber from {{c1::...}}"))
     typos, nested = _cloze_markers(text)
     if nested:
         found.append(("nested-cloze", "a cloze deletion inside another is not supported; "
@@ -371,7 +371,7 @@ def _template_problems(text: str, is_cloze: bool) -> list[tuple[str, str]]:
     if _PARSE_TRIGGERS.search(outside):
         shown.append(html.unescape(_markdown_html(outside)))
     # A cloze with no complete deletion at all gets its own, clearer problem.
-    incomplete_cloze = is_cloze and (outside == text or _CLOZE_ZERO.search(text) is not None)
+    incomplete_cloze = is_cloze and (outside == text or _CLOZE_OUT.search(text) is not None)
     if any("{{" in form or "}}" in form for form in shown) and not incomplete_cloze:
         where = "outside a {{cN::...}} deletion" if is_cloze else "in this field"
         return [("template-syntax", f"'{{{{' or '}}}}' {where} would be shown as text; "

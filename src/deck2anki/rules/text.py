@@ -36,7 +36,7 @@ RULES = (
                cloze: Acme is based in {{c1::**Berlin**}}.
          """), "card"),
     Rule("cloze-number", E, "text",
-         "a `{{c0::...}}` deletion: Anki numbers cloze cards from c1 and makes no card for c0",
+         "a deletion numbered c0 or past c500: Anki makes cloze cards for c1 to c500 only",
          cards("""
              - id: headquarters
                kind: fact
