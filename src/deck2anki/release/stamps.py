@@ -48,7 +48,7 @@ def content_hash(identity: Mapping[str, object]) -> str:
 
     ``identity`` holds text, integers, booleans, None, lists, tuples and mappings (never
     a float: orjson writes NaN as null). For those orjson writes the same bytes as
-    ``_CANONICAL`` (tests/test_stamps.py holds it), four times faster, and a build hashes
+    ``_CANONICAL`` (tests/test_stamps.py holds it) in less time, and a build hashes
     every note. What orjson refuses (a lone surrogate, an integer past 64 bits, a key
     that is no text) takes the json module's way, which fails or hashes as ever.
     """
