@@ -300,9 +300,9 @@ def _html_problems(prose: str) -> list[tuple[str, str]]:
 
 def _cloze_problems(text: str) -> list[tuple[str, str]]:
     found = []
-    if _CLOZE_OUT.search(text):
-        found.append(("cloze-number", "Anki makes cloze cards for c1 to c500 only (none for "
-                      "c0, none of their own past c500); renumber from {{c1::...}}"))
+    if out := _CLOZE_OUT.search(text):  # named: a text may hold many deletions
+        found.append(("cloze-number", f"{out.group()[2:-2]}: Anki makes cloze cards for c1 to "
+                      "c500 only (none for c0, none of their own past c500); renumber it"))
     typos, nested = _cloze_markers(text)
     if nested:
         found.append(("nested-cloze", "a cloze deletion inside another is not supported; "
