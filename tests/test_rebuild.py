@@ -7,11 +7,13 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from deck2anki.commands import build as building
+from deck2anki.commands import validate as validating
 from deck2anki.commands.build import BuildResult, build
 from deck2anki.commands.stamp import stamp
 from deck2anki.release.stamps import Stamps
@@ -34,10 +36,15 @@ def rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., bo
     def run(decks: Path, *, for_release: bool = False) -> bool:
         reads.clear()
         out = tmp_path / "dist"
-        got = build(decks, out, for_release=for_release)
-        recalled = not reads
-        clean = tmp_path / f"clean{next(count)}"
-        fresh = build(decks, clean, use_cache=False, for_release=for_release)
+        # One clock for the build and the clean one beside it: unstamped content ships
+        # with the build time, and two builds a second apart would differ in it.
+        now = time.time()
+        with monkeypatch.context() as clock:
+            clock.setattr(validating, "time", SimpleNamespace(time=lambda: now))
+            got = build(decks, out, for_release=for_release)
+            recalled = not reads
+            clean = tmp_path / f"clean{next(count)}"
+            fresh = build(decks, clean, use_cache=False, for_release=for_release)
         _same(got, fresh, out, clean)
         assert folder_bytes(out) == folder_bytes(clean)
         return recalled
