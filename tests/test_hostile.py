@@ -482,10 +482,11 @@ def test_ctrl_c_stops_a_build_promptly_with_dist_as_it_was(tmp_path: Path, stage
         os.killpg(build.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
     except ProcessLookupError:
         pytest.fail(f"the build finished before Ctrl-C at {stage}: make the decks bigger")
-    started = time.monotonic()
-    out, err = build.communicate(timeout=30)
-    err = said + err
-    assert time.monotonic() - started < 5, "stopping took too long"
+    out, after = build.communicate(timeout=60)  # a build that ignored it would end too
+    err = said + after
+    # Promptly, told by the work done after Ctrl-C, not by the clock (a loaded machine is
+    # slow at both): at most the files already in the workers' hands, of 80.
+    assert after.count("checked ") <= 4, after[-2000:]
     assert build.returncode == 130, (build.returncode, err[-2000:])
     assert "Traceback" not in err + out, err[-2000:]
     assert "interrupted" in err
