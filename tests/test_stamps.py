@@ -66,8 +66,8 @@ def test_updated_stamps_only_what_changed_and_keeps_what_is_gone() -> None:
 
 
 def test_round_trip_is_stable(tmp_path: Path) -> None:
-    # A cloze number past 64 bits too: nothing caps {{cN::}}, and a reader that took it
-    # for a float would call the file it wrote damaged.
+    # An integer past 64 bits too: a reader that took it for a float (orjson would) would
+    # call a file deck2anki wrote damaged.
     stamps = Stamps({"b": Entry("x", 2), "a": Entry("y", 1), "c": Entry("z", 3, "cloze",
                                                                          (1, 10**20))})
     path = tmp_path / "stamps.json"
