@@ -91,10 +91,13 @@ def _unsupported(html: str) -> bool:
     """Shapes markdown-it can produce that our Markdown does not write back exactly:
     emphasis inside emphasis of its kind, two side by side (they are merged), spaces
     before a line break, a line break first in the text or a list item (they are
-    stripped)."""
+    stripped), and emphasis that opens or closes together with another flush against a
+    word ("*\\* **0***0*": the writer drops the outer one and says so)."""
     soup = BeautifulSoup(html, "html.parser")
     nested = any(tag.find_parent(tag.name) for tag in soup.find_all(["em", "strong"]))
-    return nested or re.search(r"</(em|strong)><\1>| <br>|(^|<li>|<p>)<br>", html) is not None
+    return nested or re.search(r"</(em|strong)><\1>| <br>|(^|<li>|<p>)<br>"
+                               r"|</(?:em|strong)></(?:em|strong)>\w"
+                               r"|\w<(?:em|strong)><(?:em|strong)>", html) is not None
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -123,6 +126,15 @@ def test_generated_cloze_comes_back_unchanged(text: str) -> None:
     assume(not _unsupported(html))
     assert markup.cloze(result.text) == html
     assert result.dropped == ()
+
+
+def test_emphasis_the_writer_cannot_place_is_dropped_and_said() -> None:
+    """The shape _unsupported leaves out (found by the fuzzer): the outer italics close
+    together with the bold, flush against a word. The writer loses them, and says so."""
+    html, result = _cloze_round_trip("*\\* **0***0*")
+    assert html == "<em>* <strong>0</strong></em>0*" and _unsupported(html)
+    assert result.dropped == ("italics next to punctuation",)
+    assert markup.cloze(result.text) == "* <strong>0</strong>0*"
 
 
 # ------------------------------------------------------------------ learner edits
