@@ -100,7 +100,11 @@ def _unsupported(html: str) -> bool:
                                r"|\w<(?:em|strong)><(?:em|strong)>", html) is not None
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomized, as the other property tests of the suite: CI must not fail on what a
+# new seed draws. Two shapes earlier seeds drew are tests of their own below or in
+# _unsupported; new ones belong there too, found by running with --hypothesis-seed.
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          derandomize=True)
 @given(_text)
 def test_generated_text_comes_back_unchanged(text: str) -> None:
     html, result = _rich_round_trip(text)
@@ -119,7 +123,8 @@ _cloze = st.lists(st.one_of(st.lists(_token, min_size=1, max_size=4).map(" ".joi
     lambda parts: "".join(parts).strip())
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          derandomize=True)
 @given(_cloze)
 def test_generated_cloze_comes_back_unchanged(text: str) -> None:
     html, result = _cloze_round_trip(text)
@@ -135,6 +140,14 @@ def test_emphasis_the_writer_cannot_place_is_dropped_and_said() -> None:
     assert html == "<em>* <strong>0</strong></em>0*" and _unsupported(html)
     assert result.dropped == ("italics next to punctuation",)
     assert markup.cloze(result.text) == "* <strong>0</strong>0*"
+
+
+def test_a_deletion_of_only_colons_is_said_not_lost_silently() -> None:
+    """Found by the fuzzer: a deletion whose text is '::' (in italics) reads back as a
+    hint separator, so the writer finds an empty deletion; it says so."""
+    html, result = _cloze_round_trip("{{c1::*:\\:*}}")
+    assert html == "{{c1::<em>::</em>}}"
+    assert result.dropped == ("an empty cloze deletion (c1)",)
 
 
 # ------------------------------------------------------------------ learner edits
