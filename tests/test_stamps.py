@@ -87,6 +87,36 @@ def test_damaged_file_is_one_clear_problem(tmp_path: Path, text: str) -> None:
     assert info.value.problems[0].code == "stamps"
 
 
+@pytest.mark.parametrize("text", [
+    '{"format": 1, "stamps": {"\\ud800/x": {"hash": "h", "mod": 1}}}',  # lone surrogate
+    '{"format": 1, "stamps": {"a/x": {"hash": "h", "mod": 1, "cloze": [1, 36893488147419103232]}}}',
+    '{"format": 1.0, "stamps": {"a/x": {"hash": "h", "mod": 1}}, "about": 1e999}',
+])
+def test_what_orjson_reads_otherwise_reads_as_the_json_module_does(tmp_path: Path,
+                                                                   text: str) -> None:
+    path = tmp_path / "stamps.json"
+    path.write_text(text, encoding="utf-8")
+    raw = json.loads(text)
+    assert Stamps.read(path).entries == {
+        key: Entry(v["hash"], v["mod"], None, tuple(v["cloze"]) if "cloze" in v else None)
+        for key, v in raw["stamps"].items()}
+
+
+@pytest.mark.parametrize(("text", "line", "column"), [
+    ('{"format": 1, "stamps": {"a/x": {"hash": "h", "mod": NaN}}}', 1, 1),
+    ('{"format": 1, "stamps": {"a/x": {"hash": "h", "mod": 18446744073709551616}}}', 1, 1),
+    ('{"format": 1,\n "stamps": {\n  "a/x": {"hash": "h", "mod": 1,}}}', 3, 33),
+])
+def test_damaged_file_is_placed_as_the_json_module_places_it(tmp_path: Path, text: str,
+                                                             line: int, column: int) -> None:
+    path = tmp_path / "stamps.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidInput) as info:
+        Stamps.read(path)
+    assert (info.value.problems[0].position.line, info.value.problems[0].position.column) == (
+        line, column)
+
+
 def test_source_date_epoch() -> None:
     assert build_time({"SOURCE_DATE_EPOCH": "1700000000"}) == 1700000000
     assert build_time({}) is None

@@ -17,6 +17,7 @@ learners, and the build warns that the file is stale.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -91,25 +92,32 @@ class Stamps:
             raise InvalidInput([Problem(path, Position(1, 1), f"{exc}; it must be the JSON "
                                         "file `deck2anki stamp` writes (restore it from git)",
                                         "stamps")]) from exc
-        try:
-            with collector_paused():  # 100,000 stamps are as many dicts, and no cycle
-                # The json module, not orjson: orjson reads an integer past 64 bits (a cloze
-                # number, say) as a float, which a written file must never come back as.
-                raw: dict[str, Any] = json.loads(data.decode("utf-8"))
-                if raw.get("format") != FORMAT:
-                    raise ValueError(f"unknown format {raw.get('format')!r}")
-                entries = {key: _entry(value) for key, value in raw["stamps"].items()}
-            companies = raw.get("companies", {})
-            if not isinstance(companies, dict) or not all(
-                    type(k) is str and type(v) is str for k, v in companies.items()):
-                raise ValueError("companies must map slugs to names")
-            return cls(entries, companies)
-        except json.JSONDecodeError as exc:
-            raise _broken(path, Position(exc.lineno, exc.colno), exc.msg) from exc
-        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
-            raise _broken(path, Position(1, 1), str(exc)) from exc
-        except RecursionError as exc:  # json nests by recursion: "[[[[..." thousands deep
-            raise _broken(path, Position(1, 1), "nested too deep") from exc
+        with collector_paused():  # 100,000 stamps are as many dicts, and no cycle
+            # orjson reads the file in less time, but an integer past 64 bits (a cloze
+            # number, say) as a float, and it refuses NaN and lone surrogates: whatever it
+            # refuses, or reads into stamps that fail their checks, the json module reads
+            # again, for the verdict and the message (a written file must read back).
+            with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+                return cls._parsed(orjson.loads(data))
+            try:
+                return cls._parsed(json.loads(data.decode("utf-8")))
+            except json.JSONDecodeError as exc:
+                raise _broken(path, Position(exc.lineno, exc.colno), exc.msg) from exc
+            except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+                raise _broken(path, Position(1, 1), str(exc)) from exc
+            except RecursionError as exc:  # json nests by recursion: "[[[[..." thousands deep
+                raise _broken(path, Position(1, 1), "nested too deep") from exc
+
+    @classmethod
+    def _parsed(cls, raw: Any) -> Stamps:
+        if raw.get("format") != FORMAT:
+            raise ValueError(f"unknown format {raw.get('format')!r}")
+        entries = {key: _entry(value) for key, value in raw["stamps"].items()}
+        companies = raw.get("companies", {})
+        if not isinstance(companies, dict) or not all(
+                type(k) is str and type(v) is str for k, v in companies.items()):
+            raise ValueError("companies must map slugs to names")
+        return cls(entries, companies)
 
     def dumps(self) -> str:
         body = {
