@@ -257,17 +257,30 @@ def test_base91_guid_matches_the_digit_by_digit_reference() -> None:
     assert [identity._base91(n) for n in numbers] == [reference(n) for n in numbers]
 
 
-def test_stamp_index_and_hash_match_their_references() -> None:
-    import json
+# Keys near the slug separator: "." and "0" sort either side of "/", "-" before it.
+_KEY = st.text(alphabet="ab/-.0\uffff", max_size=6)
 
-    from deck2anki.identity import ids_by_slug, split_key
-    from deck2anki.release.stamps import content_hash
 
-    keys = ["acme/a", "acme/b", "globex/a", "notetype/basic", "bare", "x/y/z", "/lead"]
+@settings(derandomize=True, max_examples=300)
+@given(st.lists(_KEY, max_size=30), st.lists(_KEY, max_size=5))
+def test_stamp_index_matches_grouping_every_key(keys: list[str], asked: list[str]) -> None:
+    from deck2anki.identity import split_key
+    from deck2anki.release.stamps import Entry, Stamps
+
     grouped: dict[str, set[str]] = {}
     for key in keys:
         grouped.setdefault(split_key(key)[0], set()).add(split_key(key)[1])
-    assert ids_by_slug(keys) == grouped
+    stamps = Stamps({key: Entry("h", 1) for key in keys})
+    assert stamps.slugs() == set(grouped)
+    for slug in [*grouped, *asked, "acme"]:
+        assert stamps.card_ids(slug) == grouped.get(slug, set())
+
+
+def test_stamp_hash_matches_its_reference() -> None:
+    import json
+
+    from deck2anki.release.stamps import content_hash
+
     identity = {"notetype": 1, "fields": ["é \u2028 <b>", "\x00\n"], "tags": ["z", "a"]}
     canonical = json.dumps(identity, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     assert content_hash(identity) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -11,8 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import unicodedata
-from collections import defaultdict
-from collections.abc import Iterable
 
 # Anki's GUID alphabet (base91), in the order genanki's guid_for uses it.
 _BASE91 = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -28,15 +26,6 @@ def split_key(key: str) -> tuple[str, str]:
     """The slug and card id of a :func:`card_key` (the id is empty for a bare slug)."""
     slug, _, card_id = key.partition("/")
     return slug, card_id
-
-
-def ids_by_slug(keys: Iterable[str]) -> dict[str, set[str]]:
-    """The card ids of each slug among ``keys`` (:func:`split_key` of each, grouped)."""
-    grouped: defaultdict[str, set[str]] = defaultdict(set)
-    for key in keys:  # a release history holds one per card: no call per key
-        slug, _, card_id = key.partition("/")
-        grouped[slug].add(card_id)
-    return dict(grouped)
 
 
 # Our note types' ids: learners' collections know them by these, so they never change.

@@ -17,6 +17,7 @@ learners, and the build warns that the file is stale.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import functools
 import hashlib
@@ -31,7 +32,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from ..files import ReadError, collector_paused, read_capped
-from ..identity import ids_by_slug, split_key
+from ..identity import split_key
 from ..problems import InvalidInput, Position, Problem
 
 STAMPS_FILE = "stamps.json"
@@ -147,7 +148,7 @@ class Stamps:
     @functools.cached_property
     def _digests(self) -> dict[str, str]:
         hashers: dict[str, Any] = {}
-        for key in sorted(self.entries):
+        for key in self._keys:
             slug, card_id = split_key(key)
             entry = self.entries[key]
             hasher = hashers.get(slug) or hashers.setdefault(slug, hashlib.sha256())
@@ -160,16 +161,31 @@ class Stamps:
 
     def card_ids(self, slug: str) -> set[str]:
         """The ids of the stamped cards of company ``slug``."""
-        return self._by_slug.get(slug, set())
+        if "/" in slug:
+            return set()  # no key's slug holds one: the first '/' ends it
+        keys, start = self._keys, len(slug) + 1
+        # Every key with the prefix "<slug>/" sorts from it to "<slug>0" ("0" follows "/").
+        ids = {key[start:] for key in
+               keys[bisect.bisect_left(keys, slug + "/"):bisect.bisect_left(keys, slug + "0")]}
+        if slug in self.entries:
+            ids.add("")  # a key without '/' (split_key's id is empty)
+        return ids
 
     def slugs(self) -> set[str]:
         """Every company with a stamp (and ``notetype``)."""
-        return set(self._by_slug)
+        keys, found, at = self._keys, set(), 0
+        while at < len(keys):
+            slug, slash, _ = keys[at].partition("/")
+            found.add(slug)
+            at = bisect.bisect_left(keys, slug + "0", at) if slash else at + 1
+        return found
 
     @functools.cached_property
-    def _by_slug(self) -> dict[str, set[str]]:
-        # Indexed once: asking each of many companies would otherwise scan every stamp.
-        return ids_by_slug(self.entries)
+    def _keys(self) -> list[str]:
+        # Asked for each of many companies, by the workers of a build and the parent: one
+        # sort (linear, as the file is written sorted) makes each company's stamps a slice
+        # found by bisection, where grouping every key by its slug cost each process 0.1 s.
+        return sorted(self.entries)
 
     def without(self, keys: Iterable[str]) -> Stamps:
         """These stamps less ``keys``; a key without '/' drops a whole slug."""
