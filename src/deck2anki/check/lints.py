@@ -30,6 +30,7 @@ _WORDS = re.compile(r"[^\w%$]+")
 # The same for ASCII text, byte by byte: what _WORDS leaves is kept, the rest is a space.
 _ASCII_WORDS = bytes(c if chr(c).isalnum() or chr(c) in "_%$" else 32 for c in range(256))
 _NUMBERS = re.compile(r"\d+")
+_ASCII_DIGITS = bytes(c if 48 <= c <= 57 else 32 for c in range(256))  # 0-9 kept
 _STUB_ID = re.compile(r"new-(?:fact|round|signal|script)-\d+")
 # A list item holding nothing a learner can read: only whitespace and tags (not a
 # nested list's items, which hold their own text).
@@ -49,17 +50,11 @@ def _normalized(text: str) -> str:
 
 
 def _numbers(text: str) -> tuple[str, ...]:
-    """The runs of digits in ``text`` (a :func:`_normalized` text): _NUMBERS.findall,
-    word by word, as most words are all letters or all digits and need no regex."""
-    found: list[str] = []
-    for word in text.split(" "):
-        if word.isalpha():
-            continue
-        if word.isdecimal():
-            found.append(word)
-        else:
-            found += _NUMBERS.findall(word)
-    return tuple(found)
+    """The runs of digits in ``text`` (a :func:`_normalized` text): _NUMBERS.findall, or
+    for ASCII text (most questions) the words left once a byte table blanks all else."""
+    if text.isascii():
+        return tuple(text.encode().translate(_ASCII_DIGITS).decode().split())
+    return tuple(_NUMBERS.findall(text))
 
 
 def duplicate_fronts(deck: Deck) -> Iterator[Problem]:
