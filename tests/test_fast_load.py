@@ -151,3 +151,18 @@ def test_an_escape_past_unicode_is_a_problem_not_a_traceback(tmp_path: Path) -> 
     with pytest.raises(InvalidInput) as raised:
         load_text(tmp_path / "d.yaml", 'a: "\\U00110000"\n')
     assert raised.value.problems[0].code == "yaml-syntax"
+
+
+_OTHER_INT_REFERENCE = r"(?:0[0-9oOXB_]|_[0-9_])[0-9a-fA-F_]*[ \t]*(?:$|#|[,\]}])"
+
+
+@settings(derandomize=True, max_examples=500)
+@given(st.text(alphabet=" \t\n:[{}],#+-0_1aBoX", max_size=24))
+def test_the_split_integer_patterns_find_what_the_one_pattern_found(text: str) -> None:
+    import re
+
+    def found(patterns: list[re.Pattern[str]]) -> bool:
+        return any(fast._other_int(text, m.start()) for p in patterns for m in p.finditer(text))
+
+    assert found(list(fast._OTHER_INTS)) == found(
+        [re.compile(_OTHER_INT_REFERENCE, re.MULTILINE)])
