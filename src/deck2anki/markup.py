@@ -382,19 +382,3 @@ def _template_problems(text: str, is_cloze: bool) -> list[tuple[str, str]]:
                  "text (is the deletion before it closed with '}}'?); close each deletion "
                  "before the next opens")]
     return []
-
-
-def cloze_side(text: str, ordinal: int, *, answer: bool) -> str:
-    """What Anki's ``{{cloze:Text}}`` shows for card ``ordinal`` (same spans and data)."""
-
-    def replace(match: re.Match[str]) -> str:
-        number, hidden, hint = int(match.group(1)), match.group(2), match.group(3)
-        if number != ordinal:
-            return f'<span class="cloze-inactive" data-ordinal="{number}">{hidden}</span>'
-        if answer:
-            return f'<span class="cloze" data-ordinal="{number}">{hidden}</span>'
-        data = html.escape(hidden, quote=True)
-        return (f'<span class="cloze" data-cloze="{data}" data-ordinal="{number}">'
-                f'[{hint or "..."}]</span>')
-
-    return CLOZE_RE.sub(replace, text)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import chevron
 
-from ..markup import cloze_side
+from ..markup import CLOZE_RE
 from ..progress import Progress, Tally
 from ..render.notes import RenderedDeck, RenderedNote
 from ..render.notetypes import CLOZE, CSS
@@ -187,3 +187,19 @@ def preview_files(decks: Sequence[RenderedDeck], out_dir: Path, subtitle: str = 
     files[out_dir / "index.html"] = index_page(decks, counts, subtitle).encode("utf-8")
     files[out_dir / "cards.json"] = json.dumps(counts, sort_keys=True).encode("utf-8")
     return files
+
+
+def cloze_side(text: str, ordinal: int, *, answer: bool) -> str:
+    """What Anki's ``{{cloze:Text}}`` shows for card ``ordinal`` (same spans and data)."""
+
+    def replace(match: re.Match[str]) -> str:
+        number, hidden, hint = int(match.group(1)), match.group(2), match.group(3)
+        if number != ordinal:
+            return f'<span class="cloze-inactive" data-ordinal="{number}">{hidden}</span>'
+        if answer:
+            return f'<span class="cloze" data-ordinal="{number}">{hidden}</span>'
+        data = html.escape(hidden, quote=True)
+        return (f'<span class="cloze" data-cloze="{data}" data-ordinal="{number}">'
+                f'[{hint or "..."}]</span>')
+
+    return CLOZE_RE.sub(replace, text)
