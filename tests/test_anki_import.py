@@ -282,6 +282,28 @@ def test_cloze_hints_show_as_written_in_anki(write_deck, tmp_path: Path, anki_co
     assert shown in html.unescape(re.sub(r"<[^>]+>", "", question))
 
 
+@pytest.mark.parametrize(("hidden", "shown"), [
+    ("*:\\:*", "<em>::</em>"),  # emphasis around an escaped colon pair
+    ("a&#58;:b", "a::b"),  # a character reference next to a colon
+])
+def test_colons_a_deletion_renders_to_stay_its_text_in_anki(
+        write_deck, tmp_path: Path, anki_collection, hidden: str, shown: str) -> None:
+    """No '::' in a deletion's source, but its HTML would have one, which Anki reads as
+    the start of a hint: the text would be cut, or its emphasis broken."""
+    import html
+
+    deck = write_deck("acme.yaml", MINIMAL.replace(
+        "    front: At Acme, what is first?\n    back: The first answer.\n",
+        f"    cloze: 'At Acme, the mascot is {{{{c1::{hidden}}}}}.'\n"))
+    build(deck.parent, tmp_path / "dist")
+    col = anki_collection()
+    import_apkg(col, tmp_path / "dist" / "acme.apkg")
+    card = col.get_card(col.find_cards("")[0])
+    assert "[...]" in html.unescape(re.sub(r"<[^>]+>", "", card.question()))
+    answer = html.unescape(re.sub(r'<span class="cloze"[^>]*>', "", card.answer()))
+    assert f"the mascot is {shown}</span>." in answer
+
+
 def test_the_parent_deck_arrives_expanded(built: Path, anki_collection) -> None:
     """A parent deck the package lacks is created collapsed, hiding the company decks."""
     col = anki_collection()

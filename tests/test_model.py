@@ -117,5 +117,18 @@ def test_cloze_numbering_that_anki_would_mangle(cloze: str, code: str) -> None:
     assert (code, 15, 12) in found
 
 
+@pytest.mark.parametrize(("cloze", "code", "said"), [
+    ('"a {{c01::x}} b {{c1::y}}"', "cloze-number", "c01: write its number without a "
+     "leading zero, as c1"),  # Anki reads c01 as c1: not "no deletion", not template syntax
+    ('"a {{c1:: }} b"', "empty-text", "c1 hides only whitespace"),
+    ('"a {{c1::x::}} b"', "empty-text", "c1 has an empty text or hint"),
+    ('"a {{c1::::hint}} b"', "empty-text", "c1 has an empty text or hint"),
+], ids=["leading-zero", "blank", "empty-hint", "empty-text"])
+def test_deletions_anki_reads_otherwise_than_written(cloze: str, code: str, said: str) -> None:
+    _, problems = build_deck(load_text(Path("d.yaml"),
+                                       deck_with(card(body=f"    cloze: {cloze}\n"))))
+    assert [(p.code, p.message.startswith(said)) for p in problems] == [(code, True)]
+
+
 def test_cloze_numbers_up_to_500_are_cards() -> None:
     assert codes(deck_with(card(body='    cloze: "a {{c500::x}} b {{c1::y}}"\n'))) == []

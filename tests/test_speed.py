@@ -190,8 +190,10 @@ def _full_cloze(text: str) -> str:
     for match in markup.CLOZE_RE.finditer(text):
         number, hidden, hint = match.groups()
         out.append(markup._inline(text[last:match.start()], line_start=last == 0))
-        out.append(f"{{{{c{number}::{markup._inline(hidden)}"
-                   + (f"::{markup._hint(hint)}" if hint else "") + "}}")
+        shown = markup._inline(hidden)
+        shown = shown.replace(":", "&#58;") if "::" in shown else shown
+        out.append(f"{{{{c{number}::{shown}" + (f"::{markup._hint(hint)}" if hint else "")
+                   + "}}")
         last = match.end()
     out.append(markup._inline(text[last:], line_start=last == 0))
     return "".join(out)

@@ -38,10 +38,10 @@ if TYPE_CHECKING:
     from markdown_it.token import Token
 
 CLOZE_RE = re.compile(r"\{\{c([1-9]\d*)::(.+?)(?:::(.+?))?\}\}", re.DOTALL)
-_CLOZE_OUT = re.compile(r"\{\{c(?:0+|[1-9]\d{3,}|[6-9]\d\d|5(?:[1-9]\d|0[1-9]))::")  # c0, c501+
+_CLOZE_OUT = re.compile(r"\{\{c(?:0\d*|[1-9]\d{3,}|[6-9]\d\d|5(?:[1-9]\d|0[1-9]))::")  # c0 c01 c501
 # Anything a person may have meant as a cloze opener: {c1::, {{C1::, {{c1:, {{ c1 ::...
 _CLOZE_LIKE = re.compile(r"\{\{\s*[cC]\s*(\d+)\s*:+|\{\s*[cC]\s*(\d+)\s*::")
-_CLOZE_OPENER = re.compile(r"\{\{c\d+::")
+_CLOZE_OPENER = re.compile(r"\{\{c\d+::+")  # more colons: see empty-text
 
 ALLOWED_TAGS = frozenset({"p", "br", "em", "strong", "code", "ul", "ol", "li", "a"})
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
@@ -81,7 +81,7 @@ PROBLEM_TRIGGERS = re.compile(r"[\[&\\<!{}]")
 # A cloze of plain pieces (no list opener first, nothing that could cross a marker, no hint,
 # no colon in a deletion, c1 to c500) is its own HTML, with nothing to report (tests hold both).
 _PIECE = r"\s*(?!\s)(?![-+](?:\s|[{}]|$)|\d+[.)](?:\s|[{}]|$))[^*_`\[\]\\&<>{}()\n\r\t\xa0\ufeff!]*"
-_HIDDEN, _N = _PIECE.replace("!]", "!:]"), r"(?:[1-9]\d?|[1-4]\d\d|500)"
+_HIDDEN, _N = _PIECE.replace("!]*", "!:]+"), r"(?:[1-9]\d?|[1-4]\d\d|500)"
 _PLAIN_CLOZE = re.compile(rf"(?:{_PIECE}\{{\{{c{_N}::(?=[^}}]){_HIDDEN}\}}\}})+{_PIECE}")
 
 
@@ -211,8 +211,10 @@ def cloze(text: str) -> str:
     for match in CLOZE_RE.finditer(text):
         number, hidden, hint = match.groups()
         out.append(_inline(text[last:match.start()], line_start=last == 0))
-        out.append(f"{{{{c{number}::{_inline(hidden)}"
-                   + (f"::{_hint(hint)}" if hint else "") + "}}")
+        shown = _inline(hidden)
+        if "::" in shown:  # from an escape, entity or emphasis: Anki would split a hint there
+            shown = shown.replace(":", "&#58;")
+        out.append(f"{{{{c{number}::{shown}" + (f"::{_hint(hint)}" if hint else "") + "}}")
         last = match.end()
     out.append(_inline(text[last:], line_start=last == 0))
     return "".join(out)
@@ -301,8 +303,20 @@ def _html_problems(prose: str) -> list[tuple[str, str]]:
 def _cloze_problems(text: str) -> list[tuple[str, str]]:
     found = []
     if out := _CLOZE_OUT.search(text):  # named: a text may hold many deletions
-        found.append(("cloze-number", f"{out.group()[2:-2]}: Anki makes cloze cards for c1 to "
-                      "c500 only (none for c0, none of their own past c500); renumber it"))
+        name = out.group()[2:-2]
+        found.append(("cloze-number", f"{name}: write its number without a leading zero, as "
+                      f"c{int(name[1:])}" if name.strip("c0") else f"{name}: Anki makes cloze "
+                      "cards for c1 to c500 only (none for c0, none of their own past c500); "
+                      "renumber it"))
+    for match in CLOZE_RE.finditer(text):
+        number, hidden = match.group(1), match.group(2)
+        if not hidden.strip():
+            found.append(("empty-text", f"c{number} hides only whitespace, so its card's "
+                          "answer would be blank; write the words it hides"))
+        elif "::" in hidden:  # only where no hint follows: "{{c1::x::}}", "{{c1::::hint}}"
+            found.append(("empty-text", f"c{number} has an empty text or hint: Anki reads a "
+                          "deletion's first '::' as the start of its hint; write "
+                          f"{{{{c{number}::text}}}} or {{{{c{number}::text::hint}}}}"))
     typos, nested = _cloze_markers(text)
     if nested:
         found.append(("nested-cloze", "a cloze deletion inside another is not supported; "

@@ -39,7 +39,7 @@ RULES = (
                cloze: Acme is based in {{c1::Berlin}}.
          """), "card"),
     Rule("empty-text", E, "schema",
-         "a text property is empty or only whitespace: the card would show a blank",
+         "a text, cloze deletion or hint is empty or only whitespace: the card would show a blank",
          cards("""
              - id: headquarters
                kind: fact

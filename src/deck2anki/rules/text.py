@@ -36,7 +36,7 @@ RULES = (
                cloze: Acme is based in {{c1::**Berlin**}}.
          """), "card"),
     Rule("cloze-number", E, "text",
-         "a deletion numbered c0 or past c500: Anki makes cloze cards for c1 to c500 only",
+         "a deletion numbered c0, past c500, or with a leading zero (c01): number them c1 to c500",
          cards("""
              - id: headquarters
                kind: fact
