@@ -132,3 +132,30 @@ def test_deletions_anki_reads_otherwise_than_written(cloze: str, code: str, said
 
 def test_cloze_numbers_up_to_500_are_cards() -> None:
     assert codes(deck_with(card(body='    cloze: "a {{c500::x}} b {{c1::y}}"\n'))) == []
+
+
+def test_a_round_number_written_as_a_whole_float_is_that_round() -> None:
+    """YAML reads "2.0" as a float and JSON Schema (and so the editor) calls it 2: the
+    round is round 2, never "round None"."""
+    from deck2anki.check import schema
+    from deck2anki.render.notes import render_deck
+
+    body = "    number: 2.0\n    name: Screen\n"
+    loaded = load_text(Path("d.yaml"), deck_with(card(kind="round", body=body)))
+    assert schema.check(loaded)[0] == []
+    deck, problems = build_deck(loaded)
+    assert problems == [] and deck.cards[1].number == 2
+    note = render_deck(deck).notes[1]
+    assert "round 2:" in note.fields[0] and "None" not in "".join(note.fields)
+
+
+def test_a_kept_note_type_id_written_as_a_whole_float_is_that_id() -> None:
+    from deck2anki.check import schema
+
+    kept = ("notetypes:\n  mine:\n    id: 1382232460.0\n    name: Mine\n    kind: standard\n"
+            "    fields: [Front, Back]\n    front: Front\n    back: Back\n    templates:\n"
+            "      - {name: Card 1, front: '{{Front}}', back: '{{Back}}'}\n    css: ''\n")
+    loaded = load_text(Path("d.yaml"), MINIMAL.replace("cards:\n", kept + "cards:\n", 1))
+    assert schema.check(loaded)[0] == []
+    deck, problems = build_deck(loaded)
+    assert problems == [] and type(deck.notetypes[0].id) is int

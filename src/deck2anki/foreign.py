@@ -176,8 +176,9 @@ def kept_notetypes(data: Mapping[str, Any], where: Located, file: Any,
     ids: dict[int, str] = {}
     for key, raw in (data.get("notetypes") or {}).items():
         path = ("notetypes", key)
-        nt = KeptNoteType(key, raw["id"], raw["name"], KINDS[raw["kind"]], tuple(raw["fields"]),
-                          raw["front"], raw.get("back"),
+        # int(): YAML reads "id: 1700000000.0" as a float, which JSON Schema calls an integer.
+        nt = KeptNoteType(key, int(raw["id"]), raw["name"], KINDS[raw["kind"]],
+                          tuple(raw["fields"]), raw["front"], raw.get("back"),
                           tuple(Template(t["name"], t["front"], t["back"])
                                 for t in raw["templates"]), raw["css"],
                           where)

@@ -242,7 +242,7 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
         cards.append(Card(
             id=card_id, kind=raw["kind"], source=source, tags=_texts(raw, "tags"),
             retired=raw.get("retired") is True, cloze=cloze,
-            number=number if isinstance(number, int) and not isinstance(number, bool) else None,
+            number=_whole(number),
             steps=steps, image=image, guid=raw.get("guid"), notetype=notetype,
             fields=tuple((raw.get("fields") or {}).items()), where=item, **texts,
         ))
@@ -354,6 +354,14 @@ def _texts(card: dict[str, Any], key: str) -> tuple[str, ...]:
     except TypeError:
         return tuple(v for v in texts if isinstance(v, str))
     return texts
+
+
+def _whole(value: object) -> int | None:
+    """A round's number as the schema took it: YAML reads "2.0" as a float, which JSON
+    Schema (and every editor that checks the deck) calls the integer 2."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value if type(value) is int else None
 
 
 def _text(mapping: object, key: str) -> str:
