@@ -33,15 +33,12 @@ from typing import TYPE_CHECKING
 
 import nh3
 
+from .cloze import CLOZE_LIKE, CLOZE_OUT, marker_problems
+from .cloze import CLOZE_RE as CLOZE_RE  # where the deletions are: asked across the package
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
-
-CLOZE_RE = re.compile(r"\{\{c([1-9]\d*)::(.+?)(?:::(.+?))?\}\}", re.DOTALL)
-_CLOZE_OUT = re.compile(r"\{\{c(?:0\d*|[1-9]\d{3,}|[6-9]\d\d|5(?:[1-9]\d|0[1-9]))::")  # c0 c01 c501
-# Anything a person may have meant as a cloze opener: {c1::, {{C1::, {{c1:, {{ c1 ::...
-_CLOZE_LIKE = re.compile(r"\{\{\s*[cC]\s*(\d+)\s*:+|\{\s*[cC]\s*(\d+)\s*::")
-_CLOZE_OPENER = re.compile(r"\{\{c\d+::+")  # more colons: see empty-text
 
 ALLOWED_TAGS = frozenset({"p", "br", "em", "strong", "code", "ul", "ol", "li", "a"})
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
@@ -220,22 +217,6 @@ def cloze(text: str) -> str:
     return "".join(out)
 
 
-def _cloze_pieces(text: str) -> Iterator[str]:
-    """The text between markers, and each marker's hidden part and hint."""
-    last = 0
-    for match in CLOZE_RE.finditer(text):
-        yield text[last:match.start()]
-        yield match.group(2)
-        yield match.group(3) or ""
-        last = match.end()
-    yield text[last:]
-
-
-def _balanced(piece: str) -> bool:
-    return (piece.count("[") == piece.count("]") and piece.count("(") == piece.count(")")
-            and piece.count("`") % 2 == 0 and piece.count("**") % 2 == 0)
-
-
 def _links(tokens: list[Token]) -> Iterator[str]:
     for token in tokens:
         if token.type == "link_open":
@@ -257,8 +238,8 @@ def _problems(text: str, is_cloze: bool) -> list[tuple[str, str]]:
     prose = _CODE_SPAN.sub("", text)  # `<b>` in a code span is shown as code, on purpose
     found += _html_problems(prose)
     if is_cloze:
-        found += _cloze_problems(text)
-    elif _CLOZE_LIKE.search(text):
+        found += marker_problems(text)
+    elif CLOZE_LIKE.search(text):
         found.append(("cloze-typo", "a cloze marker ({{c1::...}}) works only in a fact "
                       "card's 'cloze' field; here it is shown as text: move the sentence "
                       "to 'cloze', or drop the braces"))
@@ -300,84 +281,6 @@ def _html_problems(prose: str) -> list[tuple[str, str]]:
     return found
 
 
-def _cloze_problems(text: str) -> list[tuple[str, str]]:
-    found = []
-    if out := _CLOZE_OUT.search(text):  # named: a text may hold many deletions
-        name = out.group()[2:-2]
-        found.append(("cloze-number", f"{name}: write its number without a leading zero, as "
-                      f"c{int(name[1:])}" if name.strip("c0") else f"{name}: Anki makes cloze "
-                      "cards for c1 to c500 only (none for c0, none of their own past c500); "
-                      "renumber it"))
-    for match in CLOZE_RE.finditer(text):
-        number, hidden = match.group(1), match.group(2)
-        if not hidden.strip():
-            found.append(("empty-text", f"c{number} hides only whitespace, so its card's "
-                          "answer would be blank; write the words it hides"))
-        elif "::" in hidden:  # only where no hint follows: "{{c1::x::}}", "{{c1::::hint}}"
-            found.append(("empty-text", f"c{number} has an empty text or hint: Anki reads a "
-                          "deletion's first '::' as the start of its hint; write "
-                          f"{{{{c{number}::text}}}} or {{{{c{number}::text::hint}}}}"))
-    typos, nested = _cloze_markers(text)
-    if nested:
-        found.append(("nested-cloze", "a cloze deletion inside another is not supported; "
-                      "make them separate deletions or separate cards"))
-    found += [("cloze-typo", typo) for typo in typos]
-    if not typos and not all(_balanced(piece) for piece in _cloze_pieces(text)):
-        found.append(("cloze-markup", "Markdown (a link, `code` or emphasis) crosses a "
-                      "{{cN::...}} marker; open and close it on the same side of the marker"))
-    return found
-
-
-def cloze_typos(text: str) -> list[str]:
-    """A message for each marker meant as a cloze deletion that Anki would not read as
-    one (one brace, one colon, a capital C, unclosed), showing the form it needs."""
-    return _cloze_markers(text)[0]
-
-
-def _cloze_markers(text: str) -> tuple[list[str], bool]:
-    """The typo messages of ``text``'s cloze markers, and whether one nests in another.
-
-    A deletion runs from its opener to the first '}}', as Anki reads it, so its hidden
-    text may hold single braces; a marker is a typo when Anki would not read it as one.
-    """
-    typos: list[str] = []
-    nested = False
-    for match in _CLOZE_LIKE.finditer(text):
-        start, rest = match.start(), text[match.end():]
-        exact = _CLOZE_OPENER.fullmatch(match.group()) is not None and (
-            start == 0 or text[start - 1] != "{")
-        following = _CLOZE_LIKE.search(rest)
-        bound = following.start() if following else len(rest)
-        close = rest.find("}}", 0, bound)
-        if exact and close >= 0 and rest[close + 2:close + 3] != "}":
-            continue  # a well-formed deletion
-        if exact and close < 0 and following and _closes_twice(rest[bound:]):
-            nested = True  # {{c1::a {{c2::b}} c}}: the outer one is closed after the inner
-            continue
-        brace = rest.find("}", 0, bound)
-        hidden = rest[:brace if brace >= 0 else bound]
-        after = rest[len(hidden):]
-        closing = after[:len(after) - len(after.lstrip("}"))][:3]
-        shown = (match.group() + hidden + closing).strip()
-        shown = shown if len(shown) <= 40 else shown[:37] + "..."
-        number = int(match.group(1) or match.group(2))
-        fix = f"{{{{c{number}::{hidden.strip() or '...'}}}}}"
-        typos.append(f"{shown!r} is not a cloze deletion Anki reads (it needs two braces, a "
-                     f"lowercase c, '::' and a closing '}}}}'); write {fix}")
-    return typos, nested
-
-
-def _closes_twice(after: str) -> bool:
-    """Whether an inner deletion starting ``after`` is followed by a second '}}' (the
-    outer deletion's) before any other marker opens."""
-    inner = after.find("}}")
-    if inner < 0:
-        return False
-    tail = after[inner + 2:]
-    following = tail.find("{{")
-    return "}}" in (tail if following < 0 else tail[:following])
-
-
 def _template_problems(text: str, is_cloze: bool) -> list[tuple[str, str]]:
     outside = CLOZE_RE.sub("", text) if is_cloze else text
     # Escapes and character references become braces once rendered: check both forms.
@@ -385,7 +288,7 @@ def _template_problems(text: str, is_cloze: bool) -> list[tuple[str, str]]:
     if _PARSE_TRIGGERS.search(outside):
         shown.append(html.unescape(_markdown_html(outside)))
     # A cloze with no complete deletion at all gets its own, clearer problem.
-    incomplete_cloze = is_cloze and (outside == text or _CLOZE_OUT.search(text) is not None)
+    incomplete_cloze = is_cloze and (outside == text or CLOZE_OUT.search(text) is not None)
     if any("{{" in form or "}}" in form for form in shown) and not incomplete_cloze:
         where = "outside a {{cN::...}} deletion" if is_cloze else "in this field"
         return [("template-syntax", f"'{{{{' or '}}}}' {where} would be shown as text; "
