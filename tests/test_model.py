@@ -109,8 +109,11 @@ def test_raw_html_is_only_a_warning() -> None:
      # Anki gives c501 and up no card of their own (and packs ordinals in 64 bits)
      ('"a {{c501::one}}"', "cloze-number"),
      ('"a {{c100000000000000000000::one}} b {{c1::two}}"', "cloze-number"),
-     ('"a {{c1::outer {{c2::inner}} }} b"', "nested-cloze")],
-    ids=["c0", "c501", "c1e20", "nested"],
+     ('"a {{c1::outer {{c2::inner}} }} b"', "nested-cloze"),
+     # a deletion is one inline span: list items or paragraphs inside it break apart
+     ('"a\\n- {{c1::first\\n- second}}\\n- third"', "cloze-markup"),
+     ('"a {{c1::first\\n\\nsecond}} b"', "cloze-markup")],
+    ids=["c0", "c501", "c1e20", "nested", "list-items", "paragraphs"],
 )
 def test_cloze_numbering_that_anki_would_mangle(cloze: str, code: str) -> None:
     found = codes(deck_with(card(body=f"    cloze: {cloze}\n")))
@@ -159,3 +162,7 @@ def test_a_kept_note_type_id_written_as_a_whole_float_is_that_id() -> None:
     assert schema.check(loaded)[0] == []
     deck, problems = build_deck(loaded)
     assert problems == [] and type(deck.notetypes[0].id) is int
+
+
+def test_a_deletion_may_run_across_a_line_of_text() -> None:
+    assert codes(deck_with(card(body='    cloze: "a {{c1::first\\nsecond}} b\\n- x"\n'))) == []

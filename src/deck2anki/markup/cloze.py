@@ -12,6 +12,9 @@ CLOZE_OUT = re.compile(r"\{\{c(?:0\d*|[1-9]\d{3,}|[6-9]\d\d|5(?:[1-9]\d|0[1-9]))
 # Anything a person may have meant as a cloze opener: {c1::, {{C1::, {{c1:, {{ c1 ::...
 CLOZE_LIKE = re.compile(r"\{\{\s*[cC]\s*(\d+)\s*:+|\{\s*[cC]\s*(\d+)\s*::")
 _CLOZE_OPENER = re.compile(r"\{\{c\d+::+")  # more colons: see empty-text
+# A line break in a deletion that opens a list item or a paragraph: a deletion is one
+# inline span, and Markdown would build the list or paragraphs around it in pieces.
+_BLOCK_BREAK = re.compile(r"\n[ \t]*(?:\n|(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$))")
 
 
 def _cloze_pieces(text: str) -> Iterator[str]:
@@ -55,6 +58,9 @@ def marker_problems(text: str) -> list[tuple[str, str]]:
     if not typos and not all(_balanced(piece) for piece in _cloze_pieces(text)):
         found.append(("cloze-markup", "Markdown (a link, `code` or emphasis) crosses a "
                       "{{cN::...}} marker; open and close it on the same side of the marker"))
+    if any(_BLOCK_BREAK.search(match.group(2)) for match in CLOZE_RE.finditer(text)):
+        found.append(("cloze-markup", "a {{cN::...}} deletion runs across list items or "
+                      "paragraphs, which break around it; close it within one item or line"))
     return found
 
 
