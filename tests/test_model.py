@@ -166,3 +166,14 @@ def test_a_kept_note_type_id_written_as_a_whole_float_is_that_id() -> None:
 
 def test_a_deletion_may_run_across_a_line_of_text() -> None:
     assert codes(deck_with(card(body='    cloze: "a {{c1::first\\nsecond}} b\\n- x"\n'))) == []
+
+
+def test_a_card_that_merges_another_is_placed_at_its_own_keys() -> None:
+    """A merge ("<<: *base") puts the anchored card's entries before the card's own when
+    the data is built; a problem with the card's own key is at that key's line."""
+    text = ("company: Acme\nslug: acme\nsources:\n  article: {title: Acme guide}\ncards:\n"
+            "  - &base\n    id: a\n    kind: fact\n    source: article\n"
+            "    front: At Acme, what is first?\n    back: The first answer.\n"
+            "  - <<: *base\n    front: At Acme, what is second?\n    id: a\n"
+            "    back: 'x {{y}}'\n")
+    assert sorted(codes(text)) == [("duplicate-id", 14, 9), ("template-syntax", 15, 11)]

@@ -189,7 +189,9 @@ class NodeWhere:
 def child_node(node: yaml.Node, step: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
     """The key node (if any) and value node of ``node``'s entry ``step``, if it has one."""
     if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
+        # The last entry of a key is the one its value came from: building the data puts a
+        # merge's ("<<: *card") entries before the mapping's own, which override them.
+        for key_node, value_node in reversed(node.value):
             if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(step):
                 return key_node, value_node
     elif (isinstance(node, yaml.SequenceNode) and isinstance(step, int)
