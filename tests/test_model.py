@@ -112,8 +112,12 @@ def test_raw_html_is_only_a_warning() -> None:
      ('"a {{c1::outer {{c2::inner}} }} b"', "nested-cloze"),
      # a deletion is one inline span: list items or paragraphs inside it break apart
      ('"a\\n- {{c1::first\\n- second}}\\n- third"', "cloze-markup"),
-     ('"a {{c1::first\\n\\nsecond}} b"', "cloze-markup")],
-    ids=["c0", "c501", "c1e20", "nested", "list-items", "paragraphs"],
+     ('"a {{c1::first\\n\\nsecond}} b"', "cloze-markup"),
+     # each side of a marker is rendered alone: emphasis flush against one shows its marks
+     ('"a *{{c1::x}}* b"', "cloze-markup"), ('"_{{c1::x}}_ b"', "cloze-markup"),
+     ('"a *{{c1::x*}} b"', "cloze-markup")],
+    ids=["c0", "c501", "c1e20", "nested", "list-items", "paragraphs", "em-around",
+         "underscores-around", "em-across"],
 )
 def test_cloze_numbering_that_anki_would_mangle(cloze: str, code: str) -> None:
     found = codes(deck_with(card(body=f"    cloze: {cloze}\n")))
@@ -166,6 +170,12 @@ def test_a_kept_note_type_id_written_as_a_whole_float_is_that_id() -> None:
 
 def test_a_deletion_may_run_across_a_line_of_text() -> None:
     assert codes(deck_with(card(body='    cloze: "a {{c1::first\\nsecond}} b\\n- x"\n'))) == []
+
+
+@pytest.mark.parametrize("cloze", ["{{c1::*x*}} y", "2*3 = {{c1::6}} and 4*5",
+                                   "*a* {{c1::b}} *c*", "snake_case {{c1::x}} other_thing"])
+def test_emphasis_clear_of_the_markers_is_fine(cloze: str) -> None:
+    assert codes(deck_with(card(body=f"    cloze: '{cloze}'\n"))) == []
 
 
 def test_a_card_that_merges_another_is_placed_at_its_own_keys() -> None:

@@ -239,6 +239,10 @@ def _problems(text: str, is_cloze: bool) -> list[tuple[str, str]]:
     found += _html_problems(prose)
     if is_cloze:
         found += marker_problems(text)
+        if all(code != "cloze-markup" for code, _ in found) and _spans_a_marker(text):
+            found.append(("cloze-markup", "emphasis opened or closed flush against a "
+                          "{{cN::...}} marker shows its asterisks or underscores as text; "
+                          "put it inside the deletion ({{c1::*word*}}) or clear of it"))
     elif CLOZE_LIKE.search(text):
         found.append(("cloze-typo", "a cloze marker ({{c1::...}}) works only in a fact "
                       "card's 'cloze' field; here it is shown as text: move the sentence "
@@ -249,6 +253,24 @@ def _problems(text: str, is_cloze: bool) -> list[tuple[str, str]]:
         found.append(("anki-tag", "Anki media/LaTeX tags ([sound:...], [latex], [$]) are "
                       "shown as text; they are not allowed in card text"))
     return found
+
+
+_MARKS = "\ue000\ue001\ue002"  # a deletion's start, its hint's, its end: private use
+
+
+def _spans_a_marker(text: str) -> bool:
+    """Whether Markdown, reading the sentence whole, would open or close emphasis flush
+    against a marker (``*{{c1::x}}*``): the pieces are rendered alone, so the learner
+    would see the asterisks. (Links, code and ``**`` are counted per piece instead.)"""
+    marked = CLOZE_RE.sub(lambda m: _MARKS[0] + m.group(2) + (
+        _MARKS[1] + m.group(3) if m.group(3) else "") + _MARKS[2], text)
+    for block in _tokens(marked):
+        inline = block.children or []
+        for at, token in enumerate(inline):
+            if (token.type == "em_open" and inline[at + 1].content[:1] in _MARKS) or (
+                    token.type == "em_close" and inline[at - 1].content[-1:] in _MARKS):
+                return True  # an em_open is never last, an em_close never first
+    return False
 
 
 def _link_problems(text: str) -> list[tuple[str, str]]:

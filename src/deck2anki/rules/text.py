@@ -22,7 +22,8 @@ RULES = (
                back: Berlin.
          """), "card"),
     Rule("cloze-markup", E, "text",
-         "emphasis, `code` or a link opened on one side of a cloze marker and closed on the other",
+         "emphasis, `code` or a link across or flush against a cloze marker; a deletion "
+         "across list items",
          cards("""
              - id: headquarters
                kind: fact
