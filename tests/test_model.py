@@ -187,3 +187,10 @@ def test_a_card_that_merges_another_is_placed_at_its_own_keys() -> None:
             "  - <<: *base\n    front: At Acme, what is second?\n    id: a\n"
             "    back: 'x {{y}}'\n")
     assert sorted(codes(text)) == [("duplicate-id", 14, 9), ("template-syntax", 15, 11)]
+
+
+def test_a_deletion_followed_by_a_third_brace_is_told_how_anki_ends_it() -> None:
+    _, problems = build_deck(load_text(Path("d.yaml"), deck_with(card(
+        body="    cloze: 'f(x) = {{c1::{a}}} here'\n"))))
+    assert [p.code for p in problems] == ["cloze-typo"]
+    assert problems[0].message.endswith("put a space before the closing '}}': {{c1::{a} }}")

@@ -87,6 +87,12 @@ def _cloze_markers(text: str) -> tuple[list[str], bool]:
         close = rest.find("}}", 0, bound)
         if exact and close >= 0 and rest[close + 2:close + 3] != "}":
             continue  # a well-formed deletion
+        if exact and close >= 0:  # "{{c1::{a}}}": Anki ends it at the first "}}"
+            typos.append(f"{(match.group() + rest[:close + 3])[:40]!r} ends at its first "
+                         "'}}', so the last '}' is shown as text; remove that brace, or if "
+                         "the text ends with one, put a space before the closing '}}': "
+                         f"{match.group()}{rest[:close + 1]} }}}}")
+            continue
         if exact and close < 0 and following and _closes_twice(rest[bound:]):
             nested = True  # {{c1::a {{c2::b}} c}}: the outer one is closed after the inner
             continue
