@@ -298,8 +298,9 @@ def _html_problems(prose: str) -> list[tuple[str, str]]:
         found.append(("raw-html", "HTML tags are shown as text, not applied; use Markdown "
                       "(*em*, **strong**, `code`, lists, [text](https://...)) instead"))
     if "![" in prose:
-        found.append(("markdown-image", "Markdown images are not shown; put an image on the "
-                      "card with `image: {file: ..., alt: ...}`"))
+        found.append(("markdown-image", "a Markdown image is not shown: the card shows a '!' "
+                      "and a link; put an image on the card with `image: {file: ..., alt: "
+                      "...}`"))
     return found
 
 
