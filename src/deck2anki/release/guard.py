@@ -125,18 +125,18 @@ def across_decks(decks: Sequence[KeptIdentity], card_keys: Iterable[str]) -> lis
 
 def note_hashes(rendered: RenderedDeck) -> dict[str, str]:
     """The content hash of every note one deck would ship."""
-    return keys_and_hashes((card_key(rendered.deck.slug, n.card.id), n.identity())
-                           for n in rendered.notes)
+    return dict(zip(rendered.keys, map(content_hash, (n.identity() for n in rendered.notes)),
+                    strict=True))
 
 
 def note_notetypes(rendered: Iterable[RenderedDeck]) -> dict[str, str]:
-    return {card_key(r.deck.slug, n.card.id): n.notetype.key for r in rendered for n in r.notes}
+    return {key: n.notetype.key for r in rendered for key, n in zip(r.keys, r.notes, strict=True)}
 
 
 def note_clozes(rendered: RenderedDeck) -> dict[str, list[int]]:
     """The deletion numbers of every cloze note: each is a card learners may hold."""
-    return {card_key(rendered.deck.slug, n.card.id): n.card.cloze_ordinals()
-            for n in rendered.notes if n.card.is_cloze}
+    return {key: n.card.cloze_ordinals()
+            for key, n in zip(rendered.keys, rendered.notes, strict=True) if n.card.is_cloze}
 
 
 def check_deck(rendered: RenderedDeck, hashes: Mapping[str, str],
@@ -148,7 +148,7 @@ def check_deck(rendered: RenderedDeck, hashes: Mapping[str, str],
     :func:`note_notetypes`, computed once by the caller.
     """
     deck = rendered.deck
-    cards = {card_key(deck.slug, n.card.id): n.card for n in rendered.notes}
+    cards = dict(zip(rendered.keys, (n.card for n in rendered.notes), strict=True))
     problems = []
     for key in stamps.notetype_changes(notetypes):
         card = cards[key]
@@ -223,9 +223,11 @@ def _dropped_deletions(rendered: RenderedDeck, stamps: Stamps) -> list[Problem]:
     """Cloze deletions stamped (so learners hold their card) that are gone from the text:
     Anki never deletes that card; it would show "No cloze N found" for good."""
     problems = []
-    for note in rendered.notes:
-        entry = stamps.entries.get(card_key(rendered.deck.slug, note.card.id))
-        if entry is None or entry.cloze is None or not note.card.is_cloze:
+    for key, note in zip(rendered.keys, rendered.notes, strict=True):
+        if not note.card.is_cloze:
+            continue
+        entry = stamps.entries.get(key)
+        if entry is None or entry.cloze is None:
             continue
         gone = sorted(set(entry.cloze) - set(note.card.cloze_ordinals()))
         if gone:

@@ -195,6 +195,13 @@ class RenderedDeck:
     deck: Deck
     notes: tuple[RenderedNote, ...]
 
+    @functools.cached_property
+    def keys(self) -> tuple[str, ...]:
+        """Each note's stamps key (:func:`card_key`), in note order: the release checks,
+        hashes and records of a deck all name its notes by them."""
+        slug = self.deck.slug
+        return tuple(card_key(slug, note.card.id) for note in self.notes)
+
     @property
     def notetypes(self) -> tuple[NoteType, ...]:
         used = {note.notetype.key: note.notetype for note in self.notes}
