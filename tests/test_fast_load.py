@@ -166,3 +166,16 @@ def test_the_split_integer_patterns_find_what_the_one_pattern_found(text: str) -
 
     assert found(list(fast._OTHER_INTS)) == found(
         [re.compile(_OTHER_INT_REFERENCE, re.MULTILINE)])
+
+
+@settings(derandomize=True, max_examples=500)
+@given(st.text(alphabet="{}\na ", max_size=60), st.integers(2, 16))
+def test_the_line_checks_find_what_reading_every_line_finds(text: str, longest: int) -> None:
+    lines = text.splitlines()
+    assert fast._open_flow_mapping(text) == any(
+        line.rfind("{") > line.rfind("}") for line in lines if "{" in line)
+    saved, fast._LONGEST_LINE = fast._LONGEST_LINE, longest  # short lines, many blocks
+    try:
+        assert fast._long_line(text) == (max(map(len, lines), default=0) > longest)
+    finally:
+        fast._LONGEST_LINE = saved

@@ -26,7 +26,9 @@ from .limits import CONTROL, MAX_DEPTH, MAX_NODES, may_hide_controls, on_big_sta
 # What no deck needs and the two parsers read otherwise: YAML 1.1's line breaks (not
 # 1.2's), a byte-order mark inside the text, a directive, a document's end (what follows
 # is another document to PyYAML).
-_MARKS = ("\r", "\x85", "\u2028", "\u2029", "\ufeff", "\n%", "\n...")
+_MARKS = ("\r", "\x85", "\u2028", "\u2029", "\ufeff", "\n%", "\n...",
+          # and what else splits a line for Python (YAML forbids them): lines end at "\n"
+          "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
 # A tab in a line's indentation or right after an entry's indicator ("-\tid: x"):
 # libyaml refuses it there, yaml_rs not always.
 _TAB_INDENT = re.compile(r"(?:\A|\n)[ ?:-]*\t")
@@ -76,20 +78,39 @@ def _doubtful(text: str) -> bool:
         return True
     if "\t" in text and _TAB_INDENT.search(text):
         return True
-    lines = text.splitlines()
-    if max(map(len, lines)) > _LONGEST_LINE:
+    if _long_line(text):
         return True
     if "\\" in text and _SURROGATE.search(text):
         return True
-    if ("{" in text or "[" in text) and (_FLOW_COLON.search(text) or _open_flow_mapping(lines)):
+    if ("{" in text or "[" in text) and (_FLOW_COLON.search(text) or _open_flow_mapping(text)):
         return True
     return _node_property(text) or _empty_last_block(text)
 
 
-def _open_flow_mapping(lines: list[str]) -> bool:
+def _long_line(text: str) -> bool:
+    """Whether a line is longer than _LONGEST_LINE. Such a line holds a whole block of
+    half that length starting at a multiple of it: only blocks with no line break are
+    looked at, not every line (splitting a deck into lines cost a third of this test)."""
+    half = _LONGEST_LINE // 2
+    for start in range(0, len(text), half):
+        if "\n" not in text[start:start + half]:
+            end = text.find("\n", start)
+            if (len(text) if end < 0 else end) - (text.rfind("\n", 0, start) + 1) > _LONGEST_LINE:
+                return True
+    return False
+
+
+def _open_flow_mapping(text: str) -> bool:
     """A line that leaves a flow mapping open: a key may run onto the next line, which
-    yaml_rs joins and libyaml refuses ("{a\\n b: c}")."""
-    return any(line.rfind("{") > line.rfind("}") for line in lines if "{" in line)
+    yaml_rs joins and libyaml refuses ("{a\\n b: c}"). Only lines with a "{" are read."""
+    at = text.find("{")
+    while at >= 0:
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        if text.find("}", text.rfind("{", at, end), end) < 0:
+            return True  # the line's last "{" is never closed on it
+        at = text.find("{", end)
+    return False
 
 
 def _node_property(text: str) -> bool:
