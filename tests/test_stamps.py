@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from deck2anki.problems import InvalidInput
@@ -66,8 +66,9 @@ def test_updated_stamps_only_what_changed_and_keeps_what_is_gone() -> None:
 
 
 def test_round_trip_is_stable(tmp_path: Path) -> None:
-    # An integer past 64 bits too: a reader that took it for a float (orjson would) would
-    # call a file deck2anki wrote damaged.
+    # An integer past 64 bits too: a reader that took it for a float (orjson would)
+    # would call a file deck2anki wrote damaged; msgspec refuses it, and the json
+    # module reads it again.
     stamps = Stamps({"b": Entry("x", 2), "a": Entry("y", 1), "c": Entry("z", 3, "cloze",
                                                                          (1, 10**20))})
     path = tmp_path / "stamps.json"
@@ -75,6 +76,23 @@ def test_round_trip_is_stable(tmp_path: Path) -> None:
     assert Stamps.read(path) == stamps
     assert Stamps.read(path).dumps() == stamps.dumps()
     assert stamps.dumps().index('"a"') < stamps.dumps().index('"b"')  # sorted: small diffs
+
+
+_ENTRY = st.builds(Entry, st.text(), st.integers(0, 253402300799),
+                   st.one_of(st.none(), st.text()),
+                   st.one_of(st.none(), st.lists(st.integers(1, 2**70), max_size=4).map(tuple)))
+
+
+@settings(derandomize=True, max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(), _ENTRY, max_size=6),
+       st.dictionaries(st.text(), st.text(), max_size=3))
+def test_every_file_stamp_writes_reads_back_the_same_either_way(
+        tmp_path_factory: pytest.TempPathFactory, entries: dict[str, Entry],
+        companies: dict[str, str]) -> None:
+    stamps = Stamps(entries, companies)
+    path = tmp_path_factory.mktemp("stamps") / "stamps.json"
+    path.write_text(stamps.dumps(), encoding="utf-8")
+    assert Stamps.read(path) == stamps == Stamps._parsed(json.loads(stamps.dumps()))
 
 
 @pytest.mark.parametrize("text", ["{", '{"format": 99, "stamps": {}}', '{"format": 1}',
@@ -92,8 +110,8 @@ def test_damaged_file_is_one_clear_problem(tmp_path: Path, text: str) -> None:
     '{"format": 1, "stamps": {"a/x": {"hash": "h", "mod": 1, "cloze": [1, 36893488147419103232]}}}',
     '{"format": 1.0, "stamps": {"a/x": {"hash": "h", "mod": 1}}, "about": 1e999}',
 ])
-def test_what_orjson_reads_otherwise_reads_as_the_json_module_does(tmp_path: Path,
-                                                                   text: str) -> None:
+def test_what_the_fast_reader_refuses_reads_as_the_json_module_does(
+        tmp_path: Path, text: str) -> None:
     path = tmp_path / "stamps.json"
     path.write_text(text, encoding="utf-8")
     raw = json.loads(text)
