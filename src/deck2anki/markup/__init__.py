@@ -140,6 +140,7 @@ def plain(text: str) -> str:
     return neutralize(html.escape(stripped, quote=True))
 
 
+@functools.lru_cache(maxsize=_MEMO)  # the lints render each text, then the renderer
 def rich(text: str) -> str:
     """Card text (Markdown subset) as safe HTML."""
     stripped = text.strip()
@@ -154,11 +155,6 @@ def _span_html(match: re.Match[str]) -> str:
     delimiter, words, code, link, href = match.groups()
     tag = "a" if href else "code" if code else "strong" if delimiter == "**" else "em"
     return (f'<a href="{href}">' if href else f"<{tag}>") + f"{words or code or link}</{tag}>"
-
-
-def is_plain(text: str) -> bool:
-    """Whether ``text`` is its own safe HTML (:func:`rich` gives it back, stripped)."""
-    return _PLAIN.fullmatch(text.strip()) is not None
 
 
 @functools.lru_cache(maxsize=_MEMO)
