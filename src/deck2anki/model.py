@@ -3,7 +3,6 @@ the schema cannot express (unique ids, known sources, real cloze deletions, roun
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,10 +119,16 @@ class Card:
     def cloze_ordinals(self) -> list[int]:
         return list(self._ordinals)
 
-    @functools.cached_property
+    @property
     def _ordinals(self) -> tuple[int, ...]:
-        # Asked by the summary, the release record and the guard: found once per card.
-        return tuple(sorted({int(m.group(1)) for m in CLOZE_RE.finditer(self.cloze or "")}))
+        # Asked by the summary, the release record and the guard: found once per card,
+        # kept as functools.cached_property would keep it, without the lock it takes on
+        # every first look before Python 3.12 (which cost more than the search).
+        found: tuple[int, ...] | None = self.__dict__.get("_found_ordinals")
+        if found is None:
+            found = tuple(sorted({int(n) for n, _, _ in CLOZE_RE.findall(self.cloze or "")}))
+            self.__dict__["_found_ordinals"] = found
+        return found
 
     @property
     def anki_cards(self) -> int:
