@@ -96,7 +96,10 @@ def test_every_file_stamp_writes_reads_back_the_same_either_way(
 
 
 @pytest.mark.parametrize("text", ["{", '{"format": 99, "stamps": {}}', '{"format": 1}',
-                                  '{"format": 1, "stamps": {"k": {"hash": "h"}}}'])
+                                  '{"format": 1, "stamps": {"k": {"hash": "h"}}}',
+                                  # deep: msgspec's reader recurses (found by a review)
+                                  '{"format": 1, "stamps": {}, "about": ' + "[" * 5000
+                                  + "]" * 5000 + "}"])
 def test_damaged_file_is_one_clear_problem(tmp_path: Path, text: str) -> None:
     path = tmp_path / "stamps.json"
     path.write_text(text, encoding="utf-8")

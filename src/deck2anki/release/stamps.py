@@ -110,7 +110,7 @@ class Stamps:
             # refuses (damage, but also an integer past 64 bits, NaN, a lone surrogate)
             # the json module reads again, for the verdict and the message: a file
             # deck2anki wrote must read back, and a damaged one be placed as ever.
-            with contextlib.suppress(msgspec.MsgspecError):
+            with contextlib.suppress(msgspec.MsgspecError, RecursionError):  # deep nesting
                 read = _DECODER.decode(data)
                 if read.format == FORMAT:
                     return cls(read.stamps, read.companies)
