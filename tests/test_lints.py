@@ -78,6 +78,8 @@ CASES = [
     ("empty-side", MINIMAL + second(qa("-")), (15, 12), MINIMAL + second(qa("At Acme, -?"))),
     ("empty-side", MINIMAL + second(qa("At Acme, second?", "[](https://a.example)")), (16, 11),
      MINIMAL + second(qa("At Acme, second?", "[two](https://a.example)"))),
+    # a character reference that renders to a space only (found by a review)
+    ("empty-side", MINIMAL + second(qa("&#32;")), (15, 12), MINIMAL + second(qa("&#65;?"))),
     ("empty-list-item", MINIMAL + second("    cloze: '{{c1::a}}'\n    back: '1.'\n"), (16, 11),
      MINIMAL + second("    cloze: '{{c1::a}}'\n    back: '1\\.'\n")),
     ("template-syntax", MINIMAL + second("    cloze: 'At Acme, {{c1::a}}}} b'\n"), (15, 12),

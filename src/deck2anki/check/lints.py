@@ -209,11 +209,11 @@ def card_texts(deck: Deck) -> Iterator[Problem]:
                 yield Problem(deck.path, card.at(name), f"'{name}' still holds a TODO "
                               "placeholder; write the card or remove the stub", "todo-text",
                               Level.WARNING)
-            # Text rendered to neither tag nor entity is words: no list, never empty (a
-            # test holds that passing it by misses nothing). The renderer asks the same
-            # markup.rich, which answers it again from its memo.
+            # Text rendered to neither tag nor entity, and not blank ("&#32;" renders to a
+            # space), is words: no list, never empty (a test holds that passing it by
+            # misses nothing). The renderer asks the same markup.rich, from its memo.
             shown = markup.cloze(text) if name == "cloze" else markup.rich(text)
-            if name == "cloze" or "<" in shown or "&" in shown:
+            if name == "cloze" or "<" in shown or "&" in shown or shown.isspace() or not shown:
                 yield from _rendering(deck, card, name, shown)
         if _STUB_ID.fullmatch(card.id):
             yield Problem(deck.path, card.at("id"), f"{card.id!r} is a generated stub id; "
