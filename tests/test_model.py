@@ -130,7 +130,11 @@ def test_cloze_numbering_that_anki_would_mangle(cloze: str, code: str) -> None:
     ('"a {{c1:: }} b"', "empty-text", "c1 hides only whitespace"),
     ('"a {{c1::x::}} b"', "empty-text", "c1 has an empty text or hint"),
     ('"a {{c1::::hint}} b"', "empty-text", "c1 has an empty text or hint"),
-], ids=["leading-zero", "blank", "empty-hint", "empty-text"])
+    ('"a {{c0501::x}} b {{c1::y}}"', "cloze-number", "c0501: Anki makes cloze cards for c1 "
+     "to c500 only"),  # a leading zero, but no number to drop it to
+    ('"a {{c1:::Madrid}} b"', "cloze-typo", "'{{c1:::Madrid}}' has a third ':', which Anki "
+     "shows"),
+], ids=["leading-zero", "blank", "empty-hint", "empty-text", "past-500", "three-colons"])
 def test_deletions_anki_reads_otherwise_than_written(cloze: str, code: str, said: str) -> None:
     _, problems = build_deck(load_text(Path("d.yaml"),
                                        deck_with(card(body=f"    cloze: {cloze}\n"))))
@@ -173,7 +177,11 @@ def test_a_deletion_may_run_across_a_line_of_text() -> None:
 
 
 @pytest.mark.parametrize("cloze", ["{{c1::*x*}} y", "2*3 = {{c1::6}} and 4*5",
-                                   "*a* {{c1::b}} *c*", "snake_case {{c1::x}} other_thing"])
+                                   "*a* {{c1::b}} *c*", "snake_case {{c1::x}} other_thing",
+                                   # emphasis that opens or closes with bold or a link
+                                   "***Acme*** is in {{c1::Berlin}}.",
+                                   "*[Acme](https://acme.com) rules* in {{c1::Paris}}.",
+                                   "*see **this*** in {{c1::Rome}}."])
 def test_emphasis_clear_of_the_markers_is_fine(cloze: str) -> None:
     assert codes(deck_with(card(body=f"    cloze: '{cloze}'\n"))) == []
 
@@ -193,4 +201,6 @@ def test_a_deletion_followed_by_a_third_brace_is_told_how_anki_ends_it() -> None
     _, problems = build_deck(load_text(Path("d.yaml"), deck_with(card(
         body="    cloze: 'f(x) = {{c1::{a}}} here'\n"))))
     assert [p.code for p in problems] == ["cloze-typo"]
-    assert problems[0].message.endswith("put a space before the closing '}}': {{c1::{a} }}")
+    assert problems[0].message.endswith("remove that brace ({{c1::{a}}), or if the text ends "
+                                        "with one, put a space before the closing '}}' "
+                                        "({{c1::{a} }})")

@@ -205,7 +205,9 @@ def cloze(text: str) -> str:
         number, hidden, hint = match.groups()
         out.append(_inline(text[last:match.start()], line_start=last == 0))
         shown = _inline(hidden)
-        if "::" in shown:  # from an escape, entity or emphasis: Anki would split a hint there
+        # From an escape, entity or emphasis, "::" (or ":" before the hint's "::") would
+        # be where Anki splits off a hint: spelled as references, the colons stay text.
+        if "::" in shown or (hint and shown.endswith(":")):
             shown = shown.replace(":", "&#58;")
         out.append(f"{{{{c{number}::{shown}" + (f"::{_hint(hint)}" if hint else "") + "}}")
         last = match.end()
@@ -252,6 +254,7 @@ def _problems(text: str, is_cloze: bool) -> list[tuple[str, str]]:
 
 
 _MARKS = "\ue000\ue001\ue002"  # a deletion's start, its hint's, its end: private use
+_MARK_SET = frozenset(_MARKS)  # a set: "" (a tag's token) is in every string
 
 
 def _spans_a_marker(text: str) -> bool:
@@ -263,8 +266,8 @@ def _spans_a_marker(text: str) -> bool:
     for block in _tokens(marked):
         inline = block.children or []
         for at, token in enumerate(inline):
-            if (token.type == "em_open" and inline[at + 1].content[:1] in _MARKS) or (
-                    token.type == "em_close" and inline[at - 1].content[-1:] in _MARKS):
+            if (token.type == "em_open" and inline[at + 1].content[:1] in _MARK_SET) or (
+                    token.type == "em_close" and inline[at - 1].content[-1:] in _MARK_SET):
                 return True  # an em_open is never last, an em_close never first
     return False
 

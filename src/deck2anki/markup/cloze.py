@@ -11,7 +11,8 @@ CLOZE_RE = re.compile(r"\{\{c([1-9]\d*)::(.+?)(?:::(.+?))?\}\}", re.DOTALL)
 CLOZE_OUT = re.compile(r"\{\{c(?:0\d*|[1-9]\d{3,}|[6-9]\d\d|5(?:[1-9]\d|0[1-9]))::")  # c0 c01 c501
 # Anything a person may have meant as a cloze opener: {c1::, {{C1::, {{c1:, {{ c1 ::...
 CLOZE_LIKE = re.compile(r"\{\{\s*[cC]\s*(\d+)\s*:+|\{\s*[cC]\s*(\d+)\s*::")
-_CLOZE_OPENER = re.compile(r"\{\{c\d+::+")  # more colons: see empty-text
+_CLOZE_OPENER = re.compile(r"\{\{c\d+::(?:::+)?")  # four colons or more: see empty-text
+_THREE_COLONS = re.compile(r"\{\{c\d+:::")
 # A line break in a deletion that opens a list item or a paragraph: a deletion is one
 # inline span, and Markdown would build the list or paragraphs around it in pieces.
 _BLOCK_BREAK = re.compile(r"\n[ \t]*(?:\n|(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$))")
@@ -38,9 +39,9 @@ def marker_problems(text: str) -> list[tuple[str, str]]:
     if out := CLOZE_OUT.search(text):  # named: a text may hold many deletions
         name = out.group()[2:-2]
         found.append(("cloze-number", f"{name}: write its number without a leading zero, as "
-                      f"c{int(name[1:])}" if name.strip("c0") else f"{name}: Anki makes cloze "
-                      "cards for c1 to c500 only (none for c0, none of their own past c500); "
-                      "renumber it"))
+                      f"c{int(name[1:])}" if 0 < int(name[1:]) <= 500 else f"{name}: Anki makes "
+                      "cloze cards for c1 to c500 only (none for c0, none of their own past "
+                      "c500); renumber it"))
     for match in CLOZE_RE.finditer(text):
         number, hidden = match.group(1), match.group(2)
         if not hidden.strip():
@@ -80,8 +81,8 @@ def _cloze_markers(text: str) -> tuple[list[str], bool]:
     nested = False
     for match in CLOZE_LIKE.finditer(text):
         start, rest = match.start(), text[match.end():]
-        exact = _CLOZE_OPENER.fullmatch(match.group()) is not None and (
-            start == 0 or text[start - 1] != "{")
+        alone = start == 0 or text[start - 1] != "{"
+        exact = _CLOZE_OPENER.fullmatch(match.group()) is not None and alone
         following = CLOZE_LIKE.search(rest)
         bound = following.start() if following else len(rest)
         close = rest.find("}}", 0, bound)
@@ -89,9 +90,10 @@ def _cloze_markers(text: str) -> tuple[list[str], bool]:
             continue  # a well-formed deletion
         if exact and close >= 0:  # "{{c1::{a}}}": Anki ends it at the first "}}"
             typos.append(f"{(match.group() + rest[:close + 3])[:40]!r} ends at its first "
-                         "'}}', so the last '}' is shown as text; remove that brace, or if "
-                         "the text ends with one, put a space before the closing '}}': "
-                         f"{match.group()}{rest[:close + 1]} }}}}")
+                         f"'}}}}', so the last '}}' is shown as text; remove that brace "
+                         f"({match.group()}{rest[:close]}}}}}), or if the text ends with one, "
+                         f"put a space before the closing '}}}}' ({match.group()}"
+                         f"{rest[:close + 1]} }}}})")
             continue
         if exact and close < 0 and following and _closes_twice(rest[bound:]):
             nested = True  # {{c1::a {{c2::b}} c}}: the outer one is closed after the inner
@@ -104,6 +106,11 @@ def _cloze_markers(text: str) -> tuple[list[str], bool]:
         shown = shown if len(shown) <= 40 else shown[:37] + "..."
         number = int(match.group(1) or match.group(2))
         fix = f"{{{{c{number}::{hidden.strip() or '...'}}}}}"
+        if alone and close >= 0 and _THREE_COLONS.fullmatch(match.group()):
+            # Anki reads "{{c1:::x}}" as a deletion of ":x"
+            typos.append(f"{shown!r} has a third ':', which Anki shows as the first "
+                         f"character of the hidden text; write {fix}")
+            continue
         typos.append(f"{shown!r} is not a cloze deletion Anki reads (it needs two braces, a "
                      f"lowercase c, '::' and a closing '}}}}'); write {fix}")
     return typos, nested
