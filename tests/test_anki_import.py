@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -272,14 +273,20 @@ def test_cloze_hints_show_as_written_in_anki(write_deck, tmp_path: Path, anki_co
                                              hint: str, shown: str) -> None:
     import html
 
+    card = _cloze_card(write_deck, tmp_path, anki_collection,
+                       f"At Acme, the mascot is a {{{{c1::dog::{hint}}}}}.")
+    assert shown in html.unescape(re.sub(r"<[^>]+>", "", card.question()))
+
+
+def _cloze_card(write_deck, tmp_path: Path, anki_collection, cloze: str) -> Any:
+    """The one card of a deck whose one note is ``cloze``, built and imported into Anki."""
     deck = write_deck("acme.yaml", MINIMAL.replace(
         "    front: At Acme, what is first?\n    back: The first answer.\n",
-        f"    cloze: 'At Acme, the mascot is a {{{{c1::dog::{hint}}}}}.'\n"))
+        f"    cloze: '{cloze}'\n"))
     build(deck.parent, tmp_path / "dist")
     col = anki_collection()
     import_apkg(col, tmp_path / "dist" / "acme.apkg")
-    question = col.get_card(col.find_cards("")[0]).question()
-    assert shown in html.unescape(re.sub(r"<[^>]+>", "", question))
+    return col.get_card(col.find_cards("")[0])
 
 
 @pytest.mark.parametrize(("hidden", "shown"), [
@@ -293,13 +300,8 @@ def test_colons_a_deletion_renders_to_stay_its_text_in_anki(
     the start of a hint: the text would be cut, or its emphasis broken."""
     import html
 
-    deck = write_deck("acme.yaml", MINIMAL.replace(
-        "    front: At Acme, what is first?\n    back: The first answer.\n",
-        f"    cloze: 'At Acme, the mascot is {{{{c1::{hidden}}}}}.'\n"))
-    build(deck.parent, tmp_path / "dist")
-    col = anki_collection()
-    import_apkg(col, tmp_path / "dist" / "acme.apkg")
-    card = col.get_card(col.find_cards("")[0])
+    card = _cloze_card(write_deck, tmp_path, anki_collection,
+                       f"At Acme, the mascot is {{{{c1::{hidden}}}}}.")
     hint = "[city]" if "::city" in hidden else "[...]"
     assert hint in html.unescape(re.sub(r"<[^>]+>", "", card.question()))
     answer = html.unescape(re.sub(r'<span class="cloze"[^>]*>', "", card.answer()))
