@@ -125,8 +125,8 @@ def across_decks(decks: Sequence[KeptIdentity], card_keys: Iterable[str]) -> lis
 
 def note_hashes(rendered: RenderedDeck) -> dict[str, str]:
     """The content hash of every note one deck would ship."""
-    return dict(zip(rendered.keys, map(content_hash, (n.identity() for n in rendered.notes)),
-                    strict=True))
+    return keys_and_hashes(zip(rendered.keys, (n.identity() for n in rendered.notes),
+                               strict=True))
 
 
 def note_notetypes(rendered: Iterable[RenderedDeck]) -> dict[str, str]:
