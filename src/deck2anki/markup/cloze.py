@@ -42,8 +42,10 @@ def marker_problems(text: str) -> list[tuple[str, str]]:
                       f"c{int(name[1:])}" if 0 < int(name[1:]) <= 500 else f"{name}: Anki makes "
                       "cloze cards for c1 to c500 only (none for c0, none of their own past "
                       "c500); renumber it"))
+    across_blocks = False
     for match in CLOZE_RE.finditer(text):
         number, hidden = match.group(1), match.group(2)
+        across_blocks = across_blocks or _BLOCK_BREAK.search(hidden) is not None
         if not hidden.strip():
             found.append(("empty-text", f"c{number} hides only whitespace, so its card's "
                           "answer would be blank; write the words it hides"))
@@ -59,16 +61,10 @@ def marker_problems(text: str) -> list[tuple[str, str]]:
     if not typos and not all(_balanced(piece) for piece in _cloze_pieces(text)):
         found.append(("cloze-markup", "Markdown (a link, `code` or emphasis) crosses a "
                       "{{cN::...}} marker; open and close it on the same side of the marker"))
-    if any(_BLOCK_BREAK.search(match.group(2)) for match in CLOZE_RE.finditer(text)):
+    if across_blocks:
         found.append(("cloze-markup", "a {{cN::...}} deletion runs across list items or "
                       "paragraphs, which break around it; close it within one item or line"))
     return found
-
-
-def cloze_typos(text: str) -> list[str]:
-    """A message for each marker meant as a cloze deletion that Anki would not read as
-    one (one brace, one colon, a capital C, unclosed), showing the form it needs."""
-    return _cloze_markers(text)[0]
 
 
 def _cloze_markers(text: str) -> tuple[list[str], bool]:
