@@ -213,7 +213,7 @@ def card_texts(deck: Deck) -> Iterator[Problem]:
             # space), is words: no list, never empty (a test holds that passing it by
             # misses nothing). The renderer asks the same markup.rich, from its memo.
             shown = markup.cloze(text) if name == "cloze" else markup.rich(text)
-            if name == "cloze" or "<" in shown or "&" in shown or shown.isspace() or not shown:
+            if name == "cloze" or "<" in shown or "&" in shown or not shown.strip():
                 yield from _rendering(deck, card, name, shown)
         if _STUB_ID.fullmatch(card.id):
             yield Problem(deck.path, card.at("id"), f"{card.id!r} is a generated stub id; "
