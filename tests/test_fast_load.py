@@ -6,8 +6,10 @@ sure of, it must leave to the positioned path (which then says what is wrong and
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deck2anki.engine import load_deck
-from deck2anki.load import fast
+from deck2anki.load import fast, limits
 from deck2anki.load.parse import _load, load_text
 from deck2anki.problems import InvalidInput
 
@@ -125,6 +127,95 @@ def test_a_deeply_nested_file_fails_cleanly_on_a_small_stack(tmp_path: Path) -> 
                          capture_output=True, text=True, check=False)
     assert run.returncode == 0, (run.returncode, run.stderr[-500:])
     assert run.stdout.strip() == "True"
+
+
+def _deepest_shallow_text() -> str:
+    """The deepest nesting :func:`fast._shallow` lets through: a key and a sequence every
+    two columns, compact sequences to the last column it allows, then flow brackets to
+    yaml_rs's own limit."""
+    lines = ["k0:"]
+    while len(lines) * 2 + 2 <= 31:
+        lines.append(" " * (2 * len(lines) - 2) + f"- k{len(lines)}:")
+    column = 2 * len(lines) - 2
+    compact = "- " * ((31 - column) // 2)
+    lines.append(" " * column + compact + "[" * 255 + "]" * 255)
+    return "\n".join(lines) + "\n"
+
+
+def test_what_the_main_stack_parses_fits_a_quarter_mebibyte() -> None:
+    # The bound behind parsing on the main stack (MAIN_STACK_MIN, 16 times this): the
+    # deepest text it admits parses on a thread with 256 KiB of stack. A crash kills the
+    # process, so it runs in one of its own.
+    text = _deepest_shallow_text()
+    assert fast._shallow(text)
+    assert not fast._shallow(" " + text.replace("\n", "\n  "))  # two columns more
+    code = ("import sys, threading, yaml_rs\n"
+            "text = sys.stdin.read()\n"
+            "threading.stack_size(256 * 1024)\n"
+            "def run():\n"
+            "    data, depth = yaml_rs.loads(text), 0\n"
+            "    while isinstance(data, (dict, list)) and data:\n"
+            "        data = next(iter(data.values())) if isinstance(data, dict) else data[0]\n"
+            "        depth += 1\n"
+            "    print(depth)\n"
+            "worker = threading.Thread(target=run)\n"
+            "worker.start()\n"
+            "worker.join()\n")
+    run = subprocess.run([sys.executable, "-c", code], input=text, capture_output=True,
+                         text=True, check=False)
+    assert run.returncode == 0, (run.returncode, run.stderr[-500:])
+    assert int(run.stdout) > 255 + 20  # every level there: flow and block
+
+
+def _parses_on_a_thread(text: str, monkeypatch: pytest.MonkeyPatch) -> bool:
+    taken: list[bool] = []
+
+    def thread(work: object) -> object:
+        taken.append(True)
+        return limits.on_big_stack(work)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fast, "on_big_stack", thread)
+    fast.data_of(text)
+    return bool(taken)
+
+
+def test_only_a_deep_file_or_a_small_stack_takes_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    deck = DECKS[0].read_text(encoding="utf-8")
+    assert not _parses_on_a_thread(deck, monkeypatch)
+    deep = deck + "deep:\n" + "".join(" " * i + "- \n" for i in range(1, 40))
+    assert _parses_on_a_thread(deep, monkeypatch)
+    assert _parses_on_a_thread("-" + " -" * 16 + " x\n", monkeypatch)  # the first line
+    elsewhere: list[bool] = []
+    other = threading.Thread(target=lambda: elsewhere.append(
+        _parses_on_a_thread(deck, monkeypatch)))
+    other.start()
+    other.join()
+    assert elsewhere == [True]
+    monkeypatch.setattr(limits, "_stack_limit", lambda: 1024 * 1024)  # ulimit -s 1024
+    assert _parses_on_a_thread(deck, monkeypatch)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
+def test_a_process_forked_off_a_thread_is_not_on_a_main_stack() -> None:
+    # Its main thread runs on the parent's thread's stack, whatever the limit says.
+    assert limits.on_main_stack()
+    said: list[bytes] = []
+
+    def fork() -> None:
+        reader, writer = os.pipe()
+        child = os.fork()
+        if child == 0:
+            os.write(writer, b"yes" if limits.on_main_stack() else b"no")
+            os._exit(0)
+        os.close(writer)
+        said.append(os.read(reader, 8))
+        os.close(reader)
+        os.waitpid(child, 0)
+
+    other = threading.Thread(target=fork)
+    other.start()
+    other.join()
+    assert said == [b"no"]
 
 
 def test_the_words_are_pyyamls_own() -> None:

@@ -21,7 +21,14 @@ from typing import Any
 import yaml
 import yaml_rs
 
-from .limits import CONTROL, MAX_DEPTH, MAX_NODES, may_hide_controls, on_big_stack
+from .limits import (
+    CONTROL,
+    MAX_DEPTH,
+    MAX_NODES,
+    may_hide_controls,
+    on_big_stack,
+    on_main_stack,
+)
 
 # What no deck needs and the two parsers read otherwise: YAML 1.1's line breaks (not
 # 1.2's), a byte-order mark inside the text, a directive, a document's end (what follows
@@ -33,9 +40,16 @@ _MARKS = ("\r", "\x85", "\u2028", "\u2029", "\ufeff", "\n%", "\n...",
 # libyaml refuses it there, yaml_rs not always.
 _TAB_INDENT = re.compile(r"(?:\A|\n)[ ?:-]*\t")
 # yaml_rs recurses without a limit through block nesting ("- - - - x", or ever deeper
-# indentation; its brackets stop at 128 levels): with lines this short, a file nests at
-# most a few thousand levels, which its stack holds.
+# indentation; its brackets stop at 255 levels): with lines this short, a file nests at
+# most a few thousand levels, which the big stack (limits.on_big_stack) holds.
 _LONGEST_LINE = 4096
+# A line starting with this many columns of indentation and indicators ("- ", "? ", ": ").
+# Without one, block nesting stays shallow (a nested block collection starts further
+# right, or, a sequence under a key, at its key's column; the first line is matched
+# alone), and yaml_rs stops flow nesting at 255 levels itself: the parse fits in 256 KiB
+# of stack (tests/test_fast_load.py measures it), so it runs on the main stack.
+_DEEP_START = re.compile(r"[ ?:-]{32}")
+_DEEP_LINE = re.compile(r"\n[ ?:-]{32}")
 # Integers YAML 1.2 reads otherwise than YAML 1.1 (leading zeros: octal in 1.1; 0o),
 # written plain where the schema takes one (a flow list of numbers fails the schema, and
 # a file with problems is read again the positioned way).
@@ -154,6 +168,11 @@ def typed_by_pyyaml(value: str) -> bool:
     return False
 
 
+def _shallow(text: str) -> bool:
+    """Whether yaml_rs surely nests ``text`` only a few hundred levels deep."""
+    return _DEEP_START.match(text) is None and _DEEP_LINE.search(text) is None
+
+
 class _Other(Exception):
     """Something in the data PyYAML might read otherwise (or refuse)."""
 
@@ -164,9 +183,10 @@ def data_of(text: str) -> Any:
     """
     if _doubtful(text):
         return None
+    parse = functools.partial(yaml_rs.loads, text, parse_datetime=False,
+                              duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error)
     try:
-        data = on_big_stack(lambda: yaml_rs.loads(
-            text, parse_datetime=False, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error))
+        data = parse() if _shallow(text) and on_main_stack() else on_big_stack(parse)
     except Exception:
         return None
     if not isinstance(data, dict):
