@@ -9,10 +9,13 @@ and cards that git has at the merge base and that are gone now.
 from __future__ import annotations
 
 import contextlib
+import functools
+import itertools
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from .. import cache as result_cache
 from ..engine import DeckInfo, FileResult, History, Job, discover, no_decks
@@ -22,6 +25,8 @@ from ..problems import InvalidInput, Level, Position, Problem
 from ..progress import Progress
 from ..release import changes, git, guard
 from ..release.stamps import Stamps, build_time
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -57,11 +62,26 @@ class Validation:
     stale: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what could not be checked, and why
     stamps: Stamps = field(default_factory=Stamps)  # as read, before any --forget
-    hashes: dict[str, str] = field(default_factory=dict)  # every note and note type
-    notetypes: dict[str, str] = field(default_factory=dict)  # note key -> note type key
-    clozes: dict[str, list[int]] = field(default_factory=dict)  # note key -> deletions
     results: list[FileResult] = field(default_factory=list)
     git_checked: bool = False  # the git history guard was asked (it may have said why not)
+    notetype_hashes: Mapping[str, str] = field(default_factory=dict)  # ours, by key
+
+    # Merged from the files' results when asked (stamp asks; a build does not: merging
+    # 100,000 notes' entries cost its serial end a tenth of a second).
+    @functools.cached_property
+    def hashes(self) -> dict[str, str]:
+        """Every note's and note type's content hash, by key."""
+        return _merged(self.notetype_hashes, (r.hashes for r in self.results))
+
+    @functools.cached_property
+    def notetypes(self) -> dict[str, str]:
+        """Each note's note type key, by note key."""
+        return _merged({}, (r.notetypes for r in self.results))
+
+    @functools.cached_property
+    def clozes(self) -> dict[str, list[int]]:
+        """Each cloze note's deletions, by note key."""
+        return _merged({}, (r.clozes for r in self.results))
 
     @property
     def errors(self) -> list[Problem]:
@@ -70,6 +90,13 @@ class Validation:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.level is Level.WARNING]
+
+
+def _merged(first: Mapping[str, V], others: Iterable[Mapping[str, V]]) -> dict[str, V]:
+    merged = dict(first)
+    for other in others:
+        merged.update(other)
+    return merged
 
 
 def plan(request: Request, read: Stamps | None = None) -> Plan:
@@ -119,16 +146,10 @@ def conclude(planned: Plan, results: list[FileResult], *, remember: bool = False
     for result in results:
         problems += result.problems
     problems += check_slugs(infos)
-    hashes = dict(planned.notetype_hashes)
-    notetypes: dict[str, str] = {}
-    clozes: dict[str, list[int]] = {}
-    for result in results:
-        hashes.update(result.hashes)
-        notetypes.update(result.notetypes)
-        clozes.update(result.clozes)
-    problems += guard.across_decks(infos, hashes)
-    validation = Validation(infos, problems, [], [], planned.recorded, hashes, notetypes,
-                            clozes, results)
+    problems += guard.across_decks(infos, itertools.chain(
+        planned.notetype_hashes, *(r.hashes for r in results)))
+    validation = Validation(infos, problems, stamps=planned.recorded, results=results,
+                            notetype_hashes=planned.notetype_hashes)
     stamps_path = planned.stamps_path
     if stamps_path is None or any(r.failed for r in results) or validation.errors:
         validation.problems.sort()
@@ -141,7 +162,7 @@ def conclude(planned: Plan, results: list[FileResult], *, remember: bool = False
         if planned.whole_folder:
             problems += guard.orphaned((i.slug for i in infos), history.stamps, stamps_path)
     else:
-        validation.stale = sorted(hashes)
+        validation.stale = sorted(validation.hashes)
         if planned.whole_folder:
             problems.append(Problem(stamps_path, Position(1, 1), "no stamps file: every card "
                                     "ships stamped with the build time, which overwrites "
