@@ -129,29 +129,34 @@ def test_a_deeply_nested_file_fails_cleanly_on_a_small_stack(tmp_path: Path) -> 
     assert run.stdout.strip() == "True"
 
 
-def _deepest_shallow_text() -> str:
+def _deepest_shallow_text(tail: str) -> str:
     """The deepest nesting :func:`fast._shallow` lets through: a key and a sequence every
-    two columns, compact sequences to the last column it allows, then flow brackets to
-    yaml_rs's own limit."""
+    two columns, compact sequences to the last column it allows, then ``tail``."""
     lines = ["k0:"]
     while len(lines) * 2 + 2 <= 31:
         lines.append(" " * (2 * len(lines) - 2) + f"- k{len(lines)}:")
     column = 2 * len(lines) - 2
-    compact = "- " * ((31 - column) // 2)
-    lines.append(" " * column + compact + "[" * 255 + "]" * 255)
+    lines.append(" " * column + "- " * ((31 - column) // 2) + tail)
     return "\n".join(lines) + "\n"
 
 
-def test_what_the_main_stack_parses_fits_a_quarter_mebibyte() -> None:
-    # The bound behind parsing on the main stack (MAIN_STACK_MIN, 16 times this): the
-    # deepest text it admits parses on a thread with 256 KiB of stack. A crash kills the
-    # process, so it runs in one of its own.
-    text = _deepest_shallow_text()
-    assert fast._shallow(text)
+# Flow nesting to yaml_rs's own limit of 255 brackets: a single-pair mapping in each
+# sequence ("[a: [a: ...") makes two levels of each, the most a bracket can.
+_FLOW_TAILS = ["[a: " * 255 + "x" + "]" * 255, "[" * 255 + "]" * 255,
+               "{a: " * 255 + "x" + "}" * 255, "[? " * 255 + "x" + "]" * 255]
+
+
+@pytest.mark.parametrize("tail", _FLOW_TAILS, ids=["pairs", "lists", "mappings", "keys"])
+def test_what_the_main_stack_parses_fits_a_mebibyte(tail: str) -> None:
+    # The bound behind parsing on the main stack (MAIN_STACK_MIN is four times this): the
+    # deepest text it admits parses on a thread with 1 MiB of stack (about 400 KiB used
+    # by yaml_rs 0.1). A crash kills the process, so it runs in one of its own.
+    text = _deepest_shallow_text(tail)
+    assert fast._shallow(text) and not fast._doubtful(text)
     assert not fast._shallow(" " + text.replace("\n", "\n  "))  # two columns more
     code = ("import sys, threading, yaml_rs\n"
             "text = sys.stdin.read()\n"
-            "threading.stack_size(256 * 1024)\n"
+            "threading.stack_size(1024 * 1024)\n"
             "def run():\n"
             "    data, depth = yaml_rs.loads(text), 0\n"
             "    while isinstance(data, (dict, list)) and data:\n"
@@ -164,7 +169,7 @@ def test_what_the_main_stack_parses_fits_a_quarter_mebibyte() -> None:
     run = subprocess.run([sys.executable, "-c", code], input=text, capture_output=True,
                          text=True, check=False)
     assert run.returncode == 0, (run.returncode, run.stderr[-500:])
-    assert int(run.stdout) > 255 + 20  # every level there: flow and block
+    assert int(run.stdout) > (2 * 255 if tail.startswith("[a:") else 16)
 
 
 def _parses_on_a_thread(text: str, monkeypatch: pytest.MonkeyPatch) -> bool:
@@ -180,6 +185,7 @@ def _parses_on_a_thread(text: str, monkeypatch: pytest.MonkeyPatch) -> bool:
 
 
 def test_only_a_deep_file_or_a_small_stack_takes_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "_stack_limit", lambda: 8 * 1024 * 1024)  # Linux's default
     deck = DECKS[0].read_text(encoding="utf-8")
     assert not _parses_on_a_thread(deck, monkeypatch)
     deep = deck + "deep:\n" + "".join(" " * i + "- \n" for i in range(1, 40))
@@ -196,8 +202,10 @@ def test_only_a_deep_file_or_a_small_stack_takes_a_thread(monkeypatch: pytest.Mo
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
-def test_a_process_forked_off_a_thread_is_not_on_a_main_stack() -> None:
+def test_a_process_forked_off_a_thread_is_not_on_a_main_stack(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     # Its main thread runs on the parent's thread's stack, whatever the limit says.
+    monkeypatch.setattr(limits, "_stack_limit", lambda: 8 * 1024 * 1024)
     assert limits.on_main_stack()
     said: list[bytes] = []
 
@@ -216,6 +224,8 @@ def test_a_process_forked_off_a_thread_is_not_on_a_main_stack() -> None:
     other.start()
     other.join()
     assert said == [b"no"]
+    fork()  # and one forked off the main thread is
+    assert said == [b"no", b"yes"]
 
 
 def test_the_words_are_pyyamls_own() -> None:

@@ -46,8 +46,9 @@ _LONGEST_LINE = 4096
 # A line starting with this many columns of indentation and indicators ("- ", "? ", ": ").
 # Without one, block nesting stays shallow (a nested block collection starts further
 # right, or, a sequence under a key, at its key's column; the first line is matched
-# alone), and yaml_rs stops flow nesting at 255 levels itself: the parse fits in 256 KiB
-# of stack (tests/test_fast_load.py measures it), so it runs on the main stack.
+# alone), and yaml_rs stops flow nesting at 255 brackets itself (two levels each at
+# most: "[a: [a: ..."): the parse fits in 1 MiB of stack (tests/test_fast_load.py
+# measures it), so it runs on the main stack.
 _DEEP_START = re.compile(r"[ ?:-]{32}")
 _DEEP_LINE = re.compile(r"\n[ ?:-]{32}")
 # Integers YAML 1.2 reads otherwise than YAML 1.1 (leading zeros: octal in 1.1; 0o),

@@ -3,7 +3,6 @@ crafted to hurt), and the characters we refuse in its values."""
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 import re
@@ -25,8 +24,9 @@ T = TypeVar("T")
 BIG_STACK = 16 * 1024 * 1024
 
 # A process's main thread runs on the stack the system sizes (ulimit -s: 8 MiB on Linux
-# and macOS); with at least this much, a parse bounded to a few hundred levels needs no
-# thread of its own (they cost a build 5% of its time, in start-up and hand-over).
+# and macOS); with at least this much, a parse bounded to a few hundred levels (1 MiB of
+# stack at most, tests/test_fast_load.py) needs no thread of its own (they cost a build
+# 5% of its time, in start-up and hand-over).
 MAIN_STACK_MIN = 4 * 1024 * 1024
 
 # Control characters we refuse in values even when written as escapes ("\x1f" is
@@ -65,14 +65,16 @@ def on_big_stack(work: Callable[[], T]) -> T:
 
 def on_main_stack() -> bool:
     """Whether this thread runs on the process's main stack, and that stack has at least
-    :data:`MAIN_STACK_MIN` bytes: the main thread of a process not forked from another
-    thread (whose stack the child runs on), under a stack limit that says so."""
+    :data:`MAIN_STACK_MIN` bytes: the interpreter's main thread (the process's first,
+    as ``python`` starts it), in a process not forked off another thread (the child runs
+    on that thread's stack), under a stack limit that says so."""
     return (not _forked_off_a_thread and threading.current_thread() is threading.main_thread()
             and _stack_limit() >= MAIN_STACK_MIN)
 
 
-@functools.cache
 def _stack_limit() -> float:
+    # Read on every call (a system call): on Linux the main stack follows a limit lowered
+    # or raised after start.
     try:
         import resource
     except ImportError:  # Windows: no limit to read, so no size to count on
@@ -81,19 +83,19 @@ def _stack_limit() -> float:
     return math.inf if soft == resource.RLIM_INFINITY else soft
 
 
-_forked_off_a_thread = False  # this process's main thread is a thread of its parent's
-_forking_from_main = True
-
-
-def _before_fork() -> None:
-    global _forking_from_main
-    _forking_from_main = threading.current_thread() is threading.main_thread()
+# The thread that forks is the child's one thread and keeps its identity; a child whose
+# main thread is not its parent's was forked off a thread (a hook of the child alone,
+# so no other thread's fork can race with it).
+_main_ident = threading.main_thread().ident
+_forked_off_a_thread = False
 
 
 def _after_fork_in_child() -> None:
-    global _forked_off_a_thread
-    _forked_off_a_thread = _forked_off_a_thread or not _forking_from_main
+    global _main_ident, _forked_off_a_thread
+    ident = threading.get_ident()
+    _forked_off_a_thread = _forked_off_a_thread or ident != _main_ident
+    _main_ident = ident
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
+    os.register_at_fork(after_in_child=_after_fork_in_child)
