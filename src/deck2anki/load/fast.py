@@ -51,19 +51,21 @@ _LONGEST_LINE = 4096
 # measures it), so it runs on the main stack.
 _DEEP_START = re.compile(r"[ ?:-]{32}")
 _DEEP_LINE = re.compile(r"\n[ ?:-]{32}")
-# Integers YAML 1.2 reads otherwise than YAML 1.1 (leading zeros: octal in 1.1; 0o),
-# written plain where the schema takes one (a flow list of numbers fails the schema, and
-# a file with problems is read again the positioned way).
-# (Also a leading underscore and upper-case prefixes: "_1", "0X1F" are text to YAML 1.1.)
-# Two patterns, each led by its literal, so the regex engine skips to each "0" or "_" at
-# C speed (one alternation tried at every character cost ten times more); each looks
-# back for what may precede a value (_other_int says for sure).
+# Integers not written in plain decimal digits (a leading zero, 0x, 0b, 0o, '_'): YAML
+# 1.2 reads some otherwise than YAML 1.1 (octal "010"), and the positioned path reports
+# them all (number-spelling), so files with one take that path; only where a plain
+# scalar can start (a flow list of numbers fails the schema, and a file with problems
+# is read again the positioned way). ("_1", "0X1F" are text to YAML 1.1.)
+# Three patterns, each led by its literal, so the regex engine skips to each "0" or "_"
+# at C speed (one alternation tried at every character cost ten times more); each looks
+# back for what may precede a value or its digits (_other_int says for sure).
 _INT_END = r"[0-9a-fA-F_]*[ \t]*(?:$|#|[,\]}])"
-_OTHER_INTS = (re.compile(r"0(?<![^ \t\n:\[{+-]0)[0-9oOXB_]" + _INT_END, re.MULTILINE),
-               re.compile(r"_(?<![^ \t\n:\[{+-]_)[0-9_]" + _INT_END, re.MULTILINE))
+_OTHER_INTS = (re.compile(r"0(?<![^ \t\n:\[{+-]0)[0-9bBoOxX_]" + _INT_END, re.MULTILINE),
+               re.compile(r"_(?<![^ \t\n:\[{+-]_)[0-9_]" + _INT_END, re.MULTILINE),
+               re.compile(r"_(?<=[0-9]_)" + _INT_END, re.MULTILINE))
 # The same right after a comma, in a flow sequence ("[1,010]"; not "{{c1::1,000}}").
-_COMMA_INT = re.compile(
-    r"\[[^\]\n]*,[-+]?(?:0[0-9oOXB_]|_[0-9_])[0-9a-fA-F_]*[ \t]*(?:$|#|[,\]])", re.MULTILINE)
+_COMMA_INT = re.compile(r"\[[^\]\n]*,[-+]?(?:0[0-9bBoOxX_]|_[0-9_]|[0-9]+_)[0-9a-fA-F_]*"
+                        r"[ \t]*(?:$|#|[,\]])", re.MULTILINE)
 # A \u escape of a high surrogate: yaml_rs joins a pair into one character, PyYAML
 # refuses it (an emoji copied from JSON).
 _SURROGATE = re.compile(r"\\u[dD][89abAB]")
@@ -252,7 +254,15 @@ def _check_strings(text: str, strings: list[str]) -> None:
         raise _Other
 
 
-def _other_int(text: str, start: int) -> bool:
-    """Whether the zero at ``start`` begins a plain integer (after a sign, if any)."""
-    before = start - 1 if start and text[start - 1] in "+-" else start
-    return before == 0 or text[before - 1] in " \t\n:[{"
+def _other_int(text: str, at: int) -> bool:
+    """Whether the zero or underscore at ``at`` is in a plain integer: back over its
+    digits and sign, what precedes it can precede a value."""
+    start = at
+    while start and text[start - 1] in _DIGITS:
+        start -= 1
+    if start and text[start - 1] in "+-":
+        start -= 1
+    return start == 0 or text[start - 1] in " \t\n:[{"
+
+
+_DIGITS = frozenset("0123456789_")

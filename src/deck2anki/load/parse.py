@@ -40,6 +40,10 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
+_INT = "tag:yaml.org,2002:int"
+# A whole number as people write it. YAML 1.1 reads others as no one means them: "010"
+# as 8 (octal), "0x10" as 16, "1:30" as 90 (base 60), "1_0" as 10.
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 # Scalars whose resolver match guarantees they construct (a round number, retired: true).
 _SIMPLE = frozenset(f"tag:yaml.org,2002:{t}" for t in ("int", "bool", "null", "float"))
 
@@ -120,24 +124,40 @@ def _walk(path: Path, node: yaml.Node) -> Iterator[Problem]:
                           "too-deep")
             return
         if isinstance(current, yaml.MappingNode):
-            keys: dict[str, yaml.Node] = {}
+            yield from _duplicate_keys(path, current)
             for key_node, value_node in current.value:
-                if isinstance(key_node, yaml.ScalarNode):
-                    first = keys.setdefault(key_node.value, key_node)
-                    if first is not key_node:
-                        yield Problem(path, position_of(key_node.start_mark),
-                                      f"duplicate key {key_node.value!r} (first at line "
-                                      f"{position_of(first.start_mark).line}); YAML keeps only the "
-                                      "last one, so merge or rename them", "duplicate-key")
                 stack.append((value_node, depth + 1))
                 stack.append((key_node, depth + 1))
         elif isinstance(current, yaml.SequenceNode):
             stack.extend((item, depth + 1) for item in current.value)
-        elif isinstance(current, yaml.ScalarNode) and (bad := _CONTROL.search(current.value)):
-            yield Problem(path, position_of(current.start_mark),
-                          f"control character U+{ord(bad.group()):04X} in this value; delete "
-                          "it (Anki would break on it)", "bad-character")
-            return
+        elif isinstance(current, yaml.ScalarNode):
+            if bad := _CONTROL.search(current.value):
+                yield Problem(path, position_of(current.start_mark),
+                              f"control character U+{ord(bad.group()):04X} in this value; "
+                              "delete it (Anki would break on it)", "bad-character")
+                return
+            if current.tag == _INT and not _DECIMAL.fullmatch(current.value):
+                yield _misread_number(path, current)
+
+
+def _duplicate_keys(path: Path, node: yaml.MappingNode) -> Iterator[Problem]:
+    keys: dict[str, yaml.Node] = {}
+    for key_node, _ in node.value:
+        if isinstance(key_node, yaml.ScalarNode):
+            first = keys.setdefault(key_node.value, key_node)
+            if first is not key_node:
+                yield Problem(path, position_of(key_node.start_mark),
+                              f"duplicate key {key_node.value!r} (first at line "
+                              f"{position_of(first.start_mark).line}); YAML keeps only the "
+                              "last one, so merge or rename them", "duplicate-key")
+
+
+def _misread_number(path: Path, node: yaml.ScalarNode) -> Problem:
+    read = yaml.constructor.SafeConstructor().construct_yaml_int(node)
+    return Problem(path, position_of(node.start_mark),
+                   f"the number {node.value} reads as {read} (YAML takes a leading 0 for "
+                   "octal, 0x for hexadecimal, ':' for base 60, and skips '_'); write it in "
+                   "plain digits, or quote it if it is text", "number-spelling")
 
 
 def _text_position(text: str, index: int) -> Position:
@@ -315,8 +335,9 @@ class _Builder:
                 if self.scan and _CONTROL.search(node.value):
                     raise _Unusual
                 return node.value
-            if node.tag not in _SIMPLE:
-                raise _Unusual  # dates, '=', '<<' and explicit tags: PyYAML's to build
+            if node.tag not in _SIMPLE or (node.tag == _INT
+                                           and not _DECIMAL.fullmatch(node.value)):
+                raise _Unusual  # dates, '=', '<<', explicit tags, "010": PyYAML's to judge
             return self.loader.construct_object(node)
         if id(node) in self.seen:
             raise _Unusual  # an alias: shared (maybe recursive) data

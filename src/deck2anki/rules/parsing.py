@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import E, Rule, deck
+from .base import E, Rule, cards, deck
 
 RULES = (
     Rule("bad-character", E, "yaml",
@@ -36,6 +36,22 @@ RULES = (
                slug: acme
          """),
          deck(), "deck"),
+    Rule("number-spelling", E, "yaml",
+         "a whole number with a leading 0, `0x`, `:` or `_`: YAML reads `010` as 8, `1:30` as 90",
+         cards("""
+             - id: onsite
+               kind: round
+               source: article
+               number: 01
+               name: Onsite loop
+         """),
+         cards("""
+             - id: onsite
+               kind: round
+               source: article
+               number: 1
+               name: Onsite loop
+         """), "card"),
     Rule("too-deep", E, "yaml",
          "nesting deeper than 32 levels: no deck needs it, and it is how parsers are crashed",
          deck("""
