@@ -123,3 +123,23 @@ def test_the_byte_scan_for_forbidden_characters_misses_none() -> None:
               if _clean(text) and _FORBIDDEN.search(text)]
     assert missed == []
     assert _clean("company: Café — Zoom\n") and not _clean("a\x1fb")
+
+
+def test_only_bidirectional_controls_that_reorder_are_refused(tmp_path: Path) -> None:
+    from deck2anki.engine import load_deck
+    from deck2anki.load.limits import BIDI, CONTROL, may_reorder
+    from deck2anki.problems import printable
+
+    # The fast look finds what the regex finds, for every code point.
+    assert [cp for cp in range(0x110000) for text in (chr(cp), f"ab{chr(cp)}\u00e9")
+            if may_reorder(text) != bool(BIDI.search(text))] == []
+    assert all(CONTROL.search(chr(cp)) for cp in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+    # Right-to-left text needs its marks (U+200F, U+200E): they reorder nothing.
+    hostile = Path(__file__).parent / "hostile" / "bidi-override.yaml"
+    deck = hostile.read_text(encoding="utf-8")
+    marks = tmp_path / "marks.yaml"
+    marks.write_text(deck.replace("\u202enot\u202c", "\u200f\u05dc\u05d0\u200e"),
+                     encoding="utf-8")
+    assert [p.code for p in load_deck(marks)[2]] == []
+    # A message quoting such a character cannot reorder the terminal's line either.
+    assert printable("id 'a\u202eb'") == "id 'a\\u202eb'"

@@ -47,7 +47,9 @@ class Problem:
         return printable(f"{where}: {self.level.value}: {self.code}: {self.message}")
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Control characters, line and paragraph separators, and the bidirectional controls
+# (which would show the rest of the line reordered).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:

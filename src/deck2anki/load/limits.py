@@ -29,9 +29,29 @@ BIG_STACK = 16 * 1024 * 1024
 # 5% of its time, in start-up and hand-over).
 MAIN_STACK_MIN = 4 * 1024 * 1024
 
+# Bidirectional embeddings, overrides and isolates: invisible, they show the text around
+# them in another order than it is written, so a card would read otherwise than the file
+# its reviewer approved. (The marks U+200E and U+200F, which right-to-left text needs,
+# reorder nothing and are welcome.)
+_BIDI_CHARS = tuple(map(chr, (*range(0x202A, 0x202F), *range(0x2066, 0x206A))))
+BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # Control characters we refuse in values even when written as escapes ("\x1f" is
-# Anki's field separator: it would break the package).
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Anki's field separator: it would break the package), and the bidirectional ones.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def may_reorder(text: str) -> bool:
+    """Whether ``text`` holds a bidirectional control (str.find, at C speed; ASCII text
+    is known clean at once)."""
+    return not text.isascii() and any(char in text for char in _BIDI_CHARS)
+
+
+def refused(char: str) -> str:
+    """What is wrong with ``char``, a character :data:`CONTROL` finds, and the fix."""
+    if char in _BIDI_CHARS:
+        return (f"invisible bidirectional control U+{ord(char):04X} shows the text around it "
+                "in another order than it is written; delete it")
+    return f"control character U+{ord(char):04X} in this value; delete it (Anki would break on it)"
 
 
 def may_hide_controls(text: str) -> bool:

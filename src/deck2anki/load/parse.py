@@ -22,15 +22,18 @@ from ..files import ReadError, collector_paused, read_capped
 from ..problems import InvalidInput, Position, Problem
 from . import fast
 from .hints import yaml_message
-from .limits import CONTROL as _CONTROL
 from .limits import (
+    BIDI,
     MAX_ALIASES,
     MAX_DEPTH,
     MAX_FILE_BYTES,
     MAX_NODES,
     may_hide_controls,
+    may_reorder,
     on_big_stack,
+    refused,
 )
+from .limits import CONTROL as _CONTROL
 from .positions import LoadedFile, position_of
 
 # libyaml's safe loader when PyYAML was built with it (the wheels are): the same node
@@ -132,9 +135,8 @@ def _walk(path: Path, node: yaml.Node) -> Iterator[Problem]:
             stack.extend((item, depth + 1) for item in current.value)
         elif isinstance(current, yaml.ScalarNode):
             if bad := _CONTROL.search(current.value):
-                yield Problem(path, position_of(current.start_mark),
-                              f"control character U+{ord(bad.group()):04X} in this value; "
-                              "delete it (Anki would break on it)", "bad-character")
+                yield Problem(path, position_of(current.start_mark), refused(bad.group()),
+                              "bad-character")
                 return
             if current.tag == _INT and not _DECIMAL.fullmatch(current.value):
                 yield _misread_number(path, current)
@@ -166,11 +168,12 @@ def _text_position(text: str, index: int) -> Position:
 
 
 def _check_characters(path: Path, text: str) -> None:
-    if _clean(text):
-        return
-    if bad := _FORBIDDEN.search(text):
+    if not _clean(text) and (bad := _FORBIDDEN.search(text)):
         raise _fail(path, _text_position(text, bad.start()), f"character U+{ord(bad.group()):04X} "
                     "is not allowed in YAML; delete it (it is often invisible)", "bad-character")
+    if may_reorder(text) and (bad := BIDI.search(text)):
+        raise _fail(path, _text_position(text, bad.start()), refused(bad.group()),
+                    "bad-character")
 
 
 def _clean(text: str) -> bool:

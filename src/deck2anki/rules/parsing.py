@@ -6,7 +6,8 @@ from .base import E, Rule, cards, deck
 
 RULES = (
     Rule("bad-character", E, "yaml",
-         "a control character YAML forbids or Anki breaks on, even written as an escape (`\\x1f`)",
+         "a control character YAML forbids, Anki breaks on or that reorders text, even as an "
+         "escape (`\\x1f`)",
          deck(r"""
              company: "Acme\x1f"
              slug: acme
