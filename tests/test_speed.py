@@ -938,3 +938,16 @@ def test_the_code_fingerprint_record_follows_every_source_change(
     third = compute()
     assert third not in (first, second)
     assert compute() == third
+
+
+@settings(derandomize=True, max_examples=2000)
+@given(st.text(alphabet="{}c1:a \n", max_size=40))
+def test_the_bounded_cloze_searches_find_what_the_pattern_finds(text: str) -> None:
+    # CLOZE_RE searches only up to the text's last "}}" (else a cubic search): the same
+    # deletions, the same groups, the same substitution.
+    pattern = markup.CLOZE_RE.pattern
+    expected = [(m.span(), m.groups()) for m in pattern.finditer(text)]
+    assert [(m.span(), m.groups()) for m in markup.CLOZE_RE.finditer(text)] == expected
+    assert markup.CLOZE_RE.findall(text) == pattern.findall(text)
+    assert (markup.CLOZE_RE.search(text) is None) == (pattern.search(text) is None)
+    assert markup.CLOZE_RE.sub("[\\2]", text) == pattern.sub("[\\2]", text)

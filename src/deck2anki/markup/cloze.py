@@ -5,9 +5,37 @@ text or hint, a deletion inside another, Markdown across a marker)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-CLOZE_RE = re.compile(r"\{\{c([1-9]\d*)::(.+?)(?:::(.+?))?\}\}", re.DOTALL)
+
+class Deletions:
+    """Anki's cloze deletion pattern, each search over the text up to its last "}}".
+
+    An opener with no "}}" after it matches nothing, but the regex engine would first
+    try every split of the rest into a lazy text and hint: a cubic search (40 s for one
+    4,000-character cloze of many openers). Cut there, every opener has a "}}" to end at,
+    and a search is linear.
+    """
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = re.compile(pattern, re.DOTALL)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text, 0, text.rfind("}}") + 2)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.pattern.finditer(text, 0, text.rfind("}}") + 2)
+
+    def findall(self, text: str) -> list[tuple[str, str, str]]:
+        found: list[tuple[str, str, str]] = self.pattern.findall(text, 0, text.rfind("}}") + 2)
+        return found
+
+    def sub(self, replace: str | Callable[[re.Match[str]], str], text: str) -> str:
+        end = text.rfind("}}") + 2
+        return self.pattern.sub(replace, text[:end]) + text[end:]
+
+
+CLOZE_RE = Deletions(r"\{\{c([1-9]\d*)::(.+?)(?:::(.+?))?\}\}")
 CLOZE_OUT = re.compile(r"\{\{c(?:0\d*|[1-9]\d{3,}|[6-9]\d\d|5(?:[1-9]\d|0[1-9]))::")  # c0 c01 c501
 # Anything a person may have meant as a cloze opener: {c1::, {{C1::, {{c1:, {{ c1 ::...
 CLOZE_LIKE = re.compile(r"\{\{\s*[cC]\s*(\d+)\s*:+|\{\s*[cC]\s*(\d+)\s*::")
