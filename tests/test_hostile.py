@@ -521,3 +521,28 @@ def test_any_value_under_any_key_of_any_kind_is_a_problem_never_a_crash(
             _data, _deck, problems = load_deck(path)  # raises on a crash
             if value == "[[x]]" or kind == "trivia":  # never valid anywhere
                 assert problems, (kind, key, value)
+
+
+_CLOZE_CARD = """\
+  - id: c{n}
+    kind: fact
+    source: article
+    cloze: "{{{{c1::x}}}} {openers}"
+"""
+
+
+@pytest.mark.parametrize("extra", [
+    # Deletion openers with no "}}" after them: a regex search tried every split of the
+    # rest (40 s for one such card).
+    "".join(_CLOZE_CARD.format(n=n, openers="{{c1::a" * 570) for n in range(3)),
+    # Thousands of unknown keys on one card: each was looked up by a search of them all.
+    "".join(f"    k{i}: v\n" for i in range(30_000)),
+], ids=["cloze-openers", "unknown-keys"])
+def test_a_pathological_deck_is_answered_in_seconds_not_hours(write_deck, extra: str) -> None:
+    deck = write_deck("acme.yaml", MINIMAL + extra)
+    run = subprocess.run([sys.executable, "-m", "deck2anki", "validate", "-q", "--no-cache",
+                          str(deck)], env=cli_env(), capture_output=True, text=True,
+                         timeout=90, check=False)
+    assert run.returncode == 1, run.stderr[-500:]
+    assert run.stdout.count(": error: ") + run.stdout.count(": warning: ") >= 3
+    assert "Traceback" not in run.stderr

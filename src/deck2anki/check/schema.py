@@ -97,7 +97,13 @@ def check(loaded: LoadedFile) -> tuple[list[Problem], Damage]:
             return [], Damage()
     except (ValueError, TypeError, OverflowError):
         pass  # YAML gave something JSON has no type for (a date, a huge int): ask the reference
+    try:
+        return _reference_check(loaded)
+    finally:
+        _close.cache_clear()  # this file's keys: the next file has its own
 
+
+def _reference_check(loaded: LoadedFile) -> tuple[list[Problem], Damage]:
     from jsonschema.exceptions import relevance
 
     errors = sorted(_validator().iter_errors(loaded.data), key=relevance)
@@ -186,10 +192,22 @@ def _guesses(error: ValidationError) -> dict[Any, str | None]:
     if error.validator != "additionalProperties":
         return {}
     schema = error.schema if isinstance(error.schema, dict) else {}
-    allowed = sorted(schema.get("properties", {}))
+    allowed = tuple(sorted(schema.get("properties", {})))
     instance: dict[str, Any] = error.instance if isinstance(error.instance, dict) else {}
-    return {extra: next(iter(difflib.get_close_matches(str(extra), allowed, n=1)), None)
-            for extra in sorted(set(instance) - set(allowed), key=str)}
+    extras = sorted(set(instance) - set(allowed), key=str)
+    if len(extras) > _MAX_GUESSES:
+        return dict.fromkeys(extras)  # no slip of the pen: the allowed keys say more
+    return {extra: _close(str(extra), allowed) for extra in extras}
+
+
+_MAX_GUESSES = 20  # unknown keys of one mapping worth a "did you mean"
+
+
+# Asked several times of each error (several branches of the schema fail on one card),
+# and difflib is slow: a card of thousands of unknown keys took seconds per asking.
+@functools.cache
+def _close(extra: str, allowed: tuple[str, ...]) -> str | None:
+    return next(iter(difflib.get_close_matches(extra, allowed, n=1)), None)
 
 
 def _describe(path: list[str | int]) -> str:

@@ -8,6 +8,7 @@ problem asks where something is.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,12 +190,25 @@ class NodeWhere:
 def child_node(node: yaml.Node, step: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
     """The key node (if any) and value node of ``node``'s entry ``step``, if it has one."""
     if isinstance(node, yaml.MappingNode):
-        # The last entry of a key is the one its value came from: building the data puts a
-        # merge's ("<<: *card") entries before the mapping's own, which override them.
-        for key_node, value_node in reversed(node.value):
-            if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(step):
-                return key_node, value_node
-    elif (isinstance(node, yaml.SequenceNode) and isinstance(step, int)
-          and 0 <= step < len(node.value)):
+        return _entries(node).get(str(step))
+    if (isinstance(node, yaml.SequenceNode) and isinstance(step, int)
+            and 0 <= step < len(node.value)):
         return None, node.value[step]
     return None
+
+
+# Each mapping's entries by key, made on its first look-up: a mapping of many keys, each
+# with a problem, would otherwise be searched whole for each one (quadratic).
+_ENTRIES: weakref.WeakKeyDictionary[yaml.MappingNode, dict[str, tuple[yaml.Node, yaml.Node]]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _entries(node: yaml.MappingNode) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    found = _ENTRIES.get(node)
+    if found is None:
+        # The last entry of a key is the one its value came from: building the data puts
+        # a merge's ("<<: *card") entries before the mapping's own, which override them.
+        found = {key_node.value: (key_node, value_node) for key_node, value_node in node.value
+                 if isinstance(key_node, yaml.ScalarNode)}
+        _ENTRIES[node] = found
+    return found
