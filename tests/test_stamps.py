@@ -69,13 +69,13 @@ def test_round_trip_is_stable(tmp_path: Path) -> None:
     # An integer past 64 bits too: a reader that took it for a float (orjson would)
     # would call a file deck2anki wrote damaged; msgspec refuses it, and the json
     # module reads it again.
-    stamps = Stamps({"b": Entry("x", 2), "a": Entry("y", 1), "c": Entry("z", 3, "cloze",
-                                                                         (1, 10**20))})
+    stamps = Stamps({"acme/b": Entry("x", 2), "acme/a": Entry("y", 1),
+                     "acme/c": Entry("z", 3, "cloze", (1, 10**20))})
     path = tmp_path / "stamps.json"
     path.write_text(stamps.dumps(), encoding="utf-8")
     assert Stamps.read(path) == stamps
     assert Stamps.read(path).dumps() == stamps.dumps()
-    assert stamps.dumps().index('"a"') < stamps.dumps().index('"b"')  # sorted: small diffs
+    assert stamps.dumps().index('"acme/a"') < stamps.dumps().index('"acme/b"')  # sorted
 
 
 _ENTRY = st.builds(Entry, st.text(), st.integers(0, 253402300799),
@@ -83,8 +83,12 @@ _ENTRY = st.builds(Entry, st.text(), st.integers(0, 253402300799),
                    st.one_of(st.none(), st.lists(st.integers(1, 2**70), max_size=4).map(tuple)))
 
 
+_PART = st.text(st.characters(blacklist_characters="/\n"), min_size=1)
+_KEY = st.builds("{}/{}".format, _PART, _PART)
+
+
 @settings(derandomize=True, max_examples=200, deadline=None)
-@given(st.dictionaries(st.text(), _ENTRY, max_size=6),
+@given(st.dictionaries(_KEY, _ENTRY, max_size=6),
        st.dictionaries(st.text(), st.text(), max_size=3))
 def test_every_file_stamp_writes_reads_back_the_same_either_way(
         tmp_path_factory: pytest.TempPathFactory, entries: dict[str, Entry],
@@ -97,6 +101,9 @@ def test_every_file_stamp_writes_reads_back_the_same_either_way(
 
 @pytest.mark.parametrize("text", ["{", '{"format": 99, "stamps": {}}', '{"format": 1}',
                                   '{"format": 1, "stamps": {"k": {"hash": "h"}}}',
+                                  '{"format": 1, "stamps": {"acme": {"hash": "h", "mod": 1}}}',
+                                  '{"format": 1, "stamps": {"acme/": {"hash": "h", "mod": 1}}}',
+                                  '{"format": 1, "stamps": {"/x": {"hash": "h", "mod": 1}}}',
                                   '{"format": 1, "stamps": {"k": ' + "[" * 5000 + "]" * 5000
                                   + "}}"])
 def test_damaged_file_is_one_clear_problem(tmp_path: Path, text: str) -> None:

@@ -113,9 +113,9 @@ class Stamps:
             with contextlib.suppress(msgspec.MsgspecError, RecursionError):  # deep nesting
                 read = _DECODER.decode(data)
                 if read.format == FORMAT:
-                    return cls(read.stamps, read.companies)
+                    return _with_keys_checked(path, cls(read.stamps, read.companies))
             try:
-                return cls._parsed(json.loads(data.decode("utf-8")))
+                return _with_keys_checked(path, cls._parsed(json.loads(data.decode("utf-8"))))
             except json.JSONDecodeError as exc:
                 raise _broken(path, Position(exc.lineno, exc.colno), exc.msg) from exc
             except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
@@ -179,11 +179,8 @@ class Stamps:
             return set()  # no key's slug holds one: the first '/' ends it
         keys, start = self._keys, len(slug) + 1
         # Every key with the prefix "<slug>/" sorts from it to "<slug>0" ("0" follows "/").
-        ids = {key[start:] for key in
-               keys[bisect.bisect_left(keys, slug + "/"):bisect.bisect_left(keys, slug + "0")]}
-        if slug in self.entries:
-            ids.add("")  # a key without '/' (split_key's id is empty)
-        return ids
+        return {key[start:] for key in
+                keys[bisect.bisect_left(keys, slug + "/"):bisect.bisect_left(keys, slug + "0")]}
 
     def slugs(self) -> set[str]:
         """Every company with a stamp (and ``notetype``)."""
@@ -275,6 +272,19 @@ def _entry_json(entry: Entry) -> dict[str, object]:
 
 class BadEpoch(ValueError):
     """SOURCE_DATE_EPOCH is set but is not a whole number of seconds."""
+
+
+# A key is "<slug>/<card id>", neither part empty: searched in all keys joined, one a
+# line, at C speed (a key with a line break shows as a line without "/").
+_BAD_KEY = re.compile(r"^(?:[^/\n]*|/.*|.*/)$", re.MULTILINE)
+
+
+def _with_keys_checked(path: Path, stamps: Stamps) -> Stamps:
+    bad = _BAD_KEY.search("\n".join(stamps.entries)) if stamps.entries else None
+    if bad is not None:
+        raise _broken(path, Position(1, 1), f"the key {bad.group()!r} is not "
+                      "'<slug>/<card id>'")
+    return stamps
 
 
 def _broken(path: Path, position: Position, why: str) -> InvalidInput:
