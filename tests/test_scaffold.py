@@ -97,7 +97,8 @@ def test_add_to_an_unknown_company_is_a_usage_error(decks: Path) -> None:
     assert result.exit_code == 2 and "deck2anki new" in result.output
 
 
-@pytest.mark.parametrize("company", ["A::B", "notetype"])
+@pytest.mark.parametrize("company", ["A::B", "notetype", "x\x1fy", "a\x7fb", "a\udcffb",
+                                     "a\u202eb"])
 def test_new_refuses_a_name_whose_deck_would_not_validate(decks: Path, company: str) -> None:
     result = invoke("new", company)
     assert result.exit_code == 2 and "cannot make a deck" in result.output

@@ -80,7 +80,11 @@ def new_deck(decks_dir: Path, company: str) -> tuple[Path, Path | None]:
     relative = Path(os.path.relpath(schema_file.resolve(), decks_dir.resolve())).as_posix()
     text = DECK_TEMPLATE.format(company=name, company_yaml=json.dumps(name, ensure_ascii=False),
                                 slug=slug, schema=relative)
-    loaded = load_text(path, text)
+    try:
+        loaded = load_text(path, text)  # a name of characters YAML forbids, say
+    except InvalidInput as exc:
+        raise ScaffoldError(f"cannot make a deck for {company!r}: "
+                            f"{exc.problems[0].message}") from exc
     # The deck `new` writes must validate as it is: the schema, then the model's checks.
     problems = schema.validate(loaded) or build_deck(loaded)[1]
     errors = [p for p in problems if p.level is Level.ERROR]
