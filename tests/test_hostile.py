@@ -337,12 +337,29 @@ def _image_as_folder(stamps: Path) -> None:
     (stamps.parent / "pic.png").mkdir()
 
 
+def _deck_as_folder(stamps: Path) -> None:
+    (stamps.parent / "beta.yaml").mkdir()
+
+
+def _deck_as_fifo(stamps: Path) -> None:
+    os.mkfifo(stamps.parent / "beta.yaml")
+    (stamps.parent / ".#acme.yaml").symlink_to("nobody@host.1234")  # Emacs's lock: passed over
+
+
+def _deck_as_broken_link(stamps: Path) -> None:
+    (stamps.parent / "beta.yml").symlink_to(stamps.parent / "gone.yaml")
+
+
 @pytest.mark.parametrize(("spoil", "says"), [
+    (_deck_as_folder, "beta.yaml:1:1: error: io: the deck file is a folder, not a file"),
+    (_deck_as_fifo, "beta.yaml:1:1: error: io: the deck file is not a regular file"),
+    (_deck_as_broken_link, "beta.yml:1:1: error: io: the deck file does not exist"),
     (_stamps_as_fifo, "stamps.json:1:1: error: stamps: the stamps file is not a regular file"),
     (_stamps_as_folder, "stamps.json:1:1: error: stamps: the stamps file is a folder, not a file"),
     (_stamps_deep, "stamps.json:1:1: error: stamps: stamps file is damaged (nested too deep)"),
     (_image_as_folder, "acme.yaml:12:19: error: image: image 'pic.png' is a folder, not a file"),
-], ids=["stamps-fifo", "stamps-folder", "stamps-deep", "image-folder"])
+], ids=["deck-folder", "deck-fifo", "deck-broken-link", "stamps-fifo", "stamps-folder",
+        "stamps-deep", "image-folder"])
 def test_a_hostile_file_system_gets_one_line_and_leaves_dist_alone(
         write_deck, tmp_path: Path, spoil, says: str) -> None:
     deck = write_deck("acme.yaml", MINIMAL)

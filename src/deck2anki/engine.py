@@ -40,13 +40,15 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     """Deck files named by ``paths``: files as given, folders' own *.yaml/*.yml files.
 
     Folders are not searched recursively: decks sit side by side, and other YAML in
-    subfolders (images, fixtures) is not a deck.
+    subfolders (images, fixtures) is not a deck. A deck's name that is no regular file (a
+    folder, a FIFO, a broken link) is found too, so that reading it says what is wrong;
+    only hidden ones are passed over (Emacs's lock on a deck is the link ".#acme.yaml").
     """
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             found.extend(sorted(p for p in path.iterdir() if p.suffix in DECK_SUFFIXES
-                                and p.is_file()))
+                                and (p.is_file() or not p.name.startswith("."))))
         else:
             found.append(path)
     return list(dict.fromkeys(found))
