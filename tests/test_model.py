@@ -81,6 +81,16 @@ def test_company_name_cannot_nest_decks() -> None:
         ("company-name", 1, 10)]
 
 
+@pytest.mark.parametrize("name", ['"Acme\\tCorp"', '"Acme\\nCorp"', '"Acme "', '" Acme"',
+                                  '"Acme\\u00a0"', '"Acme\\u2028Corp"'])
+def test_company_name_is_a_name_anki_keeps_as_written(name: str) -> None:
+    # Anki drops or replaces these in a deck's name: the cards would go to another deck
+    # (and, from the CSV, one deck per row).
+    assert codes(MINIMAL.replace("company: Acme", f"company: {name}")) == [
+        ("company-name", 1, 10)]
+    assert codes(MINIMAL.replace("company: Acme", 'company: "Acme Café, Inc."')) == []
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [

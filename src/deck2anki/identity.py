@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import unicodedata
 
 # Anki's GUID alphabet (base91), in the order genanki's guid_for uses it.
@@ -81,6 +82,22 @@ def csv_guid(slug: str, card_id: str, ordinal: int = 0) -> str:
     # spreadsheet would run as a formula).
     digest = hashlib.sha256(f"deck2anki-csv\x1f{slug}\x1f{card_id}\x1f{ordinal}".encode())
     return "d2a" + digest.hexdigest()[:20]
+
+
+# What Anki changes in a deck's name (it removes or replaces them): a deck named with one
+# is not the deck its notes say, and each CSV row may land in a deck of its own.
+_UNFIT_IN_NAMES = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def unfit_deck_name(company: str) -> str | None:
+    """Why Anki would not keep the deck named after ``company`` as it is written."""
+    if "::" in company:
+        return "'::' in a company name would make a sub-deck in Anki; write the name without it"
+    if _UNFIT_IN_NAMES.search(company) or company != company.strip():
+        return ("the company name names the Anki deck, which Anki keeps without line "
+                "breaks, tabs or spaces at either end (it would file the cards apart); "
+                "write it on one line, without them")
+    return None
 
 
 def deck_key(deck_name: str) -> str:

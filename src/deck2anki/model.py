@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from .foreign import CLOZE as CLOZE_KIND
 from .foreign import KeptNoteType, kept_notetypes
-from .identity import BASIC_NOTETYPE_ID, CLOZE_NOTETYPE_ID
+from .identity import BASIC_NOTETYPE_ID, CLOZE_NOTETYPE_ID, unfit_deck_name
 from .markup import CLOZE_RE, PROBLEM_TRIGGERS
 from .markup import problems as markup_problems
 from .media import Image, ImageError, load_image
@@ -185,10 +185,9 @@ def build_deck(loaded: Document, skip: Collection[int] = ()) -> tuple[Deck, list
                for key, value in data["sources"].items()}
     problems: list[Problem] = []
     company, slug = _text(data, "company"), _text(data, "slug")
-    if "::" in company:
-        problems.append(Problem(loaded.path, loaded.position(("company",)),
-                                "'::' in a company name would make a sub-deck in Anki; "
-                                "write the name without it", "company-name"))
+    if unfit := unfit_deck_name(company):
+        problems.append(Problem(loaded.path, loaded.position(("company",)), unfit,
+                                "company-name"))
     kept, found = kept_notetypes(data, loaded, loaded.path, _OURS)
     problems += found
     cards: list[Card] = []

@@ -6,7 +6,7 @@ from .base import EXAMPLE_IMAGE, E, Rule, cards, deck
 
 RULES = (
     Rule("company-name", E, "model",
-         "`::` in the company name: Anki would file the cards in a sub-deck",
+         "`::`, a line break, a tab or an edge space in a company name: Anki files cards apart",
          deck("""
              company: Acme::Europe
              slug: acme
