@@ -143,3 +143,15 @@ def test_only_bidirectional_controls_that_reorder_are_refused(tmp_path: Path) ->
     assert [p.code for p in load_deck(marks)[2]] == []
     # A message quoting such a character cannot reorder the terminal's line either.
     assert printable("id 'a\u202eb'") == "id 'a\\u202eb'"
+
+
+def test_every_problem_that_stops_a_file_is_reported_in_order(tmp_path: Path) -> None:
+    # Found by a hostile-input trial: only the last control character was reported, and
+    # a duplicate key before it not at all.
+    text = ('company: "Acme\\x1f"\nslug: acme\nslug: acme\nsources:\n  a: {title: "T\\x01"}\n'
+            "cards:\n  - id: r\n    kind: round\n    source: a\n    number: 010\n")
+    with pytest.raises(InvalidInput) as info:
+        load_text(tmp_path / "d.yaml", text)
+    assert [(p.code, p.position.line) for p in info.value.problems] == [
+        ("bad-character", 1), ("duplicate-key", 3), ("bad-character", 5),
+        ("number-spelling", 10)]

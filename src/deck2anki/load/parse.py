@@ -137,7 +137,6 @@ def _walk(path: Path, node: yaml.Node) -> Iterator[Problem]:
             if bad := _CONTROL.search(current.value):
                 yield Problem(path, position_of(current.start_mark), refused(bad.group()),
                               "bad-character")
-                return
             if current.tag == _INT and not _DECIMAL.fullmatch(current.value):
                 yield _misread_number(path, current)
 
@@ -260,7 +259,7 @@ def _load(path: Path, text: str) -> LoadedFile:
             # constructor, which knows every rule, build the data.
             data = None
         if data is None:
-            problems = list(_walk(path, root))
+            problems = sorted(_walk(path, root))  # the walk goes last to first
             if problems:
                 raise InvalidInput(problems)
         if not isinstance(root, yaml.MappingNode):
