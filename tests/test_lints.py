@@ -80,6 +80,13 @@ CASES = [
      MINIMAL + second(qa("At Acme, second?", "[two](https://a.example)"))),
     # a character reference that renders to a space only (found by a review)
     ("empty-side", MINIMAL + second(qa("&#32;")), (15, 12), MINIMAL + second(qa("&#65;?"))),
+    # characters that show nothing though they are no whitespace (a hostile-input trial)
+    ("empty-side", MINIMAL + second(qa("\u200b")), (15, 12),
+     MINIMAL + second(qa("\U0001F469\u200d\U0001F4BB codes?"))),
+    ("empty-side", MINIMAL + second(qa("At Acme, second?", "\u2800 \u3164\u00ad")),
+     (16, 11), MINIMAL + second(qa("At Acme, second?", "\u2800two"))),
+    ("empty-text", MINIMAL + second("    cloze: 'At Acme, {{c1::\u200b\u2060}} b'\n"),
+     (15, 12), MINIMAL + second("    cloze: 'At Acme, {{c1::\u200bx}} b'\n")),
     ("empty-list-item", MINIMAL + second("    cloze: '{{c1::a}}'\n    back: '1.'\n"), (16, 11),
      MINIMAL + second("    cloze: '{{c1::a}}'\n    back: '1\\.'\n")),
     ("template-syntax", MINIMAL + second("    cloze: 'At Acme, {{c1::a}}}} b'\n"), (15, 12),

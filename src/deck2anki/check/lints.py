@@ -197,7 +197,7 @@ def _card_texts(card: Card) -> list[tuple[str, str]]:
 
 
 def _visible(rendered: str) -> str:
-    return html.unescape(_TAG.sub("", rendered)).strip()
+    return html.unescape(_TAG.sub("", rendered))
 
 
 def card_texts(deck: Deck) -> Iterator[Problem]:
@@ -213,7 +213,7 @@ def card_texts(deck: Deck) -> Iterator[Problem]:
             # space), is words: no list, never empty (a test holds that passing it by
             # misses nothing). The renderer asks the same markup.rich, from its memo.
             shown = markup.cloze(text) if name == "cloze" else markup.rich(text)
-            if name == "cloze" or "<" in shown or "&" in shown or not shown.strip():
+            if name == "cloze" or "<" in shown or "&" in shown or markup.blank(shown):
                 yield from _rendering(deck, card, name, shown)
         if _STUB_ID.fullmatch(card.id):
             yield Problem(deck.path, card.at("id"), f"{card.id!r} is a generated stub id; "
@@ -229,10 +229,11 @@ def _rendering(deck: Deck, card: Card, name: str, shown: str) -> Iterator[Proble
                       "list; write the item's text after it, or escape it as '\\-'",
                       "empty-list-item")
     side = name in ("front", "cloze") or (name == "back" and not card.is_cloze)
-    if side and not _visible(shown):
+    if side and markup.blank(_visible(shown)):
         yield Problem(deck.path, card.at(name),
                       f"'{name}' renders no text (only markup such as a list marker "
-                      "or a link without words), so the card would show an empty "
+                      "or a link without words, or invisible characters), so the card "
+                      "would show an empty "
                       "side; write the words the learner should see", "empty-side")
 
 

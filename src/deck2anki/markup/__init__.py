@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING
 
 import nh3
 
-from .cloze import CLOZE_LIKE, CLOZE_OUT, marker_problems
+from .cloze import CLOZE_LIKE, CLOZE_OUT, has_invisible, marker_problems
 from .cloze import CLOZE_RE as CLOZE_RE  # where the deletions are: asked across the package
+from .cloze import blank as blank  # what shows nothing: asked by the lints
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -225,7 +226,8 @@ def _links(tokens: list[Token]) -> Iterator[str]:
 
 def problems(text: str, *, is_cloze: bool = False) -> list[tuple[str, str]]:
     """``(code, message)`` for everything in ``text`` the gates would drop or disarm."""
-    if _PLAIN_CLOZE.fullmatch(text) if is_cloze else (
+    # (A deletion of invisible characters alone is no plain one: it hides nothing.)
+    if (_PLAIN_CLOZE.fullmatch(text) and not has_invisible(text)) if is_cloze else (
             not PROBLEM_TRIGGERS.search(text) or _SPANNED.fullmatch(text.strip())):
         return []  # nothing here any check below could find
     return _problems(text, is_cloze)

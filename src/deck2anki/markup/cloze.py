@@ -36,6 +36,22 @@ class Deletions:
 
 
 CLOZE_RE = Deletions(r"\{\{c([1-9]\d*)::(.+?)(?:::(.+?))?\}\}")
+# What shows nothing, though str.strip keeps it: format controls (soft hyphen, zero-width
+# space and joiners, word joiner, byte-order mark, direction marks), variation selectors
+# and tags, and the blanks Unicode counts as letters or symbols (Hangul fillers, the
+# braille blank). A card side of these and whitespace is an empty side.
+_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+                        "\u200b-\u200f\u202a-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f"
+                        "\ufeff\uffa0\U0001d173-\U0001d17a\U000e0000-\U000e0fff]")
+
+
+def blank(text: str) -> bool:
+    """Whether ``text`` shows nothing: whitespace and :data:`_INVISIBLE` only."""
+    return not text.strip() or (not text.isascii() and not _INVISIBLE.sub("", text).strip())
+
+
+def has_invisible(text: str) -> bool:
+    return not text.isascii() and _INVISIBLE.search(text) is not None
 CLOZE_OUT = re.compile(r"\{\{c(?:0\d*|[1-9]\d{3,}|[6-9]\d\d|5(?:[1-9]\d|0[1-9]))::")  # c0 c01 c501
 # Anything a person may have meant as a cloze opener: {c1::, {{C1::, {{c1:, {{ c1 ::...
 CLOZE_LIKE = re.compile(r"\{\{\s*[cC]\s*(\d+)\s*:+|\{\s*[cC]\s*(\d+)\s*::")
@@ -74,9 +90,10 @@ def marker_problems(text: str) -> list[tuple[str, str]]:
     for match in CLOZE_RE.finditer(text):
         number, hidden = match.group(1), match.group(2)
         across_blocks = across_blocks or _BLOCK_BREAK.search(hidden) is not None
-        if not hidden.strip():
-            found.append(("empty-text", f"c{number} hides only whitespace, so its card's "
-                          "answer would be blank; write the words it hides"))
+        if blank(hidden):
+            found.append(("empty-text", f"c{number} hides only whitespace or invisible "
+                          "characters, so its card's answer would be blank; write the words "
+                          "it hides"))
         elif "::" in hidden:  # only where no hint follows: "{{c1::x::}}", "{{c1::::hint}}"
             found.append(("empty-text", f"c{number} has an empty text or hint: Anki reads a "
                           "deletion's first '::' as the start of its hint; write "
