@@ -246,6 +246,18 @@ def test_a_number_not_in_plain_digits_is_reported_on_either_path(
     assert (problems[0].position.line, problems[0].position.column) == (line, 22)
 
 
+@pytest.mark.parametrize("digits", [95, 4000, 5000])
+def test_a_number_of_thousands_of_digits_is_one_problem(digits: int, tmp_path: Path) -> None:
+    # Python refuses to read an integer of 4,300 digits; no deck needs one of 100.
+    deck = DECKS[0].read_text(encoding="utf-8")
+    text = deck.replace("cards:\n", f"big: {'9' * digits}\ncards:\n", 1)
+    assert fast.data_of(text) is None
+    path = tmp_path / "d.yaml"
+    path.write_text(text, encoding="utf-8")
+    codes = [p.code for p in load_deck(path)[2]]
+    assert codes == (["unknown-property"] if digits < 100 else ["out-of-range"])
+
+
 def test_numbers_in_plain_digits_pass() -> None:
     for spelling in ("10", "+3", "-0", "0", "7"):
         assert _load(Path("x.yaml"), f"a: {spelling}\nb: [1, {spelling}]\n").data["a"] == int(

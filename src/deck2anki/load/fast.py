@@ -223,6 +223,8 @@ def _check(text: str, root: dict[str, Any]) -> None:
                 strings.append(value)
             elif kind is int:
                 has_int = True
+                if value.bit_length() > 300:  # past 90 digits: the positioned path's to judge
+                    raise _Other
             elif kind is not bool and value is not None:
                 raise _Other  # floats: '1e3' is one in 1.2, a string in 1.1
         if not below:

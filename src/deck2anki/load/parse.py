@@ -47,6 +47,8 @@ _INT = "tag:yaml.org,2002:int"
 # A whole number as people write it. YAML 1.1 reads others as no one means them: "010"
 # as 8 (octal), "0x10" as 16, "1:30" as 90 (base 60), "1_0" as 10.
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+# Past this, a number is no deck's (and Python refuses to read one of 4,300 digits).
+_MAX_DIGITS = 100
 # Scalars whose resolver match guarantees they construct (a round number, retired: true).
 _SIMPLE = frozenset(f"tag:yaml.org,2002:{t}" for t in ("int", "bool", "null", "float"))
 
@@ -134,11 +136,19 @@ def _walk(path: Path, node: yaml.Node) -> Iterator[Problem]:
         elif isinstance(current, yaml.SequenceNode):
             stack.extend((item, depth + 1) for item in current.value)
         elif isinstance(current, yaml.ScalarNode):
-            if bad := _CONTROL.search(current.value):
-                yield Problem(path, position_of(current.start_mark), refused(bad.group()),
-                              "bad-character")
-            if current.tag == _INT and not _DECIMAL.fullmatch(current.value):
-                yield _misread_number(path, current)
+            yield from _scalar_problems(path, current)
+
+
+def _scalar_problems(path: Path, node: yaml.ScalarNode) -> Iterator[Problem]:
+    if bad := _CONTROL.search(node.value):
+        yield Problem(path, position_of(node.start_mark), refused(bad.group()), "bad-character")
+    if node.tag == _INT and len(node.value) > _MAX_DIGITS:
+        yield Problem(path, position_of(node.start_mark),
+                      f"a number of {len(node.value)} characters; a deck needs none longer "
+                      "than a note type id (19 digits): shorten it, or quote it if it is text",
+                      "out-of-range")
+    elif node.tag == _INT and not _DECIMAL.fullmatch(node.value):
+        yield _misread_number(path, node)
 
 
 def _duplicate_keys(path: Path, node: yaml.MappingNode) -> Iterator[Problem]:
@@ -337,8 +347,8 @@ class _Builder:
                 if self.scan and _CONTROL.search(node.value):
                     raise _Unusual
                 return node.value
-            if node.tag not in _SIMPLE or (node.tag == _INT
-                                           and not _DECIMAL.fullmatch(node.value)):
+            if node.tag not in _SIMPLE or (node.tag == _INT and (
+                    len(node.value) > _MAX_DIGITS or not _DECIMAL.fullmatch(node.value))):
                 raise _Unusual  # dates, '=', '<<', explicit tags, "010": PyYAML's to judge
             return self.loader.construct_object(node)
         if id(node) in self.seen:
