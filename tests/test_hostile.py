@@ -563,3 +563,14 @@ def test_a_pathological_deck_is_answered_in_seconds_not_hours(write_deck, extra:
     assert run.returncode == 1, run.stderr[-500:]
     assert run.stdout.count(": error: ") + run.stdout.count(": warning: ") >= 3
     assert "Traceback" not in run.stderr
+
+
+def test_one_file_named_twice_is_one_deck(write_deck, tmp_path: Path) -> None:
+    # A false duplicate-slug and duplicate-company for "decks decks/../decks/acme.yaml".
+    write_deck("acme.yaml", MINIMAL)
+    run = run_cli("validate", "-q", "--no-cache", "decks", "decks/../decks/acme.yaml",
+                  cwd=tmp_path)
+    assert run.returncode == 0 and "duplicate-" not in run.stdout, run.stdout
+    listed = run_cli("validate", "--no-cache", "decks/../decks/acme.yaml", "decks", cwd=tmp_path)
+    assert listed.returncode == 0 and "duplicate-" not in listed.stdout, listed.stdout
+    assert "1 deck(s)" in listed.stderr + listed.stdout, listed.stderr

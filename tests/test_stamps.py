@@ -99,7 +99,8 @@ def test_every_file_stamp_writes_reads_back_the_same_either_way(
     assert Stamps.read(path) == stamps == Stamps._parsed(json.loads(stamps.dumps()))
 
 
-@pytest.mark.parametrize("text", ["{", '{"format": 99, "stamps": {}}', '{"format": 1}',
+@pytest.mark.parametrize("text", ["{", "null", "[1]", '{"format": 99, "stamps": {}}',
+                                  '{"format": 1}',
                                   '{"format": 1, "stamps": {"k": {"hash": "h"}}}',
                                   '{"format": 1, "stamps": {"acme": {"hash": "h", "mod": 1}}}',
                                   '{"format": 1, "stamps": {"acme/": {"hash": "h", "mod": 1}}}',

@@ -51,7 +51,15 @@ def discover(paths: Iterable[Path]) -> list[Path]:
                                 and (p.is_file() or not p.name.startswith("."))))
         else:
             found.append(path)
-    return list(dict.fromkeys(found))
+    # One file named twice ("decks" and "decks/../decks/acme.yaml") is one deck, not two
+    # that share a slug: the first name given stands for it.
+    unique: dict[Path, Path] = {}
+    for path in found:
+        try:
+            unique.setdefault(path.resolve(), path)
+        except (OSError, RuntimeError):  # a link loop: reading it says what is wrong
+            unique.setdefault(path, path)
+    return list(unique.values())
 
 
 def no_decks(where: Path) -> Problem:

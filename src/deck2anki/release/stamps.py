@@ -125,6 +125,8 @@ class Stamps:
 
     @classmethod
     def _parsed(cls, raw: Any) -> Stamps:
+        if not isinstance(raw, dict):
+            raise ValueError("it is no JSON object, as `deck2anki stamp` writes")
         if raw.get("format") != FORMAT:
             raise ValueError(f"unknown format {raw.get('format')!r}")
         entries = {key: _entry(value) for key, value in raw["stamps"].items()}
