@@ -68,7 +68,7 @@ RULES = (
          "a card anchored once (&card) and repeated as *card more than 1,000 times",
          "every card written out in full, without anchors (&) and aliases (*)", "prose"),
     Rule("yaml-syntax", E, "yaml",
-         "not valid YAML (tab indent, unquoted ': ', unclosed quote, a tag): nothing can be read",
+         "not valid YAML (tab indent, unquoted ': ', unclosed quote, unknown tag): nothing is read",
          deck("""
              company: Acme: the company
              slug: acme
