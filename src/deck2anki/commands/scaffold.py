@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..check import schema
 from ..files import write_bytes
-from ..identity import split_key
+from ..identity import split_key, unfit_deck_name
 from ..load.edit import place_card
 from ..load.parse import load_file, load_text
 from ..model import build_deck
@@ -74,6 +74,8 @@ def new_deck(decks_dir: Path, company: str) -> tuple[Path, Path | None]:
     if any(p.stem == slug for p in decks_dir.glob("*.y*ml")):
         raise ScaffoldError(f"a deck for {slug!r} already exists in {decks_dir}")
     name = company.strip()
+    if unfit := unfit_deck_name(name):  # before the template: a line break would break it
+        raise ScaffoldError(f"cannot make a deck for {company!r}: {unfit}")
     # A JSON string is a YAML double-quoted scalar: safe for 'Foo: Bar', '2024', 'Yes'...
     schema_file = find_schema(decks_dir) or decks_dir / schema.SCHEMA_NAME
     # Relative to the deck file, so the modeline works wherever the folder is checked out.

@@ -54,18 +54,20 @@ _DEEP_LINE = re.compile(r"\n[ ?:-]{32}")
 # Integers not written in plain decimal digits (a leading zero, 0x, 0b, 0o, '_'): YAML
 # 1.2 reads some otherwise than YAML 1.1 (octal "010"), and the positioned path reports
 # them all (number-spelling), so files with one take that path; only where a plain
-# scalar can start (a flow list of numbers fails the schema, and a file with problems
-# is read again the positioned way). ("_1", "0X1F" are text to YAML 1.1.)
+# scalar can start. ("_1", "0X1F" are text to YAML 1.1.)
 # Three patterns, each led by its literal, so the regex engine skips to each "0" or "_"
 # at C speed (one alternation tried at every character cost ten times more); each looks
-# back for what may precede a value or its digits (_other_int says for sure).
+# back for what may precede a value or its digits (_other_int says for sure). The third
+# (digits, then "_") reads at most 64 characters on: a longer run after every "_" of
+# "1_1_1_..." made it quadratic.
 _INT_END = r"[0-9a-fA-F_]*[ \t]*(?:$|#|[,\]}])"
 _OTHER_INTS = (re.compile(r"0(?<![^ \t\n:\[{+-]0)[0-9bBoOxX_]" + _INT_END, re.MULTILINE),
                re.compile(r"_(?<![^ \t\n:\[{+-]_)[0-9_]" + _INT_END, re.MULTILINE),
-               re.compile(r"_(?<=[0-9]_)" + _INT_END, re.MULTILINE))
-# The same right after a comma, in a flow sequence ("[1,010]"; not "{{c1::1,000}}").
-_COMMA_INT = re.compile(r"\[[^\]\n]*,[-+]?(?:0[0-9bBoOxX_]|_[0-9_]|[0-9]+_)[0-9a-fA-F_]*"
-                        r"[ \t]*(?:$|#|[,\]])", re.MULTILINE)
+               re.compile(r"_(?<=[0-9]_)[0-9a-fA-F_]{0,64}[ \t]*(?:$|#|[,\]}])", re.MULTILINE))
+# The same right after a comma, in a flow list opened earlier on the line ("[1,010]";
+# not "{{c1::1,000}}"). A flow list left open on a line is doubtful as a whole.
+_COMMA_INT = re.compile(r",[-+]?(?:0[0-9bBoOxX_]|_[0-9_]|[0-9]+_)[0-9a-fA-F_]*[ \t]*(?:$|#|[,\]])",
+                        re.MULTILINE)
 # A \u escape of a high surrogate: yaml_rs joins a pair into one character, PyYAML
 # refuses it (an emoji copied from JSON).
 _SURROGATE = re.compile(r"\\u[dD][89abAB]")
@@ -99,7 +101,8 @@ def _doubtful(text: str) -> bool:
         return True
     if "\\" in text and _SURROGATE.search(text):
         return True
-    if ("{" in text or "[" in text) and (_FLOW_COLON.search(text) or _open_flow_mapping(text)):
+    if ("{" in text or "[" in text) and (_FLOW_COLON.search(text) or _left_open(text, "{", "}")
+                                         or _left_open(text, "[", "]")):
         return True
     return _node_property(text) or _empty_last_block(text)
 
@@ -117,16 +120,18 @@ def _long_line(text: str) -> bool:
     return False
 
 
-def _open_flow_mapping(text: str) -> bool:
-    """A line that leaves a flow mapping open: a key may run onto the next line, which
-    yaml_rs joins and libyaml refuses ("{a\\n b: c}"). Only lines with a "{" are read."""
-    at = text.find("{")
+def _left_open(text: str, opener: str, closer: str) -> bool:
+    """A line that leaves a flow collection open. A flow mapping's key may run onto the
+    next line, which yaml_rs joins and libyaml refuses ("{a\\n b: c}"); a flow list's
+    items may, where the checks here look only within a line. Only lines with an
+    ``opener`` are read."""
+    at = text.find(opener)
     while at >= 0:
         end = text.find("\n", at)
         end = len(text) if end < 0 else end
-        if text.find("}", text.rfind("{", at, end), end) < 0:
-            return True  # the line's last "{" is never closed on it
-        at = text.find("{", end)
+        if text.find(closer, text.rfind(opener, at, end), end) < 0:
+            return True  # the line's last opener is never closed on it
+        at = text.find(opener, end)
     return False
 
 
@@ -236,7 +241,9 @@ def _check(text: str, root: dict[str, Any]) -> None:
         raise _Other
     _check_strings(text, strings)
     if has_int and (any(_other_int(text, m.start()) for pattern in _OTHER_INTS
-                        for m in pattern.finditer(text)) or _COMMA_INT.search(text)):
+                        for m in pattern.finditer(text))
+                    or any(text.rfind("[", text.rfind("\n", 0, m.start()) + 1, m.start()) >= 0
+                           for m in _COMMA_INT.finditer(text))):
         raise _Other
 
 

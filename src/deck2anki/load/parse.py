@@ -145,7 +145,7 @@ def _scalar_problems(path: Path, node: yaml.ScalarNode) -> Iterator[Problem]:
     if node.tag == _INT and len(node.value) > _MAX_DIGITS:
         yield Problem(path, position_of(node.start_mark),
                       f"a number of {len(node.value)} characters; a deck needs none longer "
-                      "than a note type id (19 digits): shorten it, or quote it if it is text",
+                      "than a note type id (16 digits): shorten it, or quote it if it is text",
                       "out-of-range")
     elif node.tag == _INT and not _DECIMAL.fullmatch(node.value):
         yield _misread_number(path, node)
@@ -164,7 +164,11 @@ def _duplicate_keys(path: Path, node: yaml.MappingNode) -> Iterator[Problem]:
 
 
 def _misread_number(path: Path, node: yaml.ScalarNode) -> Problem:
-    read = yaml.constructor.SafeConstructor().construct_yaml_int(node)
+    try:
+        read = yaml.constructor.SafeConstructor().construct_yaml_int(node)
+    except (ValueError, IndexError):  # "!!int abc": no number at all
+        return Problem(path, position_of(node.start_mark), f"{node.value!r} is tagged a "
+                       "number but is none; write plain digits, or drop the tag", "wrong-type")
     return Problem(path, position_of(node.start_mark),
                    f"the number {node.value} reads as {read} (YAML takes a leading 0 for "
                    "octal, 0x for hexadecimal, ':' for base 60, and skips '_'); write it in "
@@ -248,8 +252,14 @@ def load_text(path: Path, text: str, *, quick: bool = True) -> LoadedFile:
 
 
 def _tree(path: Path, text: str) -> yaml.Node:
+    """The node tree of a file read the fast way, for positions only: its data and its
+    checks are the fast path's (a check that failed here would stop a run midway)."""
     with collector_paused():
-        return _load(path, text).root
+        try:
+            root = _compose(_Loader(text))
+        except yaml.YAMLError:
+            root = None
+        return root if root is not None else _load(path, text).root
 
 
 def _load(path: Path, text: str) -> LoadedFile:

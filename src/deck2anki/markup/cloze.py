@@ -47,7 +47,7 @@ _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180
 
 def blank(text: str) -> bool:
     """Whether ``text`` shows nothing: whitespace and :data:`_INVISIBLE` only."""
-    return not text.strip() or (not text.isascii() and not _INVISIBLE.sub("", text).strip())
+    return not text.strip() or (has_invisible(text) and not _INVISIBLE.sub("", text).strip())
 
 
 def has_invisible(text: str) -> bool:
