@@ -139,15 +139,20 @@ def _walk(path: Path, node: yaml.Node) -> Iterator[Problem]:
             yield from _scalar_problems(path, current)
 
 
+def _odd_number(node: yaml.Node) -> bool:  # too long for a deck, or not in plain digits
+    value = node.value
+    return node.tag == _INT and (len(value) > _MAX_DIGITS or not _DECIMAL.fullmatch(value))
+
+
 def _scalar_problems(path: Path, node: yaml.ScalarNode) -> Iterator[Problem]:
     if bad := _CONTROL.search(node.value):
         yield Problem(path, position_of(node.start_mark), refused(bad.group()), "bad-character")
-    if node.tag == _INT and len(node.value) > _MAX_DIGITS:
+    if _odd_number(node) and len(node.value) > _MAX_DIGITS:
         yield Problem(path, position_of(node.start_mark),
                       f"a number of {len(node.value)} characters; a deck needs none longer "
                       "than a note type id (16 digits): shorten it, or quote it if it is text",
                       "out-of-range")
-    elif node.tag == _INT and not _DECIMAL.fullmatch(node.value):
+    elif _odd_number(node):
         yield _misread_number(path, node)
 
 
@@ -357,8 +362,7 @@ class _Builder:
                 if self.scan and _CONTROL.search(node.value):
                     raise _Unusual
                 return node.value
-            if node.tag not in _SIMPLE or (node.tag == _INT and (
-                    len(node.value) > _MAX_DIGITS or not _DECIMAL.fullmatch(node.value))):
+            if node.tag not in _SIMPLE or _odd_number(node):
                 raise _Unusual  # dates, '=', '<<', explicit tags, "010": PyYAML's to judge
             return self.loader.construct_object(node)
         if id(node) in self.seen:
